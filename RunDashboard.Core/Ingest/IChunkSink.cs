@@ -1,0 +1,9 @@
+using RunDashboard.Core.Model;
+
+namespace RunDashboard.Core.Ingest;
+
+/// <summary>Receives full chunks while a file is being parsed, so a large log never sits in memory whole.</summary>
+public interface IChunkSink
+{
+    void Write(RunDraft run, SeriesChunk chunk);
+}

@@ -1,0 +1,35 @@
+namespace RunDashboard.Core.Ingest;
+
+/// <summary>Base for formats read line by line from console output; the reader does the cleaning.</summary>
+public abstract class LineLogFormat : ILogFormat
+{
+    public abstract string Name { get; }
+    public abstract string Description { get; }
+
+    public abstract FormatMatch Match(FileSample sample);
+
+    /// <summary>Starts the parse of one file; the returned object holds that file's state.</summary>
+    protected abstract ILineParser Begin(ImportContext context);
+
+    public void Parse(Stream stream, ImportContext context, CancellationToken cancellationToken)
+    {
+        using var reader = new LogLineReader(stream, context.Report, leaveOpen: true);
+        var parser = Begin(context);
+        while (reader.Next())
+        {
+            if ((reader.LineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            parser.Line(reader.Line, reader.LineNumber);
+        }
+        parser.End();
+        context.LinesRead = reader.LineNumber;
+        context.LinesRepaired = reader.LinesRepaired;
+    }
+}
+
+/// <summary>The per-file half of a <see cref="LineLogFormat"/>.</summary>
+public interface ILineParser
+{
+    void Line(ReadOnlySpan<char> line, int lineNumber);
+
+    void End();
+}

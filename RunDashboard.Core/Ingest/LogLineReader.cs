@@ -1,0 +1,193 @@
+using System.Text;
+using System.Text.Unicode;
+
+namespace RunDashboard.Core.Ingest;
+
+/// <summary>
+/// Streams the lines of a captured console log without holding the file in memory, and cleans them the way a
+/// terminal would have shown them: CRLF and bare CR handled (each <c>\r</c>-separated redraw is its own segment,
+/// so tqdm redraws never reach a parser), ANSI colour codes removed, tqdm progress bars dropped, mojibake repaired
+/// (<see cref="TextRepair"/>). Line numbers count <c>\n</c> lines, as the user's editor does.
+/// The span returned by <see cref="Line"/> is valid until the next call to <see cref="Next"/>.
+/// </summary>
+public sealed class LogLineReader : IDisposable
+{
+    private const int MaxLineBytes = 16 * 1024 * 1024;
+
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly Action<int, string>? _report;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private bool _eof;
+    private char[] _chars = new char[4096];
+    private int _charCount;
+    private int _segmentStart;
+    private int _segmentEnd;
+    private int _nextSegment = -1;
+    private bool _firstLine = true;
+
+    public LogLineReader(Stream stream, Action<int, string>? report = null, bool leaveOpen = false, int bufferSize = 1 << 16)
+    {
+        _stream = stream;
+        _report = report;
+        _leaveOpen = leaveOpen;
+        _buffer = new byte[bufferSize];
+    }
+
+    /// <summary>1-based number of the physical line the current segment came from.</summary>
+    public int LineNumber { get; private set; }
+    public long BytesRead { get; private set; }
+    public long LinesRepaired { get; private set; }
+    public long ProgressBarsSkipped { get; private set; }
+
+    public ReadOnlySpan<char> Line => _chars.AsSpan(_segmentStart, _segmentEnd - _segmentStart);
+
+    public bool Next()
+    {
+        while (true)
+        {
+            if (_nextSegment >= 0 && NextSegment()) return true;
+            if (!ReadPhysicalLine()) return false;
+            _nextSegment = 0;
+        }
+    }
+
+    /// <summary>Yields the next non-empty, non-progress-bar <c>\r</c> segment of the current line.</summary>
+    private bool NextSegment()
+    {
+        var chars = _chars.AsSpan(0, _charCount);
+        while (_nextSegment >= 0 && _nextSegment <= _charCount)
+        {
+            var start = _nextSegment;
+            var cr = chars[start..].IndexOf('\r');
+            var end = cr < 0 ? _charCount : start + cr;
+            _nextSegment = cr < 0 ? -1 : end + 1;
+            var segment = chars[start..end];
+            if (segment.IsWhiteSpace()) continue;
+            var afterBar = ProgressBar.EndOf(segment);
+            if (afterBar >= 0)
+            {
+                ProgressBarsSkipped++;
+                if (segment[afterBar..].IsWhiteSpace()) continue;
+                start += afterBar;
+            }
+            _segmentStart = start;
+            _segmentEnd = end;
+            return true;
+        }
+        _nextSegment = -1;
+        return false;
+    }
+
+    private bool ReadPhysicalLine()
+    {
+        while (true)
+        {
+            var window = _buffer.AsSpan(_start, _end - _start);
+            var nl = window.IndexOf((byte)'\n');
+            if (nl >= 0)
+            {
+                Decode(window[..nl]);
+                _start += nl + 1;
+                BytesRead += nl + 1;
+                return true;
+            }
+            if (_eof)
+            {
+                if (window.Length == 0) return false;
+                Decode(window);
+                BytesRead += window.Length;
+                _start = _end;
+                return true;
+            }
+            Fill();
+        }
+    }
+
+    private void Fill()
+    {
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+        if (_end == _buffer.Length)
+        {
+            if (_buffer.Length >= MaxLineBytes)
+            {
+                // A "line" this long is not a log line; skip to the next newline rather than grow without bound.
+                _report?.Invoke(LineNumber + 1, $"line longer than {MaxLineBytes / (1024 * 1024)} MB skipped");
+                SkipToNewline();
+                return;
+            }
+            Array.Resize(ref _buffer, _buffer.Length * 2);
+        }
+        var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        if (read == 0) _eof = true;
+        _end += read;
+    }
+
+    private void SkipToNewline()
+    {
+        BytesRead += _end;
+        _start = _end = 0;
+        while (true)
+        {
+            var read = _stream.Read(_buffer, 0, _buffer.Length);
+            if (read == 0) { _eof = true; return; }
+            var nl = _buffer.AsSpan(0, read).IndexOf((byte)'\n');
+            if (nl >= 0)
+            {
+                LineNumber++;
+                BytesRead += nl + 1;
+                _start = nl + 1;
+                _end = read;
+                return;
+            }
+            BytesRead += read;
+        }
+    }
+
+    private void Decode(ReadOnlySpan<byte> bytes)
+    {
+        LineNumber++;
+        if (_firstLine)
+        {
+            _firstLine = false;
+            if (bytes.StartsWith("\uFEFF"u8)) bytes = bytes[3..];
+        }
+        if (bytes.Length > 0 && bytes[^1] == (byte)'\r') bytes = bytes[..^1];
+        if (_chars.Length < bytes.Length) _chars = new char[Math.Max(bytes.Length, _chars.Length * 2)];
+
+        bool ascii = Ascii.IsValid(bytes);
+        if (ascii)
+        {
+            Ascii.ToUtf16(bytes, _chars, out _charCount);
+        }
+        else
+        {
+            Utf8.ToUtf16(bytes, _chars, out _, out _charCount, replaceInvalidSequences: true);
+        }
+        if (bytes.Contains((byte)0x1B)) _charCount = AnsiCodes.Strip(_chars.AsSpan(0, _charCount));
+        if (!ascii) RepairMojibake();
+    }
+
+    private void RepairMojibake()
+    {
+        var repaired = TextRepair.Repair(_chars.AsSpan(0, _charCount), out var cut);
+        if (repaired is null) return;
+        LinesRepaired++;
+        if (cut) _report?.Invoke(LineNumber, "a character cut in half at the end of the line was dropped");
+        if (_chars.Length < repaired.Length) _chars = new char[repaired.Length];
+        repaired.CopyTo(_chars);
+        _charCount = repaired.Length;
+    }
+
+    public void Dispose()
+    {
+        if (!_leaveOpen) _stream.Dispose();
+    }
+}

@@ -1,0 +1,13 @@
+namespace RunDashboard.Core.Model;
+
+/// <summary>Run states as W&amp;B names them; uploaded logs are <see cref="Finished"/> unless the log says otherwise.</summary>
+public static class RunStates
+{
+    public const string Running = "running";
+    public const string Finished = "finished";
+    public const string Crashed = "crashed";
+    public const string Failed = "failed";
+    public const string Killed = "killed";
+    public const string Preempted = "preempted";
+    public const string Unknown = "unknown";
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RunDashboard.Core.Ingest;
+using RunDashboard.Core.Services;
+using RunDashboard.Core.Storage;
+
+namespace RunDashboard.Core;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the Core services. <paramref name="contentRoot"/> resolves a relative <c>Storage:DatabasePath</c>.
+    /// The caller binds <see cref="StorageOptions"/> from configuration.
+    /// </summary>
+    public static IServiceCollection AddRunDashboardCore(this IServiceCollection services, string contentRoot)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(Ingestor.CreateDefault());
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            var path = Path.IsPathRooted(options.DatabasePath) ? options.DatabasePath : Path.Combine(contentRoot, options.DatabasePath);
+            return new RunStore(path);
+        });
+        services.AddSingleton<ImportService>();
+        return services;
+    }
+}

@@ -1,0 +1,46 @@
+using RunDashboard.Core.Ingest;
+using RunDashboard.Core.Model;
+
+namespace RunDashboard.Core.Services;
+
+/// <summary>The answer to an upload: per file what was found, and the runs now stored.</summary>
+public sealed class ImportReport
+{
+    public required IReadOnlyList<FileReport> Files { get; init; }
+
+    /// <summary>Runs this upload created, or that already held the same bytes.</summary>
+    public required IReadOnlyList<Run> Runs { get; init; }
+
+    public bool Succeeded => Runs.Count > 0;
+
+    /// <summary>Why nothing could be imported, naming each file; null when something was.</summary>
+    public string? Error => Succeeded ? null : string.Join("; ", Files.Where(f => f.Error is not null).Select(f => f.Error));
+
+    /// <summary>The format of the upload: one name, or several joined when files differ.</summary>
+    public string? Format => Files.Select(f => f.Format).Where(f => f is not null).Distinct().ToList() switch
+    {
+        [] => null,
+        var list => string.Join(",", list),
+    };
+
+    public IEnumerable<ImportProblem> Problems => Files.SelectMany(f => f.Problems);
+}
+
+/// <summary>One file of an upload.</summary>
+public sealed class FileReport
+{
+    public required string FileName { get; init; }
+    public string? UploadId { get; init; }
+    public string? Format { get; init; }
+    public string? FormatDescription { get; init; }
+    public string? FormatReason { get; init; }
+    public string? Error { get; init; }
+
+    /// <summary>The same bytes were uploaded before; nothing new was stored.</summary>
+    public bool Duplicate { get; init; }
+    public IReadOnlyList<string> RunIds { get; init; } = [];
+    public IReadOnlyList<ImportProblem> Problems { get; init; } = [];
+    public long ProblemCount { get; init; }
+    public long LinesRead { get; init; }
+    public long LinesRepaired { get; init; }
+}

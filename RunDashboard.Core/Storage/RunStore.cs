@@ -1,0 +1,220 @@
+using LiteDB;
+using RunDashboard.Core.Model;
+
+namespace RunDashboard.Core.Storage;
+
+/// <summary>
+/// The dashboard's cache: runs, their series in chunks, their events, and the raw uploads, in one LiteDB file.
+/// An import's chunks are written first under run ids nobody can see yet; the runs become visible in one
+/// transaction at commit, and an aborted (or crashed) import leaves only orphan chunks that are removed.
+/// </summary>
+public sealed class RunStore : IDisposable
+{
+    internal const string RunsCollection = "runs";
+    internal const string ChunksCollection = "chunks";
+    internal const string EventsCollection = "run_events";
+
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<Run> _runs;
+    private readonly ILiteCollection<BsonDocument> _chunks;
+    private readonly ILiteCollection<BsonDocument> _events;
+
+    public RunStore(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        var folder = System.IO.Path.GetDirectoryName(Path);
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        var mapper = new BsonMapper { SerializeNullValues = false, TrimWhitespace = false, EmptyStringToNull = false };
+        mapper.Entity<Run>().Id(r => r.Id, autoId: false).Ignore(r => r.Events).Ignore(r => r.Steps);
+        mapper.Entity<UploadRecord>().Id(u => u.Id, autoId: false);
+        _db = new LiteDatabase(new ConnectionString { Filename = Path, Connection = ConnectionType.Direct }, mapper);
+        _runs = _db.GetCollection<Run>(RunsCollection);
+        _chunks = _db.GetCollection(ChunksCollection);
+        _events = _db.GetCollection(EventsCollection);
+        _runs.EnsureIndex(r => r.CreatedAt);
+        _chunks.EnsureIndex("SeriesId", "$.SeriesId");
+        _chunks.EnsureIndex("RunId", "$.RunId");
+        Uploads = new UploadArchive(_db);
+        RemoveOrphans();
+    }
+
+    public string Path { get; }
+    public UploadArchive Uploads { get; }
+    internal LiteDatabase Database => _db;
+
+    /// <summary>Raised after runs are added or changed, with their ids; pages listening for live updates use it.</summary>
+    public event Action<IReadOnlyList<string>>? RunsChanged;
+
+    public Run? GetRun(string id)
+    {
+        var run = _runs.FindById(id);
+        if (run is null) return null;
+        var events = _events.FindById(id);
+        if (events is not null) run.Events = events["Events"].AsArray.Select(ToEvent).ToList();
+        return run;
+    }
+
+    /// <summary>All runs, newest first, without their events.</summary>
+    public IReadOnlyList<Run> ListRuns() => _runs.FindAll().OrderByDescending(r => r.CreatedAt).ToList();
+
+    public int CountRuns() => _runs.Count();
+
+    /// <summary>Points of one series, optionally only those with <paramref name="from"/> ≤ step ≤ <paramref name="to"/>.</summary>
+    public MetricSeries? GetSeries(string runId, string key, long? from = null, long? to = null)
+    {
+        var chunks = ReadChunks(runId, key, from, to).ToList();
+        if (chunks.Count == 0)
+        {
+            return _runs.FindById(runId)?.FindMetric(key) is null ? null : new MetricSeries(key, [], [], null);
+        }
+        var total = chunks.Sum(c => c.Count);
+        var steps = new long[total];
+        var values = new double[total];
+        double[]? times = chunks.Any(c => c.Times is not null) ? new double[total] : null;
+        var w = 0;
+        foreach (var c in chunks)
+        {
+            c.Steps.AsSpan(0, c.Count).CopyTo(steps.AsSpan(w));
+            c.Values.AsSpan(0, c.Count).CopyTo(values.AsSpan(w));
+            if (times is not null)
+            {
+                if (c.Times is null) times.AsSpan(w, c.Count).Fill(double.NaN);
+                else c.Times.AsSpan(0, c.Count).CopyTo(times.AsSpan(w));
+            }
+            w += c.Count;
+        }
+        if (from is null && to is null) return new MetricSeries(key, steps, values, times);
+        var lo = from is { } f ? LowerBound(steps, f) : 0;
+        var hi = to is { } t ? UpperBound(steps, t) : steps.Length;
+        return new MetricSeries(key, steps[lo..hi], values[lo..hi], times?[lo..hi]);
+    }
+
+    /// <summary>The chunks of a series in order; with a range, only chunks that overlap it.</summary>
+    public IEnumerable<SeriesChunk> ReadChunks(string runId, string key, long? from = null, long? to = null)
+    {
+        var docs = _chunks.Find(Query.EQ("SeriesId", SeriesId(runId, key)))
+            .Where(d => (from is null || d["LastStep"].AsInt64 >= from) && (to is null || d["FirstStep"].AsInt64 <= to))
+            .OrderBy(d => d["Seq"].AsInt32);
+        foreach (var d in docs)
+        {
+            var count = d["Count"].AsInt32;
+            var times = d["Times"].IsBinary ? SeriesChunkCodec.DecodeDoubles(d["Times"].AsBinary, count) : null;
+            yield return new SeriesChunk(key, d["Seq"].AsInt32,
+                SeriesChunkCodec.DecodeSteps(d["Steps"].AsBinary, count),
+                SeriesChunkCodec.DecodeDoubles(d["Values"].AsBinary, count), times, count);
+        }
+    }
+
+    public StagedImport BeginImport() => new(this);
+
+    /// <summary>Deletes a run with its series and events.</summary>
+    public bool DeleteRun(string id)
+    {
+        _db.BeginTrans();
+        try
+        {
+            var existed = _runs.Delete(id);
+            _chunks.DeleteMany(Query.EQ("RunId", id));
+            _events.Delete(id);
+            _db.Commit();
+            return existed;
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+    }
+
+    internal void InsertChunks(IReadOnlyList<BsonDocument> docs) => _chunks.InsertBulk(docs);
+
+    internal void DeleteChunksOf(IEnumerable<string> runIds)
+    {
+        foreach (var id in runIds) _chunks.DeleteMany(Query.EQ("RunId", id));
+    }
+
+    /// <summary>Makes staged runs visible, with their upload records, in one transaction.</summary>
+    internal void Commit(IReadOnlyList<Run> runs, IReadOnlyList<UploadRecord> uploads)
+    {
+        _db.BeginTrans();
+        try
+        {
+            foreach (var run in runs)
+            {
+                _runs.Upsert(run);
+                _events.Upsert(new BsonDocument
+                {
+                    ["_id"] = run.Id,
+                    ["Events"] = new BsonArray(run.Events.Select(FromEvent)),
+                });
+            }
+            foreach (var upload in uploads) Uploads.Save(upload);
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+        RunsChanged?.Invoke(runs.Select(r => r.Id).ToList());
+    }
+
+    internal static BsonDocument ToDocument(string runId, SeriesChunk chunk)
+    {
+        var (steps, values, times) = SeriesChunkCodec.Encode(chunk);
+        var doc = new BsonDocument
+        {
+            ["_id"] = ObjectId.NewObjectId(),
+            ["RunId"] = runId,
+            ["SeriesId"] = SeriesId(runId, chunk.Key),
+            ["Seq"] = chunk.Sequence,
+            ["FirstStep"] = chunk.FirstStep,
+            ["LastStep"] = chunk.LastStep,
+            ["Count"] = chunk.Count,
+            ["Steps"] = steps,
+            ["Values"] = values,
+        };
+        if (times is not null) doc["Times"] = times;
+        return doc;
+    }
+
+    private static string SeriesId(string runId, string key) => runId + "\n" + key;
+
+    /// <summary>Chunks whose run never committed (an import that crashed) are garbage.</summary>
+    private void RemoveOrphans()
+    {
+        var known = _runs.Query().Select(r => r.Id).ToEnumerable().ToHashSet();
+        var orphanRuns = _chunks.Query().Select(d => d["RunId"]).ToEnumerable()
+            .Select(v => v.AsString).Where(id => !known.Contains(id)).Distinct().ToList();
+        DeleteChunksOf(orphanRuns);
+    }
+
+    private static BsonValue FromEvent(RunEvent e) => new BsonDocument
+    {
+        ["Step"] = e.Step,
+        ["Kind"] = e.Kind,
+        ["Message"] = e.Message,
+        ["Line"] = e.Line,
+    };
+
+    private static RunEvent ToEvent(BsonValue v) =>
+        new(v["Step"].AsInt64, v["Kind"].AsString, v["Message"].AsString, v["Line"].AsInt32);
+
+    private static int LowerBound(long[] steps, long value)
+    {
+        var i = Array.BinarySearch(steps, value);
+        if (i < 0) return ~i;
+        while (i > 0 && steps[i - 1] == value) i--;
+        return i;
+    }
+
+    private static int UpperBound(long[] steps, long value)
+    {
+        var i = Array.BinarySearch(steps, value);
+        if (i < 0) return ~i;
+        while (i < steps.Length - 1 && steps[i + 1] == value) i++;
+        return i + 1;
+    }
+
+    public void Dispose() => _db.Dispose();
+}

@@ -1,0 +1,59 @@
+using LiteDB;
+using RunDashboard.Core.Ingest;
+using RunDashboard.Core.Model;
+
+namespace RunDashboard.Core.Storage;
+
+/// <summary>
+/// The storage side of one import: chunks are written as the parser produces them, under run ids that no run
+/// document points to yet. <see cref="Commit"/> publishes the runs; disposing without committing removes the chunks.
+/// </summary>
+public sealed class StagedImport : IChunkSink, IDisposable
+{
+    private const int BatchSize = 16;
+
+    private readonly RunStore _store;
+    private readonly List<BsonDocument> _batch = new(BatchSize);
+    private readonly HashSet<string> _runIds = [];
+    private bool _done;
+
+    internal StagedImport(RunStore store) => _store = store;
+
+    public long ChunksWritten { get; private set; }
+
+    public void Write(RunDraft run, SeriesChunk chunk)
+    {
+        _runIds.Add(run.Id);
+        _batch.Add(RunStore.ToDocument(run.Id, chunk));
+        ChunksWritten++;
+        if (_batch.Count >= BatchSize) FlushBatch();
+    }
+
+    public void Commit(IReadOnlyList<Run> runs, IReadOnlyList<UploadRecord> uploads)
+    {
+        FlushBatch();
+        // Chunks of drafts that did not become runs (e.g. merged into another) must not linger.
+        var kept = runs.Select(r => r.Id).ToHashSet();
+        _store.DeleteChunksOf(_runIds.Where(id => !kept.Contains(id)));
+        _store.Commit(runs, uploads);
+        _done = true;
+    }
+
+    /// <summary>Drops everything written so far.</summary>
+    public void Abort()
+    {
+        if (_done) return;
+        _batch.Clear();
+        _store.DeleteChunksOf(_runIds);
+        _done = true;
+    }
+
+    private void FlushBatch()
+    {
+        if (_batch.Count == 0) return;
+        _store.InsertChunks(_batch);
+        _batch.Clear();
+    }
+
+    public void Dispose() => Abort();
+}

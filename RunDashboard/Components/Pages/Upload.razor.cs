@@ -1,0 +1,117 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+using MudBlazor;
+using RunDashboard.Core.Services;
+
+namespace RunDashboard.Components.Pages;
+
+/// <summary>
+/// The upload form. Files stream from the browser into temporary files (with progress), then go through the
+/// same <see cref="ImportService"/> as <c>POST /api/uploads</c>.
+/// </summary>
+public partial class Upload
+{
+    private const int CopyBufferBytes = 256 * 1024;
+
+    private MudFileUpload<IReadOnlyList<IBrowserFile>>? _picker;
+    private readonly List<IBrowserFile> _files = [];
+    private string? _project;
+    private string? _name;
+    private string? _tags;
+    private bool _busy;
+    private double _progress;
+    private string _status = "";
+    private string? _error;
+    private ImportReport? _report;
+
+    [Inject] private ImportService Imports { get; set; } = default!;
+    [Inject] private IConfiguration Configuration { get; set; } = default!;
+
+    private long MaxFileBytes => Configuration.GetValue<long?>("Uploads:MaxFileBytes") ?? 2L * 1024 * 1024 * 1024;
+
+    private void FilesChosen(IReadOnlyList<IBrowserFile>? files)
+    {
+        foreach (var f in files ?? [])
+        {
+            if (!_files.Any(x => x.Name == f.Name && x.Size == f.Size)) _files.Add(f);
+        }
+    }
+
+    private async Task Remove(IBrowserFile file)
+    {
+        _files.Remove(file);
+        if (_picker is not null) await _picker.RemoveFileAsync(file);
+    }
+
+    private async Task UploadAsync()
+    {
+        _busy = true;
+        _error = null;
+        _report = null;
+        var temps = new List<string>();
+        try
+        {
+            var total = Math.Max(1, _files.Sum(f => f.Size));
+            long done = 0;
+            var uploads = new List<UploadFile>();
+            foreach (var file in _files)
+            {
+                if (file.Size > MaxFileBytes)
+                {
+                    _error = $"{file.Name} is {FormatSize(file.Size)}, over the {FormatSize(MaxFileBytes)} limit (Uploads:MaxFileBytes).";
+                    return;
+                }
+                _status = $"Uploading {file.Name}…";
+                var temp = Path.GetTempFileName();
+                temps.Add(temp);
+                await using (var target = File.Create(temp))
+                await using (var source = file.OpenReadStream(MaxFileBytes))
+                {
+                    var buffer = new byte[CopyBufferBytes];
+                    int read;
+                    while ((read = await source.ReadAsync(buffer)) > 0)
+                    {
+                        await target.WriteAsync(buffer.AsMemory(0, read));
+                        done += read;
+                        _progress = 100.0 * done / total;
+                        StateHasChanged();
+                    }
+                }
+                uploads.Add(new UploadFile(file.Name, () => File.OpenRead(temp)));
+            }
+            _progress = 100;
+            _status = "Parsing and storing…";
+            StateHasChanged();
+            _report = await Imports.ImportAsync(uploads, new UploadOptions(Blank(_project), Blank(_name), UploadOptions.ParseTags(_tags)));
+            if (_report.Succeeded)
+            {
+                _files.Clear();
+                if (_picker is not null) await _picker.ClearAsync();
+            }
+        }
+        catch (IOException ex)
+        {
+            _error = $"The upload was interrupted: {ex.Message}";
+        }
+        finally
+        {
+            foreach (var t in temps) TryDelete(t);
+            _busy = false;
+        }
+    }
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { /* a temp file left behind is harmless */ }
+    }
+
+    private static string FormatSize(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => $"{bytes / 1024.0:0.#} KB",
+        < 1024L * 1024 * 1024 => $"{bytes / (1024.0 * 1024):0.#} MB",
+        _ => $"{bytes / (1024.0 * 1024 * 1024):0.##} GB",
+    };
+}

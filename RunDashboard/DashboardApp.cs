@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Json;
+using MudBlazor.Services;
+using RunDashboard.Components;
+using RunDashboard.Core;
+using RunDashboard.Core.Storage;
+using RunDashboard.Endpoints;
+
+namespace RunDashboard;
+
+/// <summary>The composition root. Tests build the same app with their own arguments (port, database path).</summary>
+public static class DashboardApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        // Package assets (_content/MudBlazor, _content/Plotly.Blazor) are served from the build output in every
+        // environment, not only Development: the dashboard never loads anything from the internet.
+        builder.WebHost.UseStaticWebAssets();
+
+        var maxUpload = builder.Configuration.GetValue<long?>("Uploads:MaxFileBytes") ?? 2L * 1024 * 1024 * 1024;
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxUpload);
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxUpload);
+
+        builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection(StorageOptions.Section));
+        builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling =
+            System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);
+        builder.Services.AddProblemDetails();
+
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        // Open the database now so a bad path fails at start, and the file exists before the first request.
+        app.Services.GetRequiredService<RunStore>();
+
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        }
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapUploadEndpoints();
+        app.MapRunEndpoints();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,32 @@
+using RunDashboard.Core.Services;
+
+namespace RunDashboard.Endpoints;
+
+/// <summary>The JSON body of <c>POST /api/uploads</c>.</summary>
+public sealed record UploadResponse(
+    IReadOnlyList<UploadResponse.RunLink> Runs,
+    string? Format,
+    IReadOnlyList<UploadResponse.Problem> Problems,
+    IReadOnlyList<UploadResponse.FileResult> Files)
+{
+    public sealed record RunLink(string Id, string Name, string Url);
+
+    public sealed record Problem(string File, int Line, string Message);
+
+    public sealed record SeriesCount(string Run, string Key, string Alias, long Points);
+
+    public sealed record FileResult(
+        string File, string? Format, string? FormatDescription, string? Reason, string? Error, bool Duplicate,
+        IReadOnlyList<string> Runs, long ProblemCount, long LinesRead, long LinesRepaired);
+
+    public static UploadResponse From(ImportReport report, HttpRequest request)
+    {
+        var baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
+        return new UploadResponse(
+            report.Runs.Select(r => new RunLink(r.Id, r.Name, $"{baseUrl}/runs/{r.Id}")).ToList(),
+            report.Format,
+            report.Problems.Select(p => new Problem(p.File, p.Line, p.Message)).ToList(),
+            report.Files.Select(f => new FileResult(f.FileName, f.Format, f.FormatDescription, f.FormatReason, f.Error,
+                f.Duplicate, f.RunIds, f.ProblemCount, f.LinesRead, f.LinesRepaired)).ToList());
+    }
+}

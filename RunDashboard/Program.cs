@@ -1,0 +1,4 @@
+using RunDashboard;
+
+var app = DashboardApp.Build(args);
+app.Run();
