@@ -11,9 +11,15 @@ namespace RunDashboard;
 /// <summary>The composition root. Tests build the same app with their own arguments (port, database path).</summary>
 public static class DashboardApp
 {
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, string? contentRoot = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // Named explicitly so the static web asset manifests are found when a test host is the entry assembly.
+            ApplicationName = typeof(DashboardApp).Assembly.GetName().Name,
+            ContentRootPath = contentRoot,
+        });
         // Package assets (_content/MudBlazor, _content/Plotly.Blazor) are served from the build output in every
         // environment, not only Development: the dashboard never loads anything from the internet.
         builder.WebHost.UseStaticWebAssets();

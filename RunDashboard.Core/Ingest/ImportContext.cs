@@ -53,7 +53,8 @@ public sealed class ImportContext
         else if (run.Events.Count == MaxEventsPerRun) Report(e.Line, $"more than {MaxEventsPerRun} events; later ones are not kept");
     }
 
-    internal void Flush()
+    /// <summary>Hands the last, partly filled chunks to the sink; the ingestor calls it when a parse ends.</summary>
+    public void Flush()
     {
         foreach (var r in _runs) r.Flush();
     }

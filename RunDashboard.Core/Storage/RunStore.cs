@@ -184,8 +184,8 @@ public sealed class RunStore : IDisposable
     private void RemoveOrphans()
     {
         var known = _runs.Query().Select(r => r.Id).ToEnumerable().ToHashSet();
-        var orphanRuns = _chunks.Query().Select(d => d["RunId"]).ToEnumerable()
-            .Select(v => v.AsString).Where(id => !known.Contains(id)).Distinct().ToList();
+        var orphanRuns = _chunks.Query().Select(BsonExpression.Create("{ RunId: $.RunId }")).ToDocuments()
+            .Select(d => d["RunId"].AsString).Where(id => !known.Contains(id)).Distinct().ToList();
         DeleteChunksOf(orphanRuns);
     }
 

@@ -53,7 +53,7 @@ public partial class LineChart
             Font = new Plotly.Blazor.LayoutLib.Font { Color = text },
             HoverMode = HoverModeEnum.XUnified,
             Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = 1.12m }],
-            XAxis = [new XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XTitle }, GridColor = grid, ZeroLine = false }],
+            XAxis = [new XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XTitle }, GridColor = grid, ZeroLine = false, AutoMargin = true }],
             YAxis =
             [
                 new YAxis
@@ -61,11 +61,28 @@ public partial class LineChart
                     Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = YTitle },
                     GridColor = grid,
                     ZeroLine = false,
+                    AutoMargin = true,
                     Type = LogY ? Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log : Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Linear,
                     ExponentFormat = Plotly.Blazor.LayoutLib.YAxisLib.ExponentFormatEnum.Power,
+                    Range = FlatRange(),
                 },
             ],
         };
+    }
+
+    /// <summary>
+    /// Plotly pads a constant series by ±1, which draws a constant learning rate of 1e-05 as a line at zero
+    /// (the very confusion of seed 003). A flat series gets a range around its own magnitude instead.
+    /// </summary>
+    private IList<object>? FlatRange()
+    {
+        var finite = Traces.SelectMany(t => t.Y).Where(double.IsFinite).ToList();
+        if (finite.Count == 0 || LogY) return null;
+        var min = finite.Min();
+        var max = finite.Max();
+        var scale = Math.Max(Math.Abs(min), Math.Abs(max));
+        if (scale == 0 || max - min > scale * 1e-9) return null;
+        return [min - scale * 0.5, max + scale * 0.5];
     }
 
     private static Scatter ToScatter(ChartTrace t)

@@ -1,0 +1,56 @@
+using Microsoft.Playwright;
+using RunDashboard.Tests.Support;
+
+namespace RunDashboard.Tests.Browser;
+
+public class UploadFlowTests : IAsyncLifetime
+{
+    private DashboardServer _server = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await DashboardServer.StartAsync();
+        (_playwright, _browser) = await Support.Browser.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Uploading_a_log_through_the_form_shows_its_loss_chart()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        await page.GotoAsync(_server.BaseUrl + "/upload");
+        await Support.Browser.WaitForInteractiveAsync(page);
+
+        await page.Locator("input[type=file]").SetInputFilesAsync(Fixture.PathOf("mlx_lm_lora_run3.log"));
+        await page.GetByLabel("Project (optional)").FillAsync("smol");
+        await page.GetByLabel("Run name (optional)").FillAsync("browser run");
+        await page.GetByText("mlx_lm_lora_run3.log").First.WaitForAsync();
+        await page.Locator("#upload-submit").ClickAsync();
+
+        var link = page.Locator("a.run-link", new PageLocatorOptions { HasText = "browser run" });
+        await link.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Contains("MLX-LM", await page.Locator("#upload-report").InnerTextAsync());
+        Assert.Contains("train/loss (36 points)", await page.Locator("#upload-report").InnerTextAsync());
+        await Support.Browser.ScreenshotAsync(page, "upload-report");
+
+        await link.ClickAsync();
+        await page.WaitForURLAsync("**/runs/*");
+        var lossChart = page.Locator("[data-chart=chart-loss] svg.main-svg").First;
+        await lossChart.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        // Two traces drawn (train and eval), each a real SVG path with points.
+        var traces = page.Locator("[data-chart=chart-loss] .scatterlayer .trace");
+        await Assertions.Expect(traces).ToHaveCountAsync(2);
+        var path = await page.Locator("[data-chart=chart-loss] .scatterlayer .trace path.js-line").First.GetAttributeAsync("d");
+        Assert.True(path is { Length: > 100 }, $"the loss line has no shape: '{path}'");
+        Assert.Equal("browser run", await page.Locator("#run-name").InnerTextAsync());
+        await Support.Browser.ScreenshotAsync(page, "run-page");
+    }
+}

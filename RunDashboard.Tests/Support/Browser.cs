@@ -1,0 +1,39 @@
+using Microsoft.Playwright;
+
+namespace RunDashboard.Tests.Support;
+
+/// <summary>Debian's Chromium driven by Playwright; Playwright's own browser download is never used.</summary>
+public static class Browser
+{
+    public static string ExecutablePath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+
+    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            Args =
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-quic",
+            ],
+        });
+        return (playwright, browser);
+    }
+
+    /// <summary>Waits until Blazor's live connection is up, so clicks and file inputs reach the server.</summary>
+    public static Task WaitForInteractiveAsync(IPage page) =>
+        page.Locator("#rd-interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+
+    /// <summary>Screenshots go under the test output (TestResults/screenshots), kept as CI artifacts.</summary>
+    public static async Task<string> ScreenshotAsync(IPage page, string name)
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, name + ".png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        return path;
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace RunDashboard.Tests.Support;
+
+/// <summary>
+/// The real dashboard on Kestrel, on a free loopback port, with its own LiteDB file: what a user runs, minus the
+/// fixed port. Tests talk to it over HTTP (and Chromium does too).
+/// </summary>
+public sealed class DashboardServer : IAsyncDisposable
+{
+    private readonly TempDirectory _dir;
+
+    private DashboardServer(WebApplication app, TempDirectory dir, string baseUrl)
+    {
+        App = app;
+        _dir = dir;
+        BaseUrl = baseUrl;
+        Client = new HttpClient { BaseAddress = new Uri(baseUrl) };
+    }
+
+    public WebApplication App { get; }
+    public string BaseUrl { get; }
+    public HttpClient Client { get; }
+    public string DatabasePath => _dir.File("dashboard.db");
+
+    public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
+    public static async Task<DashboardServer> StartAsync(params string[] extraArgs)
+    {
+        var dir = new TempDirectory();
+        string[] args =
+        [
+            "--urls=http://127.0.0.1:0",
+            "--environment=Production",
+            $"--Storage:DatabasePath={dir.File("dashboard.db")}",
+            .. extraArgs,
+        ];
+        var app = DashboardApp.Build(args, b => b.Logging.SetMinimumLevel(LogLevel.Warning), ProjectDirectory());
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new DashboardServer(app, dir, address.TrimEnd('/'));
+    }
+
+    /// <summary>The RunDashboard project folder, so the app's wwwroot is its content root as under <c>dotnet run</c>.</summary>
+    private static string ProjectDirectory()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null)
+        {
+            var candidate = Path.Combine(dir.FullName, "RunDashboard", "RunDashboard.csproj");
+            if (File.Exists(candidate)) return Path.GetDirectoryName(candidate)!;
+            dir = dir.Parent;
+        }
+        return AppContext.BaseDirectory;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        _dir.Dispose();
+    }
+}
