@@ -109,12 +109,11 @@ public class RunStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_rejected_file_leaves_no_run_and_no_series_but_its_bytes_are_kept()
+    public async Task A_rejected_file_leaves_no_run_and_no_series_but_its_bytes_are_kept()
     {
         using var store = new RunStore(DbPath);
-        var report = new ImportService(store, Ingestor.CreateDefault(), TimeProvider.System)
-            .ImportAsync([new UploadFile("notes.txt", () => new MemoryStream("just some notes\nnothing to plot\n"u8.ToArray()))], new UploadOptions())
-            .GetAwaiter().GetResult();
+        var report = await new ImportService(store, Ingestor.CreateDefault(), TimeProvider.System)
+            .ImportAsync([new UploadFile("notes.txt", () => new MemoryStream("just some notes\nnothing to plot\n"u8.ToArray()))], new UploadOptions());
 
         Assert.False(report.Succeeded);
         Assert.Contains("notes.txt", report.Error);

@@ -13,7 +13,7 @@ public partial class LineChart
     private readonly Config _config = new() { Responsive = true, DisplayLogo = false };
     private Plotly.Blazor.Layout _layout = new();
     private IList<ITrace> _data = [];
-    private bool _rendered;
+    private bool _changed;
 
     [Parameter, EditorRequired] public string Id { get; set; } = "";
     [Parameter] public string? YTitle { get; set; }
@@ -22,21 +22,18 @@ public partial class LineChart
     [Parameter] public IReadOnlyList<ChartTrace> Traces { get; set; } = [];
     [CascadingParameter(Name = "DarkMode")] public bool Dark { get; set; }
 
-    protected override async Task OnParametersSetAsync()
+    protected override void OnParametersSet()
     {
         _layout = BuildLayout();
         _data = Traces.Select(ToScatter).ToList<ITrace>();
-        if (_rendered && _chart is not null)
-        {
-            _chart.Layout = _layout;
-            _chart.Data = _data;
-            await _chart.React();
-        }
+        _changed = true;
     }
 
-    protected override void OnAfterRender(bool firstRender)
+    protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (firstRender) _rendered = true;
+        // The first render draws through PlotlyChart itself; later parameter changes redraw in place.
+        if (!firstRender && _changed && _chart is not null) await _chart.React();
+        _changed = false;
     }
 
     private Plotly.Blazor.Layout BuildLayout()
@@ -53,7 +50,7 @@ public partial class LineChart
             Font = new Plotly.Blazor.LayoutLib.Font { Color = text },
             HoverMode = HoverModeEnum.XUnified,
             Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = 1.12m }],
-            XAxis = [new XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XTitle }, GridColor = grid, ZeroLine = false, AutoMargin = true }],
+            XAxis = [new XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XTitle }, GridColor = grid, ZeroLine = false, AutoMargin = Plotly.Blazor.LayoutLib.XAxisLib.AutoMarginFlag.True }],
             YAxis =
             [
                 new YAxis
@@ -61,7 +58,7 @@ public partial class LineChart
                     Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = YTitle },
                     GridColor = grid,
                     ZeroLine = false,
-                    AutoMargin = true,
+                    AutoMargin = Plotly.Blazor.LayoutLib.YAxisLib.AutoMarginFlag.True,
                     Type = LogY ? Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log : Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Linear,
                     ExponentFormat = Plotly.Blazor.LayoutLib.YAxisLib.ExponentFormatEnum.Power,
                     Range = FlatRange(),
