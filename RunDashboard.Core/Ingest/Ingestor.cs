@@ -18,6 +18,10 @@ public sealed class Ingestor
     public static IReadOnlyList<ILogFormat> BuiltInFormats() =>
     [
         new MlxLmFormat(),
+        new HfTrainerStdoutFormat(),
+        new TrainerStateFormat(),
+        new ComparisonJsonFormat(),
+        new SettingsJsonFormat(),
     ];
 
     public static Ingestor CreateDefault() => new(BuiltInFormats());

@@ -9,12 +9,12 @@ public abstract class LineLogFormat : ILogFormat
     public abstract FormatMatch Match(FileSample sample);
 
     /// <summary>Starts the parse of one file; the returned object holds that file's state.</summary>
-    protected abstract ILineParser Begin(ImportContext context);
+    protected abstract ILineParser Begin(ImportContext context, LogLineReader reader);
 
     public void Parse(Stream stream, ImportContext context, CancellationToken cancellationToken)
     {
         using var reader = new LogLineReader(stream, context.Report, leaveOpen: true);
-        var parser = Begin(context);
+        var parser = Begin(context, reader);
         while (reader.Next())
         {
             if ((reader.LineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();

@@ -42,6 +42,17 @@ public sealed class LogLineReader : IDisposable
     public long LinesRepaired { get; private set; }
     public long ProgressBarsSkipped { get; private set; }
 
+    /// <summary>The last tqdm position seen (<c>84/187</c> → 84 of 187), or null; step counts for logs that print none.</summary>
+    public (long Current, long Total)? LastProgress { get; private set; }
+
+    private readonly Dictionary<long, long> _progressByTotal = [];
+
+    /// <summary>
+    /// Where the bar with this total last stood. Training and evaluation bars interleave; asking by total keeps
+    /// the training position when an evaluation bar was drawn last.
+    /// </summary>
+    public long? ProgressOf(long total) => _progressByTotal.TryGetValue(total, out var current) ? current : null;
+
     public ReadOnlySpan<char> Line => _chars.AsSpan(_segmentStart, _segmentEnd - _segmentStart);
 
     public bool Next()
@@ -70,6 +81,11 @@ public sealed class LogLineReader : IDisposable
             if (afterBar >= 0)
             {
                 ProgressBarsSkipped++;
+                if (ProgressBar.TryReadPosition(segment[..afterBar], out var current, out var total))
+                {
+                    LastProgress = (current, total);
+                    _progressByTotal[total] = current;
+                }
                 if (segment[afterBar..].IsWhiteSpace()) continue;
                 start += afterBar;
             }

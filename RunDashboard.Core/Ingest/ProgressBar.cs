@@ -17,4 +17,16 @@ public static class ProgressBar
         if (close < 0 || slash < 0 || slash > close) return -1;
         return pct + 2 + pipe + 1 + close + 1;
     }
+
+    /// <summary>Reads <c>n/total</c> from a bar (between its last <c>|</c> and <c>[</c>).</summary>
+    public static bool TryReadPosition(ReadOnlySpan<char> bar, out long current, out long total)
+    {
+        current = total = 0;
+        var pipe = bar.LastIndexOf('|');
+        var open = bar.LastIndexOf('[');
+        if (pipe < 0 || open <= pipe) return false;
+        var counts = bar[(pipe + 1)..open].Trim();
+        var slash = counts.IndexOf('/');
+        return slash > 0 && Numbers.TryParseLong(counts[..slash], out current) && Numbers.TryParseLong(counts[(slash + 1)..], out total);
+    }
 }

@@ -38,6 +38,9 @@ public sealed class RunDraft
 
     public bool HasMetrics => _series.Count > 0;
 
+    /// <summary>Set by settings formats: the draft is configuration to attach to a run, not a run of its own.</summary>
+    public bool IsSettingsOnly { get; set; }
+
     /// <summary>The writer for a source metric name; the canonical key is derived once per name.</summary>
     public SeriesWriter Metric(string alias) => Metric(alias, null);
 

@@ -51,6 +51,8 @@ public static class MetricKeys
         ["num_input_tokens_seen"] = Tokens,
         ["tokens/sec"] = TokensPerSecond,
         ["tokens_per_second"] = TokensPerSecond,
+        ["tokens_per_sec"] = TokensPerSecond,
+        ["iterations_per_sec"] = IterationsPerSecond,
         ["it/sec"] = IterationsPerSecond,
         ["it/s"] = IterationsPerSecond,
         ["iterations_per_second"] = IterationsPerSecond,

@@ -106,7 +106,7 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
         List<(string UploadId, FileImport Import, RunDraft Draft)> drafts)
     {
         var withMetrics = drafts.Where(d => d.Draft.HasMetrics).ToList();
-        var settingsOnly = drafts.Where(d => !d.Draft.HasMetrics && d.Draft.Summary.Count == 0 && d.Draft.Events.Count == 0).ToList();
+        var settingsOnly = drafts.Where(d => d.Draft.IsSettingsOnly).ToList();
         if (withMetrics.Count != 1 || settingsOnly.Count == 0)
         {
             return drafts.Select(d => (d.Draft, d.Import, new List<string> { d.UploadId })).ToList();

@@ -25,7 +25,7 @@ public sealed class MlxLmFormat : LineLogFormat
         return new FormatMatch(0.97, $"{hits} 'Iter N: Train loss …' / 'Iter N: Val loss …' lines in the first {sample.Lines.Count}");
     }
 
-    protected override ILineParser Begin(ImportContext context) => new Parser(context);
+    protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new Parser(context);
 
     private sealed class Parser(ImportContext context) : ILineParser
     {

@@ -1,0 +1,123 @@
+using RunDashboard.Core.Model;
+using RunDashboard.Tests.Support;
+
+namespace RunDashboard.Tests.Ingest;
+
+public class HfTrainerStdoutFormatTests
+{
+    [Fact]
+    public void Detects_trl_dpo_output()
+    {
+        var (import, _) = Parse.File("trl_dpo_stdout.log");
+
+        Assert.True(import.Succeeded, import.Error);
+        Assert.Equal("hf-trainer", import.Format);
+    }
+
+    [Fact]
+    public void Takes_steps_from_the_progress_bar_before_each_dict()
+    {
+        var (import, sink) = Parse.File("trl_dpo_stdout.log");
+        var run = Assert.Single(import.Runs);
+
+        var (steps, values) = sink.Series(run, MetricKeys.TrainLoss);
+        Assert.Equal(Enumerable.Range(1, 18).Select(i => (long)i * 10), steps);
+        Assert.Equal(0.6424, values[0]);
+        Assert.Equal(0.3795, values[^1]);
+    }
+
+    [Fact]
+    public void Keeps_dpo_reward_logp_and_logit_keys_under_their_canonical_names()
+    {
+        var (import, sink) = Parse.File("trl_dpo_stdout.log");
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal(0.0338, sink.Series(run, MetricKeys.RewardsChosen).Values[0]);
+        Assert.Equal(-0.1351, sink.Series(run, MetricKeys.RewardsRejected).Values[0]);
+        Assert.Equal(0.1689, sink.Series(run, MetricKeys.RewardsMargins).Values[0]);
+        Assert.Equal(0.5675, sink.Series(run, MetricKeys.RewardsAccuracies).Values[0]);
+        Assert.Equal(-309.32, sink.Series(run, MetricKeys.LogpsChosen).Values[0]);
+        Assert.Equal(-2.6816, sink.Series(run, MetricKeys.LogitsRejected).Values[0]);
+        Assert.Equal(11.3245, sink.Series(run, MetricKeys.GradNorm).Values[0]);
+        Assert.Equal(2.7777777777777776e-07, sink.Series(run, MetricKeys.LearningRate).Values[0]);
+        Assert.Equal(0.05, sink.Series(run, MetricKeys.Epoch).Values[0]);
+    }
+
+    [Fact]
+    public void The_final_train_runtime_dict_becomes_the_summary_not_a_point()
+    {
+        var (import, sink) = Parse.File("trl_dpo_stdout.log");
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal(752.4121, run.Summary["train_runtime"]);
+        Assert.Equal(0.5402881, run.Summary["train_loss"]);
+        Assert.Equal(18, sink.Series(run, MetricKeys.TrainLoss).Steps.Length);
+    }
+
+    [Fact]
+    public void Trainer_banner_numbers_become_hyperparameters()
+    {
+        var (import, _) = Parse.File("trl_dpo_stdout.log");
+
+        Assert.Equal("187", import.Runs[0].Hyperparameters["total_optimization_steps"]);
+        Assert.Equal("8", import.Runs[0].Hyperparameters["gradient_accumulation_steps"]);
+    }
+
+    [Fact]
+    public void Carriage_return_redraws_and_ansi_colours_make_no_bogus_points()
+    {
+        var (import, sink) = Parse.File("hf_sft_tty_capture.log");
+        var run = Assert.Single(import.Runs);
+
+        var (steps, values) = sink.Series(run, MetricKeys.TrainLoss);
+        Assert.Equal([5L, 10, 15, 20, 25, 30, 35, 40], steps);
+        Assert.Equal(2.5, values[0]);
+        Assert.Equal(["train/epoch", "train/grad_norm", "train/learning_rate", "train/loss", "eval/loss", "eval/runtime", "eval/samples_per_second", "eval/steps_per_second"],
+            run.Series.Select(s => s.Key).Order(StringComparer.Ordinal).OrderBy(k => k.StartsWith("eval")).ToArray());
+    }
+
+    [Fact]
+    public void Eval_dicts_land_at_the_training_step_even_after_an_eval_progress_bar()
+    {
+        var (import, sink) = Parse.File("hf_sft_tty_capture.log");
+        var run = Assert.Single(import.Runs);
+
+        var (steps, values) = sink.Series(run, MetricKeys.EvalLoss);
+        Assert.Equal([20L, 40], steps);
+        Assert.Equal([2.2, 1.95], values);
+    }
+
+    [Fact]
+    public void Nan_and_inf_are_kept_as_values_and_reported_with_their_line()
+    {
+        var (import, sink) = Parse.File("hf_sft_tty_capture.log");
+        var run = Assert.Single(import.Runs);
+
+        var values = sink.Series(run, MetricKeys.TrainLoss).Values;
+        Assert.True(double.IsNaN(values[2]));
+        Assert.True(double.IsPositiveInfinity(values[5]));
+        Assert.Contains(import.Problems, p => p.Line == 7 && p.Message.Contains("non-finite value (NaN)") && p.Message.Contains("step 15"));
+        Assert.Contains(import.Problems, p => p.Message.Contains("non-finite value (Infinity)") && p.Message.Contains("step 30"));
+        Assert.Equal(2, run.Series.Single(s => s.Key == MetricKeys.TrainLoss).NonFinite);
+    }
+
+    [Fact]
+    public void Without_progress_bars_steps_are_the_order_of_the_dicts_and_the_report_says_so()
+    {
+        var (import, sink) = Parse.File("hf_no_progress.log");
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([1L, 2, 3], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Contains(import.Problems, p => p.Message.Contains("order of the logged dicts"));
+    }
+
+    [Fact]
+    public void A_dict_cut_off_mid_line_keeps_what_came_before_and_says_so()
+    {
+        var (import, sink) = Parse.Text("cut.log", "{'loss': 1.5, 'learning_rate': 1e-05, 'epoch': 0.1}\n{'loss': 1.4, 'learning_ra");
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([1.5, 1.4], sink.Series(run, MetricKeys.TrainLoss).Values);
+        Assert.Contains(import.Problems, p => p.Line == 2 && p.Message.Contains("cut off"));
+    }
+}
