@@ -20,6 +20,7 @@ public sealed class Ingestor
         new MlxLmFormat(),
         new HfTrainerStdoutFormat(),
         new TrainerStateFormat(),
+        new MetricsTableFormat(),
         new ComparisonJsonFormat(),
         new SettingsJsonFormat(),
     ];

@@ -78,8 +78,10 @@ public static class TextRepair
             while (i < s.Length && s[i] >= 0x80) i++;
             var atEnd = s[i..].IsWhiteSpace();
             var run = s[start..i];
-            if (TryDecode(run, FromCp1252, atEnd, out var text, out var cutHere) ||
-                TryDecode(run, FromMacRoman, atEnd, out text, out cutHere))
+            // A lone lead byte at the end is a cut character only in a line that was mojibake elsewhere too.
+            var mayBeCut = atEnd && (run.Length >= 2 || sb is not null);
+            if (TryDecode(run, FromCp1252, mayBeCut, out var text, out var cutHere) ||
+                TryDecode(run, FromMacRoman, mayBeCut, out text, out cutHere))
             {
                 sb ??= new StringBuilder(s.Length);
                 sb.Append(s[copied..start]).Append(text);
@@ -92,7 +94,7 @@ public static class TextRepair
         return sb.ToString();
     }
 
-    private static bool TryDecode(ReadOnlySpan<char> run, FrozenDictionary<char, byte> map, bool atEnd, out string text, out bool cut)
+    private static bool TryDecode(ReadOnlySpan<char> run, FrozenDictionary<char, byte> map, bool mayBeCut, out string text, out bool cut)
     {
         text = "";
         cut = false;
@@ -109,7 +111,7 @@ public static class TextRepair
             if (status == OperationStatus.NeedMoreData)
             {
                 // Only a cut at the very end of a line is a cut; anywhere else it is not UTF-8 at all.
-                if (!atEnd || run.Length < 2) return false;
+                if (!mayBeCut) return false;
                 cut = true;
             }
             else if (status != OperationStatus.Done || read != bytes.Length)

@@ -29,10 +29,9 @@ public class UploadFlowTests : IAsyncLifetime
         await page.GotoAsync(_server.BaseUrl + "/upload");
         await Support.Browser.WaitForInteractiveAsync(page);
 
-        await page.Locator("input[type=file]").SetInputFilesAsync(Fixture.PathOf("mlx_lm_lora_run3.log"));
+        await Support.Browser.ChooseFilesAsync(page, page.GetByText("mlx_lm_lora_run3.log").First, Fixture.PathOf("mlx_lm_lora_run3.log"));
         await page.GetByLabel("Project (optional)").FillAsync("smol");
         await page.GetByLabel("Run name (optional)").FillAsync("browser run");
-        await page.GetByText("mlx_lm_lora_run3.log").First.WaitForAsync();
         await page.Locator("#upload-submit").ClickAsync();
 
         var link = page.Locator("a.run-link", new PageLocatorOptions { HasText = "browser run" });

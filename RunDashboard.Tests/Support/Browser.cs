@@ -27,6 +27,26 @@ public static class Browser
     public static Task WaitForInteractiveAsync(IPage page) =>
         page.Locator("#rd-interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
 
+    /// <summary>
+    /// Sets the page's file input until the page shows it took the files. Blazor wires the input up just after
+    /// the connection comes up, and a selection made in that instant is lost; a person would simply pick again.
+    /// </summary>
+    public static async Task ChooseFilesAsync(IPage page, ILocator shownWhenTaken, params string[] paths)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.Locator("input[type=file]").SetInputFilesAsync(paths);
+            try
+            {
+                await shownWhenTaken.WaitForAsync(new LocatorWaitForOptions { Timeout = 5_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+            }
+        }
+    }
+
     /// <summary>Screenshots go under the test output (TestResults/screenshots), kept as CI artifacts.</summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {
