@@ -21,6 +21,7 @@ public sealed class Ingestor
         new HfTrainerStdoutFormat(),
         new TrainerStateFormat(),
         new MetricsTableFormat(),
+        new StepKeyValueFormat(),
         new ComparisonJsonFormat(),
         new SettingsJsonFormat(),
     ];
