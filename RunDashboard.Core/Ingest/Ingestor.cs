@@ -22,6 +22,8 @@ public sealed class Ingestor
         new TrainerStateFormat(),
         new MetricsTableFormat(),
         new StepKeyValueFormat(),
+        new NanoGptFormat(),
+        new MegatronFormat(),
         new ComparisonJsonFormat(),
         new SettingsJsonFormat(),
     ];
