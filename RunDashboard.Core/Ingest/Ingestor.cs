@@ -24,6 +24,8 @@ public sealed class Ingestor
         new StepKeyValueFormat(),
         new NanoGptFormat(),
         new MegatronFormat(),
+        new MetricsCsvFormat(),
+        new MetricsJsonlFormat(),
         new ComparisonJsonFormat(),
         new SettingsJsonFormat(),
     ];

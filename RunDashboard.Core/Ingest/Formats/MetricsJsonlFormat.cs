@@ -1,0 +1,118 @@
+using System.Text.Json;
+using RunDashboard.Core.Model;
+
+namespace RunDashboard.Core.Ingest.Formats;
+
+/// <summary>
+/// One JSON object per line: LLaMA-Factory's <c>trainer_log.jsonl</c> (<c>current_steps</c>, <c>loss</c>, <c>lr</c>,
+/// <c>eval_loss</c>, <c>elapsed_time</c>), W&amp;B history exports as JSONL (<c>_step</c>, <c>_timestamp</c>, <c>run_id</c>),
+/// and any JSON-lines log with a step key.
+/// </summary>
+public sealed class MetricsJsonlFormat : LineLogFormat
+{
+    public override string Name => "metrics-jsonl";
+    public override string Description => "Metrics JSON lines (LLaMA-Factory trainer_log.jsonl, W&B JSONL export)";
+
+    public override FormatMatch Match(FileSample sample)
+    {
+        if (sample.Lines.Count == 0 || !sample.Lines[0].TrimStart().StartsWith('{')) return FormatMatch.None;
+        var withStep = 0;
+        var broken = 0;
+        var kind = "";
+        foreach (var line in sample.Lines.Take(20))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) continue;
+                foreach (var p in doc.RootElement.EnumerateObject())
+                {
+                    if (HistoryColumns.Classify(p.Name) != HistoryColumns.Role.Step) continue;
+                    withStep++;
+                    kind = p.Name switch { "current_steps" => "LLaMA-Factory", "_step" => "W&B", _ => kind };
+                    break;
+                }
+            }
+            catch (JsonException)
+            {
+                broken++;
+            }
+        }
+        if (withStep == 0 || broken > withStep) return FormatMatch.None;
+        var named = sample.BaseName == "trainer_log.jsonl" ? "named trainer_log.jsonl, " : "";
+        return new FormatMatch(0.9, $"{named}{withStep} JSON lines with a step key{(kind.Length > 0 ? $" ({kind})" : "")}");
+    }
+
+    protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new Parser(context);
+
+    private sealed class Parser(ImportContext context) : ILineParser
+    {
+        public void Line(ReadOnlySpan<char> line, int lineNumber)
+        {
+            JsonDocument doc;
+            try
+            {
+                doc = JsonDocument.Parse(line.ToString());
+            }
+            catch (JsonException ex)
+            {
+                context.Report(lineNumber, $"not a JSON object: {ex.Message}");
+                return;
+            }
+            using (doc)
+            {
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object) return;
+                long? step = null;
+                var time = double.NaN;
+                string runKey = "", name = "";
+                foreach (var p in root.EnumerateObject())
+                {
+                    switch (HistoryColumns.Classify(p.Name))
+                    {
+                        case HistoryColumns.Role.Step when JsonSettings.TryGetNumber(p.Value, out var s): step ??= (long)s; break;
+                        case HistoryColumns.Role.Timestamp when JsonSettings.TryGetNumber(p.Value, out var t): time = t; break;
+                        case HistoryColumns.Role.RunId: runKey = p.Value.ToString(); break;
+                        case HistoryColumns.Role.RunName: name = p.Value.ToString(); break;
+                    }
+                }
+                if (step is null)
+                {
+                    context.Report(lineNumber, "JSON line without a step key; skipped");
+                    return;
+                }
+                var run = context.Run(runKey.Length > 0 ? runKey : name);
+                if (name.Length > 0) run.Name ??= name;
+                if (!double.IsNaN(time)) run.CreatedAt ??= DateTime.UnixEpoch.AddSeconds(time);
+                var isEval = root.EnumerateObject().Any(p => p.Name.StartsWith("eval_", StringComparison.Ordinal));
+                foreach (var p in root.EnumerateObject())
+                {
+                    var role = HistoryColumns.Classify(p.Name);
+                    if (p.NameEquals("total_steps") && p.Value.TryGetInt64(out var total)) run.Hyperparameters.TryAdd("max_steps", total.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    if (role != HistoryColumns.Role.Metric || (isEval && p.NameEquals("epoch"))) continue;
+                    double value;
+                    string key;
+                    if (p.NameEquals("elapsed_time") && p.Value.ValueKind == JsonValueKind.String && Durations.TryParseSeconds(p.Value.GetString(), out value))
+                    {
+                        if (isEval) continue;
+                        key = "train/elapsed_seconds";
+                    }
+                    else if (JsonSettings.TryGetNumber(p.Value, out value))
+                    {
+                        key = HistoryColumns.MetricKey(p.Name);
+                    }
+                    else continue;
+                    var series = run.Metric(p.Name, key);
+                    if (series.Add(step.Value, value, lineNumber, time) && !double.IsFinite(value))
+                    {
+                        context.Report(lineNumber, $"non-finite value ({Numbers.Format(value)}) for '{p.Name}' at step {step}");
+                    }
+                }
+            }
+        }
+
+        public void End()
+        {
+        }
+    }
+}

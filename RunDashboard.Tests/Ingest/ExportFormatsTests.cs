@@ -1,0 +1,120 @@
+using RunDashboard.Core.Model;
+using RunDashboard.Tests.Support;
+
+namespace RunDashboard.Tests.Ingest;
+
+public class MetricsCsvFormatTests
+{
+    [Fact]
+    public void A_wandb_history_export_with_two_runs_becomes_two_runs()
+    {
+        var (import, sink) = Parse.File("wandb_training_history.csv");
+
+        Assert.Equal("metrics-csv", import.Format);
+        Assert.Contains("W&B", import.FormatReason);
+        Assert.Equal(["250904-215942_test_match_60M_finetune", "250905-101500_dpo_tune_cache_10M"], import.Runs.Select(r => r.Name));
+        var sft = import.Runs[0];
+        Assert.Equal("datadec-posttrain", sft.Project);
+        Assert.Equal("a1b2c3d4", sft.Hyperparameters["wandb_run_id"]);
+        Assert.Equal(Enumerable.Range(0, 11).Select(i => (long)i * 100), sink.Series(sft, MetricKeys.TrainLoss).Steps);
+        Assert.Equal(4.446e-06, sink.Series(sft, MetricKeys.LearningRate).Values[^1]);
+        Assert.Equal(91300000, sink.Series(sft, MetricKeys.Tokens).Values[^1]);
+        Assert.Equal(new DateTime(2025, 9, 4, 15, 33, 20, DateTimeKind.Utc), sft.CreatedAt);
+    }
+
+    [Fact]
+    public void Empty_cells_are_missing_values_not_zeros()
+    {
+        var (import, sink) = Parse.File("wandb_training_history.csv");
+        var (sft, dpo) = (import.Runs[0], import.Runs[1]);
+
+        Assert.DoesNotContain(sft.Series, s => s.Key == MetricKeys.RewardsMargins);
+        Assert.DoesNotContain(dpo.Series, s => s.Key == MetricKeys.Tokens);
+        Assert.Equal(0.8679, sink.Series(dpo, MetricKeys.RewardsMargins).Values[^1]);
+        Assert.Equal(0.847, sink.Series(dpo, MetricKeys.RewardsAccuracies).Values[^1]);
+        Assert.Equal(-115.66, sink.Series(dpo, MetricKeys.LogpsChosen).Values[^1]);
+        Assert.Equal(11, sink.Series(dpo, MetricKeys.Epoch).Steps.Length);
+    }
+
+    [Fact]
+    public void A_wandb_ui_export_keeps_split_names_and_wall_times()
+    {
+        var (import, sink) = Parse.File("wandb_ui_history.csv");
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal(11, sink.Series(run, MetricKeys.TrainLoss).Steps.Length);
+        Assert.Equal([0L, 50, 100], sink.Series(run, MetricKeys.EvalLoss).Steps);
+        Assert.DoesNotContain(run.Series, s => s.Key.Contains("runtime"));
+    }
+
+    [Fact]
+    public void A_wandb_chart_export_splits_runs_by_column_and_drops_min_max()
+    {
+        var (import, sink) = Parse.File("wandb_chart_export.csv");
+
+        Assert.Equal(["smol-a", "smol-b"], import.Runs.Select(r => r.Name));
+        Assert.Equal(6, sink.Series(import.Runs[0], MetricKeys.TrainLoss).Steps.Length);
+        Assert.Equal([0L, 10, 20, 30], sink.Series(import.Runs[1], MetricKeys.TrainLoss).Steps);
+        Assert.Single(import.Runs[0].Series);
+    }
+
+    [Fact]
+    public void A_lightning_metrics_csv_merges_its_sparse_rows()
+    {
+        var (import, sink) = Parse.File("metrics.csv");
+        var run = Assert.Single(import.Runs);
+
+        Assert.Contains("Lightning", import.FormatReason);
+        Assert.Equal(8, sink.Series(run, MetricKeys.TrainLoss).Steps.Length);
+        Assert.Equal([199L, 399], sink.Series(run, MetricKeys.EvalLoss).Steps);
+        Assert.Equal(0.7, sink.Series(run, "eval/acc").Values[0]);
+        Assert.Equal(8, sink.Series(run, MetricKeys.LearningRate).Steps.Length);
+    }
+
+    [Fact]
+    public void A_short_row_and_a_bad_step_are_reported_with_their_lines()
+    {
+        var (import, sink) = Parse.Text("history.csv", "step,loss\n1,0.9\n2\nthree,0.8\n4,0.7\n");
+
+        Assert.Equal([1L, 4], sink.Series(import.Runs[0], MetricKeys.TrainLoss).Steps);
+        Assert.Contains(import.Problems, p => p.Line == 3 && p.Message.Contains("1 fields"));
+        Assert.Contains(import.Problems, p => p.Line == 4 && p.Message.Contains("'three'"));
+    }
+}
+
+public class MetricsJsonlFormatTests
+{
+    [Fact]
+    public void Reads_llama_factory_trainer_log()
+    {
+        var (import, sink) = Parse.File("trainer_log.jsonl");
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal("metrics-jsonl", import.Format);
+        Assert.Contains("LLaMA-Factory", import.FormatReason);
+        Assert.Equal(10, sink.Series(run, MetricKeys.TrainLoss).Steps.Length);
+        Assert.Equal(4.5e-05, sink.Series(run, MetricKeys.LearningRate).Values[0], 12);
+        Assert.Equal([50L, 100], sink.Series(run, MetricKeys.EvalLoss).Steps);
+        Assert.Equal(10, sink.Series(run, "train/elapsed_seconds").Values[0]);
+        Assert.Equal("100", run.Hyperparameters["max_steps"]);
+    }
+
+    [Fact]
+    public void A_wandb_jsonl_export_with_two_runs_becomes_two_runs_with_times()
+    {
+        var (import, sink) = Parse.File("wandb_history.jsonl");
+
+        Assert.Equal(2, import.Runs.Count);
+        Assert.Equal([0L, 10, 20, 30], sink.Series(import.Runs[1], MetricKeys.TrainLoss).Steps);
+        Assert.Equal(DateTime.UnixEpoch.AddSeconds(1757000000), import.Runs[0].CreatedAt);
+    }
+
+    [Fact]
+    public void A_line_that_is_not_json_is_reported()
+    {
+        var (import, sink) = Parse.Text("log.jsonl", "{\"step\": 1, \"loss\": 1.0}\nnot json\n{\"step\": 2, \"loss\": 0.9}\n");
+
+        Assert.Equal([1L, 2], sink.Series(import.Runs[0], MetricKeys.TrainLoss).Steps);
+        Assert.Contains(import.Problems, p => p.Line == 2 && p.Message.Contains("not a JSON object"));
+    }
+}
