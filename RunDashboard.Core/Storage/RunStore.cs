@@ -13,11 +13,13 @@ public sealed class RunStore : IDisposable
     internal const string RunsCollection = "runs";
     internal const string ChunksCollection = "chunks";
     internal const string EventsCollection = "run_events";
+    internal const string PendingCollection = "pending_imports";
 
     private readonly LiteDatabase _db;
     private readonly ILiteCollection<Run> _runs;
     private readonly ILiteCollection<BsonDocument> _chunks;
     private readonly ILiteCollection<BsonDocument> _events;
+    private readonly ILiteCollection<BsonDocument> _pending;
 
     public RunStore(string path)
     {
@@ -31,10 +33,12 @@ public sealed class RunStore : IDisposable
         _runs = _db.GetCollection<Run>(RunsCollection);
         _chunks = _db.GetCollection(ChunksCollection);
         _events = _db.GetCollection(EventsCollection);
+        _pending = _db.GetCollection(PendingCollection);
         _runs.EnsureIndex(r => r.CreatedAt);
         _chunks.EnsureIndex("SeriesId", "$.SeriesId");
         _chunks.EnsureIndex("RunId", "$.RunId");
         Uploads = new UploadArchive(_db);
+        RemoveUnfinishedImports();
         RemoveOrphans();
     }
 
@@ -105,7 +109,16 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    public StagedImport BeginImport() => new(this);
+    /// <summary>
+    /// Starts an import. It is recorded as pending until it commits, so chunks of an import that died half-way
+    /// (including a re-import that reuses run ids) are found and removed at the next start.
+    /// </summary>
+    public StagedImport BeginImport()
+    {
+        var id = ObjectId.NewObjectId().ToString();
+        _pending.Insert(new BsonDocument { ["_id"] = id, ["StartedAt"] = DateTime.UtcNow });
+        return new StagedImport(this, id);
+    }
 
     /// <summary>Deletes a run with its series and events.</summary>
     public bool DeleteRun(string id)
@@ -128,17 +141,39 @@ public sealed class RunStore : IDisposable
 
     internal void InsertChunks(IReadOnlyList<BsonDocument> docs) => _chunks.InsertBulk(docs);
 
-    internal void DeleteChunksOf(IEnumerable<string> runIds)
+    internal void MoveChunks(string importId, string fromRunId, string toRunId, string key)
     {
-        foreach (var id in runIds) _chunks.DeleteMany(Query.EQ("RunId", id));
+        foreach (var doc in _chunks.Find(Query.And(Query.EQ("SeriesId", SeriesId(fromRunId, key)), Query.EQ("Import", importId))).ToList())
+        {
+            doc["RunId"] = toRunId;
+            doc["SeriesId"] = SeriesId(toRunId, key);
+            _chunks.Update(doc);
+        }
     }
 
+    internal void DeleteChunks(string importId, string runId, string key) =>
+        _chunks.DeleteMany(Query.And(Query.EQ("SeriesId", SeriesId(runId, key)), Query.EQ("Import", importId)));
+
+    internal void DeleteChunksOf(string importId, IEnumerable<string> runIds)
+    {
+        foreach (var id in runIds) _chunks.DeleteMany(Query.And(Query.EQ("RunId", id), Query.EQ("Import", importId)));
+    }
+
+    internal void ForgetPending(string importId) => _pending.Delete(importId);
+
     /// <summary>Makes staged runs visible, with their upload records, in one transaction.</summary>
-    internal void Commit(IReadOnlyList<Run> runs, IReadOnlyList<UploadRecord> uploads)
+    internal void Commit(string importId, IReadOnlyList<Run> runs, IReadOnlyList<UploadRecord> uploads, IReadOnlyList<string> replacedRunIds)
     {
         _db.BeginTrans();
         try
         {
+            foreach (var old in replacedRunIds)
+            {
+                _runs.Delete(old);
+                _events.Delete(old);
+                // Only the old points: a re-import may have staged new ones under the same run id.
+                _chunks.DeleteMany(Query.And(Query.EQ("RunId", old), Query.Not("Import", importId)));
+            }
             foreach (var run in runs)
             {
                 _runs.Upsert(run);
@@ -149,6 +184,7 @@ public sealed class RunStore : IDisposable
                 });
             }
             foreach (var upload in uploads) Uploads.Save(upload);
+            _pending.Delete(importId);
             _db.Commit();
         }
         catch
@@ -156,16 +192,17 @@ public sealed class RunStore : IDisposable
             _db.Rollback();
             throw;
         }
-        RunsChanged?.Invoke(runs.Select(r => r.Id).ToList());
+        RunsChanged?.Invoke(runs.Select(r => r.Id).Concat(replacedRunIds).ToList());
     }
 
-    internal static BsonDocument ToDocument(string runId, SeriesChunk chunk)
+    internal static BsonDocument ToDocument(string importId, string runId, SeriesChunk chunk)
     {
         var (steps, values, times) = SeriesChunkCodec.Encode(chunk);
         var doc = new BsonDocument
         {
             ["_id"] = ObjectId.NewObjectId(),
             ["RunId"] = runId,
+            ["Import"] = importId,
             ["SeriesId"] = SeriesId(runId, chunk.Key),
             ["Seq"] = chunk.Sequence,
             ["FirstStep"] = chunk.FirstStep,
@@ -180,13 +217,22 @@ public sealed class RunStore : IDisposable
 
     private static string SeriesId(string runId, string key) => runId + "\n" + key;
 
+    private void RemoveUnfinishedImports()
+    {
+        foreach (var pending in _pending.FindAll().ToList())
+        {
+            _chunks.DeleteMany(Query.EQ("Import", pending["_id"].AsString));
+            _pending.Delete(pending["_id"]);
+        }
+    }
+
     /// <summary>Chunks whose run never committed (an import that crashed) are garbage.</summary>
     private void RemoveOrphans()
     {
         var known = _runs.Query().Select(r => r.Id).ToEnumerable().ToHashSet();
         var orphanRuns = _chunks.Query().Select(BsonExpression.Create("{ RunId: $.RunId }")).ToDocuments()
             .Select(d => d["RunId"].AsString).Where(id => !known.Contains(id)).Distinct().ToList();
-        DeleteChunksOf(orphanRuns);
+        foreach (var id in orphanRuns) _chunks.DeleteMany(Query.EQ("RunId", id));
     }
 
     private static BsonValue FromEvent(RunEvent e) => new BsonDocument

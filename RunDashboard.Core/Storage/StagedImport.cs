@@ -17,26 +17,47 @@ public sealed class StagedImport : IChunkSink, IDisposable
     private readonly HashSet<string> _runIds = [];
     private bool _done;
 
-    internal StagedImport(RunStore store) => _store = store;
+    internal StagedImport(RunStore store, string importId)
+    {
+        _store = store;
+        ImportId = importId;
+    }
+
+    public string ImportId { get; }
 
     public long ChunksWritten { get; private set; }
 
     public void Write(RunDraft run, SeriesChunk chunk)
     {
         _runIds.Add(run.Id);
-        _batch.Add(RunStore.ToDocument(run.Id, chunk));
+        _batch.Add(RunStore.ToDocument(ImportId, run.Id, chunk));
         ChunksWritten++;
         if (_batch.Count >= BatchSize) FlushBatch();
     }
 
-    public void Commit(IReadOnlyList<Run> runs, IReadOnlyList<UploadRecord> uploads)
+    public void Commit(IReadOnlyList<Run> runs, IReadOnlyList<UploadRecord> uploads, IReadOnlyList<string>? replacedRunIds = null)
     {
         FlushBatch();
         // Chunks of drafts that did not become runs (e.g. merged into another) must not linger.
         var kept = runs.Select(r => r.Id).ToHashSet();
-        _store.DeleteChunksOf(_runIds.Where(id => !kept.Contains(id)));
-        _store.Commit(runs, uploads);
+        _store.DeleteChunksOf(ImportId, _runIds.Where(id => !kept.Contains(id)));
+        _store.Commit(ImportId, runs, uploads, replacedRunIds ?? []);
         _done = true;
+    }
+
+    /// <summary>Gives a staged series to another staged run (two files of one run folder, merged).</summary>
+    public void MoveSeries(string fromRunId, string toRunId, string key)
+    {
+        FlushBatch();
+        _store.MoveChunks(ImportId, fromRunId, toRunId, key);
+        _runIds.Add(toRunId);
+    }
+
+    /// <summary>Forgets a staged series (a copy of one another file of the run already has).</summary>
+    public void DropSeries(string runId, string key)
+    {
+        FlushBatch();
+        _store.DeleteChunks(ImportId, runId, key);
     }
 
     /// <summary>Drops everything written so far.</summary>
@@ -44,7 +65,8 @@ public sealed class StagedImport : IChunkSink, IDisposable
     {
         if (_done) return;
         _batch.Clear();
-        _store.DeleteChunksOf(_runIds);
+        _store.DeleteChunksOf(ImportId, _runIds);
+        _store.ForgetPending(ImportId);
         _done = true;
     }
 

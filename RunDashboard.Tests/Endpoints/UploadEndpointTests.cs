@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using RunDashboard.Core.Storage;
 using RunDashboard.Tests.Support;
@@ -166,6 +167,51 @@ public class UploadEndpointTests : IAsyncLifetime
         var lines = body.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("line").GetInt32()).ToList();
         Assert.Contains(6, lines);
         Assert.Contains(7, lines);
+    }
+
+    [Fact]
+    public async Task A_zip_uploaded_over_http_becomes_a_run_per_folder()
+    {
+        var zip = ZipBuilder.Build(("a/train.log", Fixture.Bytes("mlx_lm_lora_run3.log")), ("b/trainer_state.json", Fixture.Bytes("trainer_state.json")));
+        var form = new MultipartFormDataContent();
+        var content = new ByteArrayContent(zip);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        form.Add(content, "file", "outputs.zip");
+
+        var (status, body) = await PostAsync(form);
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal(["a", "b"], body.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("name").GetString()).Order());
+        Assert.Contains("mlx-lm", body.GetProperty("format").GetString());
+    }
+
+    [Fact]
+    public async Task Uploading_the_same_file_twice_answers_200_with_the_first_run()
+    {
+        var (_, first) = await PostAsync(Form(("run3.log", Fixture.Bytes("mlx_lm_lora_run3.log"))));
+        var (status, second) = await PostAsync(Form(("renamed.log", Fixture.Bytes("mlx_lm_lora_run3.log"))));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(first.GetProperty("runs")[0].GetProperty("id").GetString(), second.GetProperty("runs")[0].GetProperty("id").GetString());
+        Assert.True(second.GetProperty("files")[0].GetProperty("duplicate").GetBoolean());
+        Assert.Equal(1, _server.Service<RunStore>().CountRuns());
+    }
+
+    [Fact]
+    public async Task Reimport_over_http_keeps_the_run_ids()
+    {
+        var (_, first) = await PostAsync(Form(("run3.log", Fixture.Bytes("mlx_lm_lora_run3.log"))));
+        var id = first.GetProperty("runs")[0].GetProperty("id").GetString();
+
+        var response = await _server.Client.PostAsync("/api/uploads/reimport", null);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(id, body.GetProperty("runs")[0].GetProperty("id").GetString());
+        var uploads = JsonDocument.Parse(await _server.Client.GetStringAsync("/api/uploads")).RootElement;
+        Assert.Equal("imported", uploads[0].GetProperty("status").GetString());
+        var unknown = await _server.Client.PostAsync("/api/uploads/reimport", JsonContent.Create(new { uploads = new[] { "nope" } }));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     [Fact]

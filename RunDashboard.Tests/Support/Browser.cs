@@ -33,12 +33,15 @@ public static class Browser
     /// </summary>
     public static async Task ChooseFilesAsync(IPage page, ILocator shownWhenTaken, params string[] paths)
     {
+        // Blazor's InputFile script marks its element once it listens for changes.
+        await page.WaitForFunctionAsync("() => { const i = document.querySelector('input[type=file]'); return i && i._blazorInputFileNextFileId !== undefined; }",
+            null, new PageWaitForFunctionOptions { Timeout = 30_000 });
         for (var attempt = 1; ; attempt++)
         {
             await page.Locator("input[type=file]").SetInputFilesAsync(paths);
             try
             {
-                await shownWhenTaken.WaitForAsync(new LocatorWaitForOptions { Timeout = 5_000 });
+                await shownWhenTaken.WaitForAsync(new LocatorWaitForOptions { Timeout = 10_000 });
                 return;
             }
             catch (TimeoutException) when (attempt < 4)

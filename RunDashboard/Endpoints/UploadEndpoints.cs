@@ -1,4 +1,5 @@
 using RunDashboard.Core.Services;
+using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Endpoints;
 
@@ -8,6 +9,12 @@ public static class UploadEndpoints
     public static void MapUploadEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/uploads", UploadAsync).DisableAntiforgery();
+        app.MapGet("/api/uploads", (RunStore store) => store.Uploads.List().Select(u => new
+        {
+            id = u.Id, fileName = u.FileName, sha256 = u.Sha256, size = u.Size, uploadedAt = u.UploadedAt,
+            status = u.Status, format = u.Format, error = u.Error, runs = u.RunIds,
+        }));
+        app.MapPost("/api/uploads/reimport", ReimportAsync).DisableAntiforgery();
     }
 
     private static async Task<IResult> UploadAsync(HttpRequest request, ImportService imports, CancellationToken cancellationToken)
@@ -39,6 +46,33 @@ public static class UploadEndpoints
         var status = report.Files.All(f => f.Duplicate) ? StatusCodes.Status200OK : StatusCodes.Status201Created;
         return Results.Json(body, statusCode: status);
     }
+
+    /// <summary>
+    /// Parses stored uploads again with today's parsers: all of them, or those named in
+    /// <c>{"uploads":["id", …]}</c>. Runs keep their ids, so links pasted earlier still open them.
+    /// </summary>
+    private static async Task<IResult> ReimportAsync(HttpRequest request, ImportService imports, RunStore store, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string>? ids = null;
+        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                var body = await request.ReadFromJsonAsync<ReimportRequest>(cancellationToken);
+                ids = body?.Uploads;
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                return ApiProblems.BadRequest("Invalid JSON", $"expected {{\"uploads\":[\"id\", …]}} or no body: {ex.Message}");
+            }
+        }
+        var unknown = ids?.Where(id => store.Uploads.Get(id) is null).ToList() ?? [];
+        if (unknown.Count > 0) return ApiProblems.NotFound($"no upload with id {string.Join(", ", unknown.Select(u => $"'{u}'"))}");
+        var report = await imports.ReimportAsync(ids, cancellationToken);
+        return Results.Ok(UploadResponse.From(report, request));
+    }
+
+    private sealed record ReimportRequest(IReadOnlyList<string>? Uploads);
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -28,7 +28,7 @@ public sealed class SettingsJsonFormat : ILogFormat
             return new FormatMatch(0.8, $"a JSON file named {sample.BaseName}");
         }
         // Any other JSON object is probably settings too, but every more specific format outranks this guess.
-        return sample.BaseName.EndsWith(".json") ? new FormatMatch(0.35, "a JSON object with no metric arrays") : FormatMatch.None;
+        return new FormatMatch(0.35, "a JSON object with no metric arrays or log history");
     }
 
     public void Parse(Stream stream, ImportContext context, CancellationToken cancellationToken)

@@ -1,0 +1,109 @@
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+
+namespace RunDashboard.Core.Ingest;
+
+/// <summary>
+/// The files of a zipped output folder that can hold metrics or settings. Weights, tokenizers and other
+/// artefacts are left out; a file copied into every <c>checkpoint-N/</c> keeps only its outermost (or latest) copy.
+/// </summary>
+public static partial class ZipBundle
+{
+    private static readonly HashSet<string> SkippedExtensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".npz", ".npy", ".gguf", ".msgpack", ".h5", ".onnx", ".pkl",
+        ".wandb", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".md", ".model", ".tiktoken", ".py", ".sh", ".yaml", ".yml",
+    };
+
+    private static readonly HashSet<string> SkippedNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json",
+        "generation_config.json", "preprocessor_config.json", "chat_template.json", "model.safetensors.index.json",
+        "wandb-metadata.json", "requirements.txt", "rng_state.pth", "scheduler.pt", "optimizer.pt",
+    };
+
+    public static bool IsZip(ReadOnlySpan<byte> head) => head.StartsWith("PK\u0003\u0004"u8);
+
+    /// <summary>Lists the usable entries; <paramref name="skipped"/> receives the names left out and why.</summary>
+    public static List<BundleEntry> Entries(Func<Stream> openZip, List<string> skipped)
+    {
+        var candidates = new List<BundleEntry>();
+        using (var stream = openZip())
+        using (var zip = new ZipArchive(stream, ZipArchiveMode.Read))
+        {
+            foreach (var e in zip.Entries)
+            {
+                var path = e.FullName.Replace('\\', '/');
+                if (path.EndsWith('/')) continue;
+                var name = Path.GetFileName(path);
+                if (path.Contains("__MACOSX/") || name.StartsWith('.') || e.Length == 0) continue;
+                if (SkippedExtensions.Contains(Path.GetExtension(name)) || SkippedNames.Contains(name))
+                {
+                    skipped.Add(path);
+                    continue;
+                }
+                var (folder, checkpoint) = FolderOf(path);
+                var entryPath = path;
+                candidates.Add(new BundleEntry(path, folder, checkpoint, () => OpenEntry(openZip, entryPath)));
+            }
+        }
+        // The same file in the run folder and in checkpoint-N/ copies: the run folder's is the whole story,
+        // otherwise the latest checkpoint's is.
+        return candidates
+            .GroupBy(c => (c.Folder, c.FileName))
+            .Select(g => g.OrderBy(c => c.Checkpoint is null ? 0 : 1).ThenByDescending(c => c.Checkpoint ?? 0).First())
+            .OrderBy(c => c.Path, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>"out/run4/checkpoint-500/trainer_state.json" → ("out/run4", 500).</summary>
+    public static (string Folder, int? Checkpoint) FolderOf(string path)
+    {
+        var parts = path.Split('/').SkipLast(1).ToList();
+        int? checkpoint = null;
+        if (parts.Count > 0 && CheckpointFolder().Match(parts[^1]) is { Success: true } m)
+        {
+            checkpoint = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            parts.RemoveAt(parts.Count - 1);
+        }
+        return (string.Join('/', parts), checkpoint);
+    }
+
+    /// <summary>Entries are decompressed again for each read: nothing of a large archive is held in memory.</summary>
+    private static Stream OpenEntry(Func<Stream> openZip, string path)
+    {
+        var stream = openZip();
+        var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+        var entry = zip.GetEntry(path) ?? throw new FileNotFoundException($"{path} is not in the archive");
+        return new OwningStream(entry.Open(), zip);
+    }
+
+    [GeneratedRegex(@"^checkpoint[-_](\d+)$", RegexOptions.IgnoreCase)]
+    private static partial Regex CheckpointFolder();
+
+    /// <summary>A read stream that also disposes the archive it came from.</summary>
+    private sealed class OwningStream(Stream inner, IDisposable owner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+                owner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
