@@ -143,8 +143,7 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
             {
                 // Rejected files are kept too: a parser added later can re-import them.
                 using var bytes = file.Open();
-                record.Size = bytes.CanSeek ? bytes.Length : 0;
-                store.Uploads.StoreBytes(uploadId, name, bytes);
+                record.Size = store.Uploads.StoreBytes(uploadId, name, bytes);
                 records.Add(record);
             }
             else if (replacing is not null)

@@ -139,7 +139,7 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    internal void InsertChunks(IReadOnlyList<BsonDocument> docs) => _chunks.InsertBulk(docs);
+    internal void InsertChunks(IReadOnlyList<BsonDocument> docs) => _chunks.InsertBulk(docs, docs.Count);
 
     internal void MoveChunks(string importId, string fromRunId, string toRunId, string key)
     {

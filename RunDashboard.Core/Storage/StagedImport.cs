@@ -10,7 +10,8 @@ namespace RunDashboard.Core.Storage;
 /// </summary>
 public sealed class StagedImport : IChunkSink, IDisposable
 {
-    private const int BatchSize = 16;
+    /// <summary>Chunks per insert (one transaction, one disk flush): about 5 MB of points.</summary>
+    private const int BatchSize = 128;
 
     private readonly RunStore _store;
     private readonly List<BsonDocument> _batch = new(BatchSize);

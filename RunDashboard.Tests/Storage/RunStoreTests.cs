@@ -132,8 +132,9 @@ public class RunStoreTests : IDisposable
             var stage = store.BeginImport();
             var context = new ImportContext("crash.log", stage, chunkSize: 2);
             var writer = context.Run().Metric("loss");
-            for (var i = 0; i < 40; i++) writer.Add(i, i, i + 1);
-            Assert.True(store.Database.GetCollection(RunStore.ChunksCollection).Count() >= 16);
+            // Enough points for several flushed batches of chunks.
+            for (var i = 0; i < 1000; i++) writer.Add(i, i, i + 1);
+            Assert.True(store.Database.GetCollection(RunStore.ChunksCollection).Count() >= 256);
             // No commit and no abort: as if the process died here.
         }
 

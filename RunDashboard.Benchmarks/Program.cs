@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using RunDashboard.Benchmarks;
+using RunDashboard.Core.Ingest;
+using RunDashboard.Core.Model;
+using RunDashboard.Core.Services;
+using RunDashboard.Core.Storage;
+
+// Ingestion figures for the README: plain line reading vs parsing, and the memory of a 1 GB import.
+//   dotnet run -c Release --project RunDashboard.Benchmarks [-- --size-mb 200 --import-mb 1024]
+var sizeMb = Arg("--size-mb", 200);
+var importMb = Arg("--import-mb", 1024);
+var dir = Path.Combine(Path.GetTempPath(), "rundashboard-bench");
+Directory.CreateDirectory(dir);
+
+if (args.Contains("--import-child"))
+{
+    // Runs in its own process so its peak working set is the import's alone.
+    var log = args[Array.IndexOf(args, "--import-child") + 1];
+    var db = Path.Combine(dir, "import.db");
+    File.Delete(db);
+    using var store = new RunStore(db);
+    var imports = new ImportService(store, Ingestor.CreateDefault(), TimeProvider.System);
+    var sw = Stopwatch.StartNew();
+    var report = await imports.ImportAsync([new UploadFile(Path.GetFileName(log), () => File.OpenRead(log))], new UploadOptions());
+    sw.Stop();
+    var run = report.Runs.Single();
+    Console.WriteLine($"{sw.Elapsed.TotalSeconds:F1} {Process.GetCurrentProcess().PeakWorkingSet64} {run.Metrics.Sum(m => m.Count)} {new FileInfo(db).Length}");
+    return;
+}
+
+Console.WriteLine($"RunDashboard ingestion benchmark · {Environment.ProcessorCount} cores · .NET {Environment.Version}");
+var mlx = Generate("mlx_lm_200mb.log", sizeMb, LogGenerator.MlxLm);
+var hf = Generate("hf_dicts_200mb.log", sizeMb, LogGenerator.HfDicts);
+Console.WriteLine();
+Console.WriteLine("| log | size | line reading | parse | parse / reading | points/s |");
+Console.WriteLine("|---|---|---|---|---|---|");
+foreach (var (name, path) in new[] { ("MLX-LM", mlx), ("HF Trainer dicts", hf) })
+{
+    var mb = new FileInfo(path).Length / 1048576.0;
+    var read = Best(3, () => ReadLines(path));
+    if (args.Contains("--profile")) Console.WriteLine($"  cleaned-line reader alone: {mb / Best(3, () => CleanLines(path)):F0} MB/s");
+    long points = 0;
+    var parse = Best(3, () => points = Parse(path));
+    Console.WriteLine($"| {name} | {mb:F0} MB | {mb / read:F0} MB/s | {mb / parse:F0} MB/s | {read / parse:F2} | {points / parse / 1e6:F1} M |");
+}
+
+var big = Generate("mlx_lm_import.log", importMb, LogGenerator.MlxLm);
+// Environment.ProcessPath is the dotnet host (or the apphost); the entry assembly says which.
+var self = typeof(LogGenerator).Assembly.Location;
+var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? [self, "--import-child", big] : ["--import-child", big])
+{
+    RedirectStandardOutput = true,
+})!;
+var output = (await child.StandardOutput.ReadToEndAsync()).Trim().Split(' ');
+await child.WaitForExitAsync();
+var seconds = double.Parse(output[0], System.Globalization.CultureInfo.InvariantCulture);
+Console.WriteLine();
+Console.WriteLine($"Import of a {new FileInfo(big).Length / 1048576.0:F0} MB MLX-LM log into LiteDB: {seconds:F1} s " +
+    $"({new FileInfo(big).Length / 1048576.0 / seconds:F0} MB/s), {long.Parse(output[2]) / 1e6:F1} M points, " +
+    $"peak working set {long.Parse(output[1]) / 1048576.0:F0} MB, database {long.Parse(output[3]) / 1048576.0:F0} MB (raw upload included)");
+
+int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+
+string Generate(string name, int mb, Action<string, long> write)
+{
+    var path = Path.Combine(dir, name);
+    if (!File.Exists(path) || new FileInfo(path).Length < mb * 1048576L)
+    {
+        Console.Write($"generating {name} ({mb} MB)… ");
+        write(path, mb * 1048576L);
+        Console.WriteLine("done");
+    }
+    return path;
+}
+
+static double Best(int times, Action action)
+{
+    var best = double.MaxValue;
+    for (var i = 0; i < times; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        action();
+        best = Math.Min(best, sw.Elapsed.TotalSeconds);
+    }
+    return best;
+}
+
+static void ReadLines(string path)
+{
+    using var reader = new StreamReader(path, System.Text.Encoding.UTF8, true, 1 << 16);
+    long n = 0;
+    while (reader.ReadLine() is { } line) n += line.Length;
+    GC.KeepAlive(n);
+}
+
+static void CleanLines(string path)
+{
+    using var reader = new LogLineReader(File.OpenRead(path));
+    long n = 0;
+    while (reader.Next()) n += reader.Line.Length;
+    GC.KeepAlive(n);
+}
+
+static long Parse(string path)
+{
+    var sink = new CountingSink();
+    var import = Ingestor.CreateDefault().Ingest(path, () => File.OpenRead(path), sink);
+    if (!import.Succeeded) throw new InvalidOperationException(import.Error);
+    return import.Runs.Sum(r => r.Series.Sum(s => s.Count));
+}
+
+sealed class CountingSink : IChunkSink
+{
+    public long Chunks;
+    public void Write(RunDraft run, SeriesChunk chunk) => Chunks++;
+}
