@@ -23,6 +23,7 @@ public static class ServiceCollectionExtensions
             return new RunStore(path);
         });
         services.AddSingleton<ImportService>();
+        services.AddSingleton<RunCatalog>();
         return services;
     }
 }

@@ -30,6 +30,7 @@ public static class DashboardApp
 
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection(StorageOptions.Section));
         builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
+        builder.Services.AddSingleton<RunDashboard.Components.Charts.SeriesLoader>();
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling =
             System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);
         builder.Services.AddProblemDetails();

@@ -15,6 +15,9 @@ public sealed class Run
     /// <summary>Format the series were parsed from (e.g. <c>mlx-lm</c>), or <c>wandb</c> for synced runs.</summary>
     public string Format { get; set; } = "";
 
+    /// <summary>Where the run lives at its source (the W&amp;B run page for synced runs).</summary>
+    public string? ExternalUrl { get; set; }
+
     /// <summary>Uploads (by id) whose bytes produced this run, so it can be re-parsed.</summary>
     public List<string> UploadIds { get; set; } = [];
     public List<Hyperparameter> Hyperparameters { get; set; } = [];

@@ -130,6 +130,7 @@ public sealed class RunStore : IDisposable
             _chunks.DeleteMany(Query.EQ("RunId", id));
             _events.Delete(id);
             _db.Commit();
+            if (existed) RunsChanged?.Invoke([id]);
             return existed;
         }
         catch

@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using RunDashboard.Components.Charts;
@@ -20,6 +21,8 @@ public class RunPageTests : IAsyncLifetime
     {
         _store = new RunStore(_dir.File("page.db"));
         _ctx.Services.AddSingleton(_store);
+        _ctx.Services.AddSingleton<SeriesLoader>();
+        _ctx.Services.AddSingleton<RunCatalog>();
         _ctx.Services.AddMudServices();
         _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
     }
@@ -51,7 +54,7 @@ public class RunPageTests : IAsyncLifetime
 
         var charts = page.FindComponents<LineChart>();
         var loss = charts.Single(c => c.Instance.Id == "chart-loss").Instance.Traces;
-        Assert.Equal(["train", "eval"], loss.Select(t => t.Name));
+        Assert.Equal(["train", "eval", "checkpoints"], loss.Select(t => t.Name));
         Assert.Equal(36, loss[0].X.Count);
         Assert.False(loss[0].Markers);
         Assert.True(loss[1].Markers);
@@ -59,6 +62,99 @@ public class RunPageTests : IAsyncLifetime
         var lr = charts.Single(c => c.Instance.Id == "chart-lr").Instance.Traces;
         Assert.Equal(1e-05, Assert.Single(lr).Y[0]);
     }
+
+    [Fact]
+    public void Shows_only_the_panels_whose_data_exists()
+    {
+        var mlx = Import("mlx_lm_lora_run3.log");
+        var dpo = Import("trl_dpo_stdout.log");
+        var distill = Import("distill_progress.log");
+
+        Assert.Equal(["loss", "lr", "tokens", "throughput", "memory"], PanelIds(mlx));
+        Assert.Contains("rewards", PanelIds(dpo));
+        Assert.DoesNotContain("tokens", PanelIds(dpo));
+        Assert.DoesNotContain("rewards", PanelIds(mlx));
+        Assert.Contains("components", PanelIds(distill));
+        Assert.DoesNotContain("components", PanelIds(mlx));
+    }
+
+    [Fact]
+    public void Reward_accuracies_sit_on_their_own_axis()
+    {
+        var id = Import("trl_dpo_stdout.log");
+
+        var rewards = Chart(id, "chart-rewards");
+        Assert.Equal(["chosen", "rejected", "margins", "accuracies"], rewards.Select(t => t.Name));
+        Assert.True(rewards.Single(t => t.Name == "accuracies").SecondAxis);
+        Assert.All(rewards.Where(t => t.Name != "accuracies"), t => Assert.False(t.SecondAxis));
+    }
+
+    [Fact]
+    public void Loss_components_stack_with_the_unexplained_rest_as_other_and_can_show_shares()
+    {
+        var id = Import("distill_progress.log");
+
+        var absolute = Chart(id, "chart-components");
+        Assert.Equal(["attention", "feature", "kd", "other"], absolute.Select(t => t.Name));
+        // Eval at step 2000 of seed 003: loss 95.86 = kd 14.85 + feature 41.22 + attention 0.47 + 39.32 unexplained.
+        var at2000 = absolute.Select(t => t.Y[t.X.ToList().IndexOf(2000)]).ToList();
+        Assert.Equal(95.86, at2000.Sum(), 6);
+        Assert.Equal(39.32, at2000[3], 6);
+
+        var share = RenderAt(id, "share=true")
+            .FindComponents<LineChart>().Single(c => c.Instance.Id == "chart-components").Instance.Traces;
+        Assert.Equal(1.0, share.Select(t => t.Y[t.X.ToList().IndexOf(2000)]).Sum(), 6);
+        Assert.Equal(14.85 / 95.86, share.Single(t => t.Name == "kd").Y[share[0].X.ToList().IndexOf(2000)], 6);
+    }
+
+    [Fact]
+    public void A_warning_from_the_log_is_a_marker_at_its_step_on_the_loss_chart()
+    {
+        var id = Import("distill_progress.log");
+
+        var warnings = Chart(id, "chart-loss").Single(t => t.Name == "warnings");
+        Assert.Contains(1118.0, warnings.X);
+        Assert.True(warnings.MarkersOnly);
+    }
+
+    [Fact]
+    public void Other_metrics_are_grouped_by_prefix_and_collapsed_until_opened_from_the_url()
+    {
+        var id = Import("trl_dpo_stdout.log");
+
+        var closed = _ctx.Render<RunPage>(p => p.Add(x => x.Id, id));
+        Assert.Contains("logps/", closed.Find("#other-metrics").TextContent);
+        Assert.DoesNotContain(closed.FindComponents<LineChart>(), c => c.Instance.Id.StartsWith("chart-m-logps", StringComparison.Ordinal));
+
+        var open = RenderAt(id, "open=logps");
+        Assert.Contains(open.FindComponents<LineChart>(), c => c.Instance.Id == "chart-m-logps-chosen");
+    }
+
+    [Fact]
+    public void The_hyperparameter_search_from_the_url_filters_the_table()
+    {
+        var id = Import("distill_progress.log");
+
+        var page = RenderAt(id, "hp=alpha_kd");
+
+        var rows = page.FindAll("#hp-table tbody tr");
+        Assert.Single(rows);
+        Assert.Contains("0.7", rows[0].TextContent);
+    }
+
+    /// <summary>Opens the page as a pasted link would: the state comes from the query string.</summary>
+    private IRenderedComponent<RunPage> RenderAt(string id, string query)
+    {
+        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo($"/runs/{id}?{query}");
+        return _ctx.Render<RunPage>(p => p.Add(x => x.Id, id));
+    }
+
+    private List<string> PanelIds(string id) =>
+        _ctx.Render<RunPage>(p => p.Add(x => x.Id, id)).FindAll("[id^=panel-]").Select(e => e.Id!["panel-".Length..])
+            .Where(p => p is not ("hyperparameters" or "metrics" or "events")).ToList();
+
+    private IReadOnlyList<ChartTrace> Chart(string id, string chart) =>
+        _ctx.Render<RunPage>(p => p.Add(x => x.Id, id)).FindComponents<LineChart>().Single(c => c.Instance.Id == chart).Instance.Traces;
 
     [Fact]
     public void An_unknown_id_says_so_instead_of_failing()

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Model;
+using RunDashboard.Core.Services;
 using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Endpoints;
@@ -14,17 +16,20 @@ public static class RunEndpoints
         app.MapGet("/api/runs/{id}", (string id, RunStore store) =>
             store.GetRun(id) is { } run ? Results.Ok(RunDetailDto.From(run)) : ApiProblems.NotFound($"no run with id '{id}'"));
         app.MapGet("/api/runs/{id}/series", GetSeries);
+        app.MapGet("/api/series", GetCompareSeries);
+        app.MapGet("/api/runs/query", QueryRuns);
     }
 
-    private static IResult GetSeries(string id, string? key, string? format, RunStore store)
+    private static IResult GetSeries(string id, string? key, string? format, int? points, long? from, long? to, RunStore store)
     {
+        if (points is < 1) return ApiProblems.BadRequest("Bad points", "points must be a positive number of buckets");
         var run = store.GetRun(id);
         if (run is null) return ApiProblems.NotFound($"no run with id '{id}'");
         if (string.IsNullOrWhiteSpace(key))
         {
             return ApiProblems.BadRequest("Missing key", $"add ?key=<metric>; this run has: {string.Join(", ", run.Metrics.Select(m => m.Key))}");
         }
-        var series = run.FindMetric(key) is null ? null : store.GetSeries(id, key);
+        var series = run.FindMetric(key) is null ? null : store.GetSeries(id, key, from, to);
         if (series is null)
         {
             return ApiProblems.NotFound($"run '{id}' has no metric '{key}'; it has: {string.Join(", ", run.Metrics.Select(m => m.Key))}");
@@ -40,8 +45,51 @@ public static class RunEndpoints
             var fileName = $"{run.Name}-{key.Replace('/', '_')}.csv";
             return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", fileName);
         }
+        if (points is { } n) return Results.Ok(BucketsDto.From(Downsampler.Reduce(series, n)));
         return Results.Ok(new { key = series.Key, steps = series.Steps, values = series.Values });
     }
+
+    /// <summary>One metric of several runs at once, downsampled: what a compare chart asks for.</summary>
+    private static IResult GetCompareSeries(string? runs, string? key, int? points, long? from, long? to, RunStore store)
+    {
+        if (string.IsNullOrWhiteSpace(runs) || string.IsNullOrWhiteSpace(key))
+        {
+            return ApiProblems.BadRequest("Missing runs or key", "use ?runs=<id>,<id>&key=<metric>[&points=N&from=S&to=S]");
+        }
+        var result = new List<object>();
+        foreach (var id in runs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var run = store.GetRun(id);
+            if (run is null) return ApiProblems.NotFound($"no run with id '{id}'");
+            var series = run.FindMetric(key) is null ? null : store.GetSeries(id, key, from, to);
+            if (series is null) continue;
+            result.Add(new { run = id, series = BucketsDto.From(Downsampler.Reduce(series, points ?? 1000)) });
+        }
+        return Results.Ok(result);
+    }
+
+    private static RunPageDto QueryRuns(RunCatalog catalog, string? q, string? project, string? source, string? state, string? method,
+        string? tag, string? sort, bool? desc, int? page, int? pageSize)
+    {
+        var result = catalog.Query(new RunQuery
+        {
+            Text = q, Project = project, Source = source, State = state, Method = method, Tag = tag,
+            SortBy = sort ?? "created", Descending = desc ?? true, Page = Math.Max(0, page ?? 0), PageSize = Math.Clamp(pageSize ?? 50, 1, 1000),
+        });
+        return new RunPageDto(result.Items.Select(i => new RunListItemDto(i.Id, i.Name, i.Project, RunFilter.SourceName(i.Source), i.State,
+            i.Tags, i.Method, i.Steps, i.FinalTrainLoss, i.FinalEvalLoss, i.CreatedAt)).ToList(), result.Total);
+    }
+}
+
+public sealed record RunListItemDto(string Id, string Name, string Project, string Source, string State, IReadOnlyList<string> Tags,
+    string Method, long Steps, double? FinalTrainLoss, double? FinalEvalLoss, DateTime CreatedAt);
+
+public sealed record RunPageDto(IReadOnlyList<RunListItemDto> Items, int Total);
+
+/// <summary>A downsampled series on the wire: last value, min and max per bucket, and how many points the range held.</summary>
+public sealed record BucketsDto(string Key, long[] Steps, double[] Values, double[] Min, double[] Max, long Total, long[] NonFinite)
+{
+    public static BucketsDto From(DownsampledSeries s) => new(s.Key, s.Steps, s.Values, s.Min, s.Max, s.Total, s.NonFiniteSteps);
 }
 
 public sealed record RunSummaryDto(

@@ -1,12 +1,20 @@
+using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using Plotly.Blazor;
+using Plotly.Blazor.Interop;
 using Plotly.Blazor.LayoutLib;
 using Plotly.Blazor.Traces;
 using Plotly.Blazor.Traces.ScatterLib;
+using RunDashboard.Core.Analysis;
 
 namespace RunDashboard.Components.Charts;
 
-/// <summary>A Plotly line chart of steps against values, themed for light or dark pages.</summary>
+/// <summary>
+/// A Plotly chart of traces against step (or tokens, or time), themed for light or dark pages. Zooming reports
+/// the new x range so the page can fetch that range again at full fidelity.
+/// </summary>
 public partial class LineChart
 {
     private PlotlyChart? _chart;
@@ -14,18 +22,29 @@ public partial class LineChart
     private Plotly.Blazor.Layout _layout = new();
     private IList<ITrace> _data = [];
     private bool _changed;
+    private bool _subscribed;
 
     [Parameter, EditorRequired] public string Id { get; set; } = "";
     [Parameter] public string? YTitle { get; set; }
+    [Parameter] public string? Y2Title { get; set; }
     [Parameter] public string XTitle { get; set; } = "step";
+    [Parameter] public bool XIsDate { get; set; }
     [Parameter] public bool LogY { get; set; }
+    [Parameter] public bool Stacked { get; set; }
+    /// <summary>Scale y to the 1st–99th percentile instead of the extremes (a first loss of 90 hides the rest).</summary>
+    [Parameter] public bool RobustY { get; set; }
+    [Parameter] public double? XFrom { get; set; }
+    [Parameter] public double? XTo { get; set; }
+    [Parameter] public int Height { get; set; } = 340;
     [Parameter] public IReadOnlyList<ChartTrace> Traces { get; set; } = [];
+    /// <summary>Called with the zoomed x range, or (null, null) when the user resets the zoom.</summary>
+    [Parameter] public EventCallback<(double? From, double? To)> XRangeChanged { get; set; }
     [CascadingParameter(Name = "DarkMode")] public bool Dark { get; set; }
 
     protected override void OnParametersSet()
     {
         _layout = BuildLayout();
-        _data = Traces.Select(ToScatter).ToList<ITrace>();
+        _data = Traces.SelectMany(ToPlotly).ToList();
         _changed = true;
     }
 
@@ -36,65 +55,203 @@ public partial class LineChart
         _changed = false;
     }
 
+    private async void SubscribeAsync()
+    {
+        if (_subscribed || _chart is null || !XRangeChanged.HasDelegate) return;
+        _subscribed = true;
+        try { await _chart.SubscribeRelayoutEvent(); }
+        catch (JSDisconnectedException) { }
+        catch (TaskCanceledException) { }
+    }
+
+    private void OnRelayout(RelayoutEventData e)
+    {
+        double? from = null, to = null;
+        if (e.XRange is { Length: 2 } range)
+        {
+            from = ToDouble(range[0]);
+            to = ToDouble(range[1]);
+            if (from is null || to is null) return;
+        }
+        else if (e.RawData is null || !e.RawData.ContainsKey("xaxis.autorange"))
+        {
+            return; // a y-only zoom, a legend click, a resize: the x range did not change
+        }
+        _ = InvokeAsync(() => XRangeChanged.InvokeAsync((from, to)));
+    }
+
+    private double? ToDouble(object? o)
+    {
+        switch (o)
+        {
+            case null: return null;
+            case double d: return d;
+            case JsonElement { ValueKind: JsonValueKind.Number } n: return n.GetDouble();
+            case JsonElement { ValueKind: JsonValueKind.String } s: return Parse(s.GetString());
+            default: return Parse(o.ToString());
+        }
+
+        double? Parse(string? text)
+        {
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return d;
+            if (XIsDate && DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+            {
+                return new DateTimeOffset(t, TimeSpan.Zero).ToUnixTimeMilliseconds() / 1000.0;
+            }
+            return null;
+        }
+    }
+
     private Plotly.Blazor.Layout BuildLayout()
     {
         var text = Dark ? "#e0e0e0" : "#303030";
         var grid = Dark ? "#3a3a4a" : "#e6e6e6";
+        var yaxes = new List<YAxis>
+        {
+            new()
+            {
+                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = YTitle },
+                GridColor = grid,
+                ZeroLine = false,
+                AutoMargin = Plotly.Blazor.LayoutLib.YAxisLib.AutoMarginFlag.True,
+                Type = LogY ? Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log : Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Linear,
+                ExponentFormat = Plotly.Blazor.LayoutLib.YAxisLib.ExponentFormatEnum.Power,
+                Range = YRange(),
+            },
+        };
+        if (Traces.Any(t => t.SecondAxis))
+        {
+            yaxes.Add(new YAxis
+            {
+                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = Y2Title },
+                Overlaying = "y",
+                Side = Plotly.Blazor.LayoutLib.YAxisLib.SideEnum.Right,
+                ShowGrid = false,
+                ZeroLine = false,
+                AutoMargin = Plotly.Blazor.LayoutLib.YAxisLib.AutoMarginFlag.True,
+            });
+        }
         return new Plotly.Blazor.Layout
         {
             AutoSize = true,
-            Height = 340,
+            Height = Height,
             Margin = new Margin { L = 60, R = 20, T = 20, B = 50 },
             PaperBgColor = "rgba(0,0,0,0)",
             PlotBgColor = "rgba(0,0,0,0)",
             Font = new Plotly.Blazor.LayoutLib.Font { Color = text },
             HoverMode = HoverModeEnum.XUnified,
-            Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = 1.12m }],
-            XAxis = [new XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XTitle }, GridColor = grid, ZeroLine = false, AutoMargin = Plotly.Blazor.LayoutLib.XAxisLib.AutoMarginFlag.True }],
-            YAxis =
+            BarMode = Stacked ? BarModeEnum.Relative : null,
+            Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = 1.14m }],
+            XAxis =
             [
-                new YAxis
+                new XAxis
                 {
-                    Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = YTitle },
+                    Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XTitle },
                     GridColor = grid,
                     ZeroLine = false,
-                    AutoMargin = Plotly.Blazor.LayoutLib.YAxisLib.AutoMarginFlag.True,
-                    Type = LogY ? Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Log : Plotly.Blazor.LayoutLib.YAxisLib.TypeEnum.Linear,
-                    ExponentFormat = Plotly.Blazor.LayoutLib.YAxisLib.ExponentFormatEnum.Power,
-                    Range = FlatRange(),
+                    Type = XIsDate ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date : null,
+                    AutoMargin = Plotly.Blazor.LayoutLib.XAxisLib.AutoMarginFlag.True,
+                    Range = XFrom is { } f && XTo is { } t ? [XValue(f), XValue(t)] : null,
                 },
             ],
+            YAxis = yaxes,
         };
     }
 
-    /// <summary>
-    /// Plotly pads a constant series by ±1, which draws a constant learning rate of 1e-05 as a line at zero
-    /// (the very confusion of seed 003). A flat series gets a range around its own magnitude instead.
-    /// </summary>
-    private IList<object>? FlatRange()
+    private object XValue(double x) => XIsDate ? DateTimeOffset.FromUnixTimeMilliseconds((long)(x * 1000)).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) : x;
+
+    private IList<object>? YRange()
     {
-        var finite = Traces.SelectMany(t => t.Y).Where(double.IsFinite).ToList();
-        if (finite.Count == 0 || LogY) return null;
+        if (LogY || Stacked) return null;
+        var main = Traces.Where(t => !t.SecondAxis && !t.MarkersOnly).ToList();
+        var finite = main.SelectMany(t => t.Y).Where(double.IsFinite).ToList();
+        if (finite.Count == 0) return null;
         var min = finite.Min();
         var max = finite.Max();
         var scale = Math.Max(Math.Abs(min), Math.Abs(max));
-        if (scale == 0 || max - min > scale * 1e-9) return null;
-        return [min - scale * 0.5, max + scale * 0.5];
+        // Plotly pads a constant series by ±1, which draws a constant learning rate of 1e-05 as a line at zero
+        // (the very confusion of seed 003). A flat series gets a range around its own magnitude instead.
+        if (scale != 0 && max - min <= scale * 1e-9) return [min - scale * 0.5, max + scale * 0.5];
+        if (RobustY && RobustRange.Of(finite) is { } r && (r.Max - r.Min) < (max - min) * 0.8) return [r.Min, r.Max];
+        return null;
     }
 
-    private static Scatter ToScatter(ChartTrace t)
+    private IEnumerable<ITrace> ToPlotly(ChartTrace t)
     {
-        // Plotly draws a gap at null; NaN and ±Inf cannot travel as JSON numbers anyway.
-        var y = new List<object?>(t.Y.Count);
-        foreach (var v in t.Y) y.Add(double.IsFinite(v) ? v : null);
-        return new Scatter
+        var x = t.X.Select(v => XIsDate ? XValue(v) : (object)v).ToList();
+        if (t.Bar)
+        {
+            yield return new Bar
+            {
+                Name = t.Name, X = x, Y = Nullable(t.Y),
+                Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = t.Color },
+                HoverTemplate = "%{y:.6~g}",
+            };
+            yield break;
+        }
+        if (t.BandMin is not null && t.BandMax is not null)
+        {
+            // Min then max with fill between: the envelope of the points each bucket stands for.
+            yield return new Scatter
+            {
+                X = x, Y = Nullable(t.BandMin), Mode = ModeFlag.Lines, ShowLegend = false, HoverInfo = HoverInfoFlag.Skip,
+                Line = new Plotly.Blazor.Traces.ScatterLib.Line { Width = 0, Color = t.Color }, LegendGroup = t.LegendGroup ?? t.Name,
+                YAxis = t.SecondAxis ? "y2" : null,
+            };
+            yield return new Scatter
+            {
+                X = x, Y = Nullable(t.BandMax), Mode = ModeFlag.Lines, ShowLegend = false, HoverInfo = HoverInfoFlag.Skip,
+                Fill = FillEnum.ToNextY, FillColor = Translucent(t.Color, 0.18), LegendGroup = t.LegendGroup ?? t.Name,
+                Line = new Plotly.Blazor.Traces.ScatterLib.Line { Width = 0, Color = t.Color },
+                YAxis = t.SecondAxis ? "y2" : null,
+            };
+        }
+        yield return new Scatter
         {
             Name = t.Name,
-            X = t.X.Select(x => (object)x).ToList(),
-            Y = y!,
-            Mode = t.Markers ? ModeFlag.Lines | ModeFlag.Markers : ModeFlag.Lines,
-            Line = t.Color is null ? null : new Plotly.Blazor.Traces.ScatterLib.Line { Color = t.Color },
-            HoverTemplate = "%{y:.6g}",
+            X = x,
+            Y = Nullable(t.Y),
+            Mode = t.MarkersOnly ? ModeFlag.Markers : t.Markers ? ModeFlag.Lines | ModeFlag.Markers : ModeFlag.Lines,
+            Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = t.Color, Width = (decimal)t.Width },
+            Marker = t.Symbol is null && !t.Markers && !t.MarkersOnly ? null : new Plotly.Blazor.Traces.ScatterLib.Marker
+            {
+                Color = t.Color,
+                Size = t.MarkersOnly ? 10 : 6,
+                Symbol = t.Symbol switch
+                {
+                    "x" => Plotly.Blazor.Traces.ScatterLib.MarkerLib.SymbolEnum.X,
+                    "diamond" => Plotly.Blazor.Traces.ScatterLib.MarkerLib.SymbolEnum.Diamond,
+                    "triangle" => Plotly.Blazor.Traces.ScatterLib.MarkerLib.SymbolEnum.TriangleUp,
+                    _ => Plotly.Blazor.Traces.ScatterLib.MarkerLib.SymbolEnum.Circle,
+                },
+            },
+            Opacity = (decimal)t.Opacity,
+            ShowLegend = t.ShowLegend,
+            LegendGroup = t.LegendGroup,
+            YAxis = t.SecondAxis ? "y2" : null,
+            HoverTextArray = t.HoverText?.ToList(),
+            // Full precision on hover: seed 003's "lr=0.00e+00" hid a real 7.96e-06.
+            HoverTemplate = t.HoverText is null ? "%{y:.10~g}" : "%{hovertext}",
         };
+    }
+
+    private static IList<object?> Nullable(IReadOnlyList<double> values)
+    {
+        // Plotly draws a gap at null; NaN and ±Inf cannot travel as JSON numbers anyway.
+        var y = new List<object?>(values.Count);
+        foreach (var v in values) y.Add(double.IsFinite(v) ? v : null);
+        return y;
+    }
+
+    private static string Translucent(string? color, double alpha)
+    {
+        if (color is { Length: 7 } && color[0] == '#')
+        {
+            var r = Convert.ToInt32(color[1..3], 16);
+            var g = Convert.ToInt32(color[3..5], 16);
+            var b = Convert.ToInt32(color[5..7], 16);
+            return FormattableString.Invariant($"rgba({r},{g},{b},{alpha})");
+        }
+        return FormattableString.Invariant($"rgba(128,128,128,{alpha})");
     }
 }

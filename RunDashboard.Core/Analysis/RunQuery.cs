@@ -1,0 +1,75 @@
+using RunDashboard.Core.Model;
+
+namespace RunDashboard.Core.Analysis;
+
+/// <summary>A page of the runs list: filters, sort and paging, applied on the server so thousands of runs stay quick.</summary>
+public sealed record RunQuery
+{
+    public string? Text { get; init; }
+    public string? Project { get; init; }
+    public string? Source { get; init; }
+    public string? State { get; init; }
+    public string? Method { get; init; }
+    public string? Tag { get; init; }
+    public string SortBy { get; init; } = "created";
+    public bool Descending { get; init; } = true;
+    public int Page { get; init; }
+    public int PageSize { get; init; } = 50;
+}
+
+/// <summary>What the runs list shows per run, computed once per run.</summary>
+public sealed record RunListItem(
+    string Id, string Name, string Project, RunSource Source, string State, IReadOnlyList<string> Tags, string Method,
+    long Steps, double? FinalTrainLoss, double? FinalEvalLoss, DateTime CreatedAt)
+{
+    public static RunListItem From(Run run)
+    {
+        var final = FinalMetrics.Of(run);
+        return new RunListItem(run.Id, run.Name, run.Project, run.Source, run.State, run.Tags, TrainingMethod.Detect(run),
+            run.Steps, final.TrainLoss, final.EvalLoss, run.CreatedAt);
+    }
+}
+
+public sealed record RunPage(IReadOnlyList<RunListItem> Items, int Total);
+
+public static class RunFilter
+{
+    public static RunPage Apply(IEnumerable<RunListItem> items, RunQuery q)
+    {
+        var filtered = items.Where(r => Matches(r, q));
+        IEnumerable<RunListItem> sorted = q.SortBy switch
+        {
+            "name" => Order(filtered, r => r.Name, q.Descending),
+            "project" => Order(filtered, r => r.Project, q.Descending),
+            "source" => Order(filtered, r => r.Source.ToString(), q.Descending),
+            "state" => Order(filtered, r => r.State, q.Descending),
+            "method" => Order(filtered, r => r.Method, q.Descending),
+            "steps" => Order(filtered, r => r.Steps, q.Descending),
+            "train" => OrderNullsLast(filtered, r => r.FinalTrainLoss, q.Descending),
+            "eval" => OrderNullsLast(filtered, r => r.FinalEvalLoss, q.Descending),
+            _ => Order(filtered, r => r.CreatedAt, q.Descending),
+        };
+        var list = sorted.ToList();
+        return new RunPage(list.Skip(q.Page * q.PageSize).Take(q.PageSize).ToList(), list.Count);
+    }
+
+    public static bool Matches(RunListItem r, RunQuery q) =>
+        (string.IsNullOrWhiteSpace(q.Text)
+         || r.Name.Contains(q.Text, StringComparison.OrdinalIgnoreCase)
+         || r.Project.Contains(q.Text, StringComparison.OrdinalIgnoreCase)
+         || r.Id.Equals(q.Text, StringComparison.OrdinalIgnoreCase)
+         || r.Tags.Any(t => t.Contains(q.Text, StringComparison.OrdinalIgnoreCase)))
+        && (string.IsNullOrEmpty(q.Project) || r.Project == q.Project)
+        && (string.IsNullOrEmpty(q.Source) || SourceName(r.Source) == q.Source)
+        && (string.IsNullOrEmpty(q.State) || r.State == q.State)
+        && (string.IsNullOrEmpty(q.Method) || r.Method == q.Method)
+        && (string.IsNullOrEmpty(q.Tag) || r.Tags.Contains(q.Tag));
+
+    public static string SourceName(RunSource source) => source == RunSource.Wandb ? "wandb" : "upload";
+
+    private static IEnumerable<RunListItem> Order<T>(IEnumerable<RunListItem> items, Func<RunListItem, T> key, bool descending) =>
+        descending ? items.OrderByDescending(key) : items.OrderBy(key);
+
+    private static IEnumerable<RunListItem> OrderNullsLast(IEnumerable<RunListItem> items, Func<RunListItem, double?> key, bool descending) =>
+        (descending ? items.OrderByDescending(r => key(r) ?? double.MinValue) : items.OrderBy(r => key(r) ?? double.MaxValue));
+}

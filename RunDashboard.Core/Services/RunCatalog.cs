@@ -1,0 +1,63 @@
+using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Model;
+using RunDashboard.Core.Storage;
+
+namespace RunDashboard.Core.Services;
+
+/// <summary>
+/// The runs list, kept in memory as one small row per run and refreshed when the store reports a change,
+/// so filtering and sorting thousands of runs does not deserialize every run document per keystroke.
+/// </summary>
+public sealed class RunCatalog : IDisposable
+{
+    private readonly RunStore _store;
+    private readonly Lock _gate = new();
+    private Dictionary<string, RunListItem>? _items;
+
+    public RunCatalog(RunStore store)
+    {
+        _store = store;
+        _store.RunsChanged += OnRunsChanged;
+    }
+
+    /// <summary>Raised after the catalog has taken in changed runs; live pages re-query on it.</summary>
+    public event Action<IReadOnlyList<string>>? Changed;
+
+    public IReadOnlyCollection<RunListItem> All
+    {
+        get
+        {
+            lock (_gate)
+            {
+                _items ??= _store.ListRuns().ToDictionary(r => r.Id, RunListItem.From);
+                return _items.Values.ToList();
+            }
+        }
+    }
+
+    public RunPage Query(RunQuery query) => RunFilter.Apply(All, query);
+
+    public IReadOnlyList<string> Projects => All.Select(r => r.Project).Where(p => p.Length > 0).Distinct().Order().ToList();
+
+    public IReadOnlyList<string> Tags => All.SelectMany(r => r.Tags).Distinct().Order().ToList();
+
+    public IReadOnlyList<string> States => All.Select(r => r.State).Distinct().Order().ToList();
+
+    private void OnRunsChanged(IReadOnlyList<string> ids)
+    {
+        lock (_gate)
+        {
+            if (_items is not null)
+            {
+                foreach (var id in ids)
+                {
+                    if (_store.GetRun(id) is { } run) _items[id] = RunListItem.From(run);
+                    else _items.Remove(id);
+                }
+            }
+        }
+        Changed?.Invoke(ids);
+    }
+
+    public void Dispose() => _store.RunsChanged -= OnRunsChanged;
+}

@@ -1,0 +1,285 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using MudBlazor;
+using RunDashboard.Components.Charts;
+using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Model;
+using RunDashboard.Core.Services;
+using RunDashboard.Core.Storage;
+
+namespace RunDashboard.Components.Pages;
+
+/// <summary>
+/// One run: a panel per kind of data it has. Every control (zoom, log scale, share toggle, open metric groups,
+/// hyperparameter search) lives in the query string, so a copied link reopens the same view.
+/// </summary>
+public partial class RunPage : IDisposable
+{
+    [Inject] private RunStore Store { get; set; } = default!;
+    [Inject] private SeriesLoader Loader { get; set; } = default!;
+    [Inject] private RunCatalog Catalog { get; set; } = default!;
+    [Inject] private NavigationManager Nav { get; set; } = default!;
+    [Inject] private IJSRuntime Js { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [Parameter] public string Id { get; set; } = "";
+    [SupplyParameterFromQuery(Name = "from")] public long? XFromStep { get; set; }
+    [SupplyParameterFromQuery(Name = "to")] public long? XToStep { get; set; }
+    [SupplyParameterFromQuery(Name = "loglr")] public bool LogLr { get; set; }
+    [SupplyParameterFromQuery(Name = "share")] public bool Share { get; set; }
+    [SupplyParameterFromQuery(Name = "open")] public string? OpenGroups { get; set; }
+    [SupplyParameterFromQuery(Name = "hp")] public string? HpFilter { get; set; }
+
+    private Run? _run;
+    private string _method = "";
+    private TimeSpan? _runtime;
+    private List<Panel> _panels = [];
+    private List<MetricGroup> _groups = [];
+    private readonly Dictionary<string, IReadOnlyList<ChartTrace>> _otherTraces = [];
+    private (string, long?, long?, int, bool)? _loaded;
+
+    private double? XFrom => XFromStep;
+    private double? XTo => XToStep;
+    private HashSet<string> Open => (OpenGroups ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+
+    /// <summary>Metrics that have their own panel; everything else goes to the grouped "other metrics".</summary>
+    private static readonly HashSet<string> PanelKeys =
+    [
+        MetricKeys.TrainLoss, MetricKeys.EvalLoss, MetricKeys.LearningRate, MetricKeys.Tokens, MetricKeys.TokensPerSecond,
+        MetricKeys.IterationsPerSecond, MetricKeys.SamplesPerSecond, MetricKeys.PeakMemoryGb, "train/gpu_memory_gb",
+        MetricKeys.RewardsChosen, MetricKeys.RewardsRejected, MetricKeys.RewardsMargins, MetricKeys.RewardsAccuracies,
+    ];
+
+    protected override void OnInitialized() => Catalog.Changed += OnRunsChanged;
+
+    protected override void OnParametersSet()
+    {
+        var run = Store.GetRun(Id);
+        var key = run is null ? ((string, long?, long?, int, bool)?)null : (run.Id, XFromStep, XToStep, run.DataVersion, Share);
+        if (key is not null && key == _loaded && _run is not null) return;
+        _run = run;
+        _loaded = key;
+        _panels = [];
+        _groups = [];
+        _otherTraces.Clear();
+        if (_run is null) return;
+        _method = TrainingMethod.Detect(_run);
+        _runtime = Runtime(_run);
+        BuildPanels();
+        _groups = _run.Metrics.Select(m => m.Key).Where(k => !PanelKeys.Contains(k) && !IsComponent(k))
+            .GroupBy(k => k.Contains('/') ? k[..k.IndexOf('/')] : k)
+            .Select(g => new MetricGroup(g.Key, g.Order(StringComparer.Ordinal).ToList()))
+            .OrderBy(g => g.Prefix, StringComparer.Ordinal).ToList();
+    }
+
+    private void BuildPanels()
+    {
+        var run = _run!;
+        var train = Loader.Load(run, MetricKeys.TrainLoss, XFromStep, XToStep);
+        var eval = Loader.Load(run, MetricKeys.EvalLoss, XFromStep, XToStep);
+        if (train is not null || eval is not null)
+        {
+            var traces = new List<ChartTrace>();
+            if (train is not null) traces.Add(SeriesLoader.ToTrace(train, "train", ChartColors.Train));
+            if (eval is not null) traces.Add(SeriesLoader.ToTrace(eval, "eval", ChartColors.Eval, markers: true));
+            traces.AddRange(EventMarkers(train ?? eval!, [train, eval]));
+            _panels.Add(new Panel("loss", "Loss", traces, "loss"));
+        }
+
+        var lr = Loader.Load(run, MetricKeys.LearningRate, XFromStep, XToStep);
+        if (lr is not null)
+        {
+            _panels.Add(new Panel("lr", "Learning rate", [SeriesLoader.ToTrace(lr, "learning rate", ChartColors.Lr)], "learning rate")
+            {
+                Note = ZeroPrintedNote(lr),
+            });
+        }
+
+        var tokens = Loader.Load(run, MetricKeys.Tokens, XFromStep, XToStep);
+        if (tokens is not null)
+        {
+            _panels.Add(new Panel("tokens", "Tokens", [SeriesLoader.ToTrace(tokens, "trained tokens", ChartColors.ForRun(0))], "tokens"));
+        }
+
+        var throughput = new List<ChartTrace>();
+        AddLine(throughput, MetricKeys.TokensPerSecond, "tokens/s", ChartColors.ForRun(1));
+        AddLine(throughput, MetricKeys.IterationsPerSecond, "it/s", ChartColors.ForRun(2), secondAxis: throughput.Count > 0);
+        AddLine(throughput, MetricKeys.SamplesPerSecond, "samples/s", ChartColors.ForRun(4), secondAxis: throughput.Count > 0);
+        if (throughput.Count > 0)
+        {
+            _panels.Add(new Panel("throughput", "Throughput", throughput, throughput[0].Name) { Y2Title = throughput.Count > 1 ? "it/s · samples/s" : null });
+        }
+
+        var memory = new List<ChartTrace>();
+        AddLine(memory, MetricKeys.PeakMemoryGb, "peak memory (GB)", ChartColors.ForRun(3));
+        AddLine(memory, "train/gpu_memory_gb", "GPU memory (GB)", ChartColors.ForRun(5));
+        if (memory.Count > 0) _panels.Add(new Panel("memory", "Memory", memory, "GB"));
+
+        var rewards = new List<ChartTrace>();
+        AddLine(rewards, MetricKeys.RewardsChosen, "chosen", ChartColors.ForRun(2));
+        AddLine(rewards, MetricKeys.RewardsRejected, "rejected", ChartColors.ForRun(3));
+        AddLine(rewards, MetricKeys.RewardsMargins, "margins", ChartColors.ForRun(0));
+        AddLine(rewards, MetricKeys.RewardsAccuracies, "accuracies", ChartColors.ForRun(7), secondAxis: true);
+        if (rewards.Count > 0) _panels.Add(new Panel("rewards", "Reward margins", rewards, "reward") { Y2Title = "accuracy" });
+
+        if (ComponentsPanel() is { } components) _panels.Add(components);
+    }
+
+    private void AddLine(List<ChartTrace> into, string key, string name, string color, bool secondAxis = false)
+    {
+        if (Loader.Load(_run!, key, XFromStep, XToStep) is { Count: > 0 } s)
+        {
+            into.Add(SeriesLoader.ToTrace(s, name, color) with { SecondAxis = secondAxis });
+        }
+    }
+
+    /// <summary>Checkpoints, warnings and non-finite values as markers pinned on the loss line.</summary>
+    private IEnumerable<ChartTrace> EventMarkers(DownsampledSeries line, IEnumerable<DownsampledSeries?> series)
+    {
+        var events = _run!.Events.Where(e => (XFromStep is null || e.Step >= XFromStep) && (XToStep is null || e.Step <= XToStep)).ToList();
+        foreach (var (kind, name, color, symbol) in new[]
+                 {
+                     (RunEvent.Checkpoint, "checkpoints", ChartColors.Checkpoint, "diamond"),
+                     (RunEvent.Warning, "warnings", ChartColors.Warning, "triangle"),
+                 })
+        {
+            var of = events.Where(e => e.Kind == kind).Take(500).ToList();
+            if (of.Count == 0) continue;
+            yield return new ChartTrace(name, of.Select(e => (double)e.Step).ToList(), of.Select(e => SeriesLoader.ValueAt(line, e.Step)).ToList(), Color: color)
+            {
+                MarkersOnly = true, Symbol = symbol, HoverText = of.Select(e => $"step {e.Step}: {e.Message}").ToList(),
+            };
+        }
+        var nonFinite = series.OfType<DownsampledSeries>().SelectMany(s => s.NonFiniteSteps.Select(step => (s.Key, step))).ToList();
+        if (nonFinite.Count > 0)
+        {
+            yield return new ChartTrace("NaN/Inf", nonFinite.Select(n => (double)n.step).ToList(), nonFinite.Select(n => SeriesLoader.ValueAt(line, n.step)).ToList(), Color: ChartColors.Warning)
+            {
+                MarkersOnly = true, Symbol = "x", HoverText = nonFinite.Select(n => $"step {n.step}: {n.Key} is not a finite number").ToList(),
+            };
+        }
+    }
+
+    /// <summary>
+    /// Seed 003: the log printed lr=0.00e+00 while the schedule was at 7.96e-06. When stored values are tiny
+    /// but non-zero, or the log printed zeros next to non-zero steps, say so beside the chart.
+    /// </summary>
+    private static string? ZeroPrintedNote(DownsampledSeries lr)
+    {
+        var zeros = lr.Values.Count(v => v == 0);
+        var nonZero = lr.Values.Count(v => double.IsFinite(v) && v != 0);
+        return zeros > 0 && nonZero > 0
+            ? $"{zeros} logged point{(zeros == 1 ? "" : "s")} read 0 while others are non-zero: the log may print too few digits (hover shows full precision)."
+            : null;
+    }
+
+    private static bool IsComponent(string key) => key.StartsWith("train/loss/", StringComparison.Ordinal) || key.StartsWith("eval/loss/", StringComparison.Ordinal);
+
+    /// <summary>A stacked bar per logged step of the parts of train or eval loss, with what the parts do not explain as "other".</summary>
+    private Panel? ComponentsPanel()
+    {
+        var run = _run!;
+        foreach (var total in new[] { MetricKeys.EvalLoss, MetricKeys.TrainLoss })
+        {
+            var parts = run.Metrics.Where(m => m.Key.StartsWith(total + "/", StringComparison.Ordinal)).Select(m => m.Key).Order(StringComparer.Ordinal).ToList();
+            if (parts.Count == 0) continue;
+            var totalSeries = Loader.Load(run, total, XFromStep, XToStep, points: 120);
+            if (totalSeries is null || totalSeries.Count == 0) continue;
+            var bars = LossComponents.Split(totalSeries, parts.Select(p => Loader.Load(run, p, XFromStep, XToStep, points: 100_000)!).ToList(), Share);
+            var traces = bars.Select((b, i) => new ChartTrace(b.Name, SeriesLoader.Doubles(b.Steps), b.Values, Color: b.Name == LossComponents.Other ? "#9e9e9e" : ChartColors.ForRun(i + 2)) { Bar = true }).ToList();
+            return new Panel("components", $"Loss components ({total})", traces, Share ? "share of total" : "loss") { Stacked = true };
+        }
+        return null;
+    }
+
+    private IReadOnlyList<ChartTrace> OtherTraces(string key)
+    {
+        if (_otherTraces.TryGetValue(key, out var traces)) return traces;
+        var s = Loader.Load(_run!, key, XFromStep, XToStep);
+        traces = s is null ? [] : [SeriesLoader.ToTrace(s, key, ChartColors.ForRun(0))];
+        _otherTraces[key] = traces;
+        return traces;
+    }
+
+    private static TimeSpan? Runtime(Run run)
+    {
+        var seconds = run.Summary.Find(s => s.Key is "train_runtime" or "_runtime" or "runtime")?.Value;
+        return seconds is > 0 ? TimeSpan.FromSeconds(seconds.Value) : null;
+    }
+
+    private Task OnZoomAsync((double? From, double? To) range) =>
+        UpdateUrlAsync(("from", range.From is { } f ? ((long)Math.Floor(f)).ToString(CultureInfo.InvariantCulture) : null),
+                       ("to", range.To is { } t ? ((long)Math.Ceiling(t)).ToString(CultureInfo.InvariantCulture) : null));
+
+    private Task ResetZoomAsync() => UpdateUrlAsync(("from", null), ("to", null));
+
+    private Task SetLogLrAsync(bool on) => UpdateUrlAsync(("loglr", on ? "true" : null));
+
+    private Task SetShareAsync(bool on) => UpdateUrlAsync(("share", on ? "true" : null));
+
+    private Task SetHpFilterAsync(string? text) => UpdateUrlAsync(("hp", string.IsNullOrEmpty(text) ? null : text));
+
+    private Task SetGroupOpenAsync(string prefix, bool open)
+    {
+        var groups = Open;
+        if (open) groups.Add(prefix); else groups.Remove(prefix);
+        return UpdateUrlAsync(("open", groups.Count == 0 ? null : string.Join(',', groups.Order(StringComparer.Ordinal))));
+    }
+
+    private Task UpdateUrlAsync(params (string Name, string? Value)[] changes)
+    {
+        var parameters = changes.ToDictionary(c => c.Name, c => (object?)c.Value);
+        Nav.NavigateTo(Nav.GetUriWithQueryParameters(parameters), replace: true);
+        return Task.CompletedTask;
+    }
+
+    private async Task CopyLinkAsync()
+    {
+        var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", Nav.Uri);
+        Snackbar.Add(ok ? "Link copied" : $"Copy this link: {Nav.Uri}", ok ? Severity.Success : Severity.Info);
+    }
+
+    private bool MatchesHp(Hyperparameter h) =>
+        string.IsNullOrWhiteSpace(HpFilter)
+        || h.Key.Contains(HpFilter, StringComparison.OrdinalIgnoreCase)
+        || h.Value.Contains(HpFilter, StringComparison.OrdinalIgnoreCase);
+
+    private string SeriesUrl(string key, string? format) =>
+        $"/api/runs/{Uri.EscapeDataString(_run!.Id)}/series?key={Uri.EscapeDataString(key)}{(format is null ? "" : "&format=" + format)}";
+
+    private void OnRunsChanged(IReadOnlyList<string> ids)
+    {
+        // Live: an append or a sync of this run redraws the charts in place.
+        if (_run is null || !ids.Contains(_run.Id)) return;
+        _ = InvokeAsync(() =>
+        {
+            _loaded = null;
+            OnParametersSet();
+            StateHasChanged();
+        });
+    }
+
+    internal static Color StateColor(string state) => state switch
+    {
+        RunStates.Running => Color.Info,
+        RunStates.Finished => Color.Success,
+        RunStates.Crashed or RunStates.Failed => Color.Error,
+        _ => Color.Default,
+    };
+
+    internal static string Format(double v) => double.IsFinite(v) ? v.ToString("G6", CultureInfo.InvariantCulture) : v.ToString(CultureInfo.InvariantCulture);
+
+    internal static string FormatDuration(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m {t.Seconds}s" : $"{t.TotalSeconds:F0}s";
+
+    public void Dispose() => Catalog.Changed -= OnRunsChanged;
+
+    private sealed record Panel(string Id, string Title, IReadOnlyList<ChartTrace> Traces, string? YTitle)
+    {
+        public string? Y2Title { get; init; }
+        public string? Note { get; init; }
+        public bool Stacked { get; init; }
+    }
+
+    private sealed record MetricGroup(string Prefix, IReadOnlyList<string> Keys);
+}
