@@ -268,7 +268,7 @@ public partial class RunPage : IDisposable
         _ => Color.Default,
     };
 
-    internal static string Format(double v) => double.IsFinite(v) ? v.ToString("G6", CultureInfo.InvariantCulture) : v.ToString(CultureInfo.InvariantCulture);
+    internal static string Format(double v) => double.IsFinite(v) ? v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal) : v.ToString(CultureInfo.InvariantCulture);
 
     internal static string FormatDuration(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m {t.Seconds}s" : $"{t.TotalSeconds:F0}s";
 
