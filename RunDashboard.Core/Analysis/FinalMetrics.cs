@@ -12,8 +12,10 @@ public sealed record FinalMetrics(double? TrainLoss, double? EvalLoss, long Step
 
     public static FinalMetrics Of(Run run)
     {
-        var train = run.FindMetric(MetricKeys.TrainLoss)?.LastValue ?? Summary(run, "final_train_loss", "train_loss");
-        var eval = run.FindMetric(MetricKeys.EvalLoss)?.LastValue ?? Summary(run, "final_val_loss", "eval_loss", "val_loss");
+        // A final value the source declared (seed 002's final_metrics) wins over the last logged point, which
+        // may be a smoothed or earlier report.
+        var train = Summary(run, "final_train_loss") ?? run.FindMetric(MetricKeys.TrainLoss)?.LastValue ?? Summary(run, "train_loss");
+        var eval = Summary(run, "final_val_loss", "final_eval_loss") ?? run.FindMetric(MetricKeys.EvalLoss)?.LastValue ?? Summary(run, "eval_loss", "val_loss");
         return new FinalMetrics(Finite(train), Finite(eval), run.Steps);
     }
 

@@ -1,0 +1,95 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+using RunDashboard.Components.Charts;
+using RunDashboard.Components.Pages;
+using RunDashboard.Core.Ingest;
+using RunDashboard.Core.Services;
+using RunDashboard.Core.Storage;
+using RunDashboard.Tests.Support;
+
+namespace RunDashboard.Tests.Components;
+
+public class ComparePageTests : IAsyncLifetime
+{
+    private readonly BunitContext _ctx = new();
+    private readonly TempDirectory _dir = new();
+    private readonly RunStore _store;
+    private readonly string _run3, _run4, _mlx;
+
+    public ComparePageTests()
+    {
+        _store = new RunStore(_dir.File("compare.db"));
+        _ctx.Services.AddSingleton(_store);
+        _ctx.Services.AddSingleton<SeriesLoader>();
+        _ctx.Services.AddSingleton<RunCatalog>();
+        _ctx.Services.AddMudServices();
+        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        var imports = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System);
+        var comparison = imports.ImportAsync([new UploadFile("training_runs_comparison.json", () => Fixture.Open("training_runs_comparison.json"))], new UploadOptions())
+            .GetAwaiter().GetResult();
+        _run3 = comparison.Runs.Single(r => r.Name.EndsWith("run3", StringComparison.Ordinal)).Id;
+        _run4 = comparison.Runs.Single(r => r.Name.EndsWith("run4", StringComparison.Ordinal)).Id;
+        _mlx = imports.ImportAsync([new UploadFile("mlx_lm_lora_run3.log", () => Fixture.Open("mlx_lm_lora_run3.log"))], new UploadOptions(Name: "mlx-run3"))
+            .GetAwaiter().GetResult().Runs[0].Id;
+    }
+
+    private IRenderedComponent<Compare> RenderAt(string query)
+    {
+        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo($"/compare?{query}");
+        return _ctx.Render<Compare>();
+    }
+
+    [Fact]
+    public void Each_run_is_drawn_raw_and_smoothed_in_its_own_colour()
+    {
+        var page = RenderAt($"runs={_run3},{_run4},{_mlx}&metric=train/loss&smooth=0.80&log=true");
+
+        var chart = page.FindComponent<LineChart>().Instance;
+        Assert.True(chart.LogY);
+        Assert.Equal(4, chart.Traces.Count);
+        Assert.Equal(["#1f77b4", "#1f77b4", "#2ca02c", "#2ca02c"], chart.Traces.Select(t => t.Color));
+        Assert.Equal(0.25, chart.Traces[0].Opacity);
+        Assert.Equal(1, chart.Traces[1].Opacity);
+        Assert.Contains("SmolLM3-3B_run4 has no train/loss", page.Find("#missing-note").TextContent);
+    }
+
+    [Fact]
+    public void The_diff_shows_only_differences_with_missing_keys_and_derived_rows()
+    {
+        var page = RenderAt($"runs={_run3},{_run4}");
+
+        var rows = page.FindAll("#diff-table tbody tr").ToDictionary(r => r.GetAttribute("data-key")!, r => r.QuerySelectorAll("td").Select(td => td).ToList());
+        Assert.DoesNotContain("model", rows.Keys);
+        Assert.Equal(["4", "16"], rows["grad_accumulation_steps"].Skip(1).Select(td => td.TextContent));
+        Assert.Contains("rd-changed", rows["grad_accumulation_steps"][2].ClassName);
+        Assert.DoesNotContain("rd-changed", rows["grad_accumulation_steps"][1].ClassName ?? "");
+        Assert.Equal("missing", rows["lora_dropout"][1].TextContent);
+        Assert.Contains("rd-missing", rows["lora_dropout"][1].ClassName);
+        Assert.Equal(["8", "32"], rows["effective batch size"].Skip(1).Select(td => td.TextContent));
+
+        var all = RenderAt($"runs={_run3},{_run4}&all=true");
+        Assert.Contains(all.FindAll("#diff-table tbody tr"), r => r.GetAttribute("data-key") == "model");
+    }
+
+    [Fact]
+    public void Final_metrics_show_the_train_val_gap()
+    {
+        var page = RenderAt($"runs={_run3}");
+
+        var text = page.Find("#panel-final").TextContent;
+        Assert.Contains("1.443", text);
+        Assert.Contains("1.629", text);
+        Assert.Contains("12.9%", text);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await _ctx.DisposeAsync();
+        _store.Dispose();
+        _dir.Dispose();
+    }
+}

@@ -1,0 +1,203 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using MudBlazor;
+using RunDashboard.Components.Charts;
+using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Model;
+using RunDashboard.Core.Services;
+using RunDashboard.Core.Storage;
+
+namespace RunDashboard.Components.Pages;
+
+/// <summary>
+/// Several runs on one chart, their hyperparameters side by side and where they ended. All controls live in the
+/// query string (<c>/compare?runs=a,b&amp;metric=train/loss&amp;smooth=0.6&amp;x=step</c>), so the link is the view.
+/// </summary>
+public partial class Compare : IDisposable
+{
+    public const double DefaultSmoothing = 0.6;
+
+    [Inject] private RunStore Store { get; set; } = default!;
+    [Inject] private SeriesLoader Loader { get; set; } = default!;
+    [Inject] private RunCatalog Catalog { get; set; } = default!;
+    [Inject] private NavigationManager Nav { get; set; } = default!;
+    [Inject] private IJSRuntime Js { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [SupplyParameterFromQuery(Name = "runs")] public string? RunsParam { get; set; }
+    [SupplyParameterFromQuery(Name = "metric")] public string? MetricParam { get; set; }
+    [SupplyParameterFromQuery(Name = "smooth")] public double? SmoothParam { get; set; }
+    [SupplyParameterFromQuery(Name = "x")] public string? XParam { get; set; }
+    [SupplyParameterFromQuery(Name = "log")] public bool LogY { get; set; }
+    [SupplyParameterFromQuery(Name = "robust")] public bool? RobustParam { get; set; }
+    [SupplyParameterFromQuery(Name = "from")] public double? XFrom { get; set; }
+    [SupplyParameterFromQuery(Name = "to")] public double? XTo { get; set; }
+    [SupplyParameterFromQuery(Name = "all")] public bool ShowAll { get; set; }
+
+    private List<Run> _runs = [];
+    private List<string> _runIds = [];
+    private List<string> _metricKeys = [];
+    private List<ChartTrace> _traces = [];
+    private List<LegendRow> _legend = [];
+    private List<string> _missing = [];
+    private IReadOnlyList<DiffRow> _diff = [];
+    private List<FinalMetrics> _finals = [];
+
+    private string MetricKey { get; set; } = MetricKeys.TrainLoss;
+    private double SmoothingValue => Math.Clamp(SmoothParam ?? DefaultSmoothing, 0, 0.99);
+    private string XAxisValue => XParam is "tokens" or "reltime" or "walltime" ? XParam : "step";
+    private bool Robust => RobustParam ?? true;
+    private string Title => _runs.Count == 0 ? "Compare runs" : string.Join(" vs ", _runs.Select(r => r.Name));
+
+    private string XTitle => XAxisValue switch
+    {
+        "tokens" => "trained tokens",
+        "reltime" => "hours since start",
+        "walltime" => "time (UTC)",
+        _ => "step",
+    };
+
+    protected override void OnInitialized() => Catalog.Changed += OnRunsChanged;
+
+    protected override void OnParametersSet()
+    {
+        _runIds = (RunsParam ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        _runs = _runIds.Select(Store.GetRun).OfType<Run>().ToList();
+        _missing = _runIds.Where(id => _runs.All(r => r.Id != id)).Select(id => $"No run with id '{id}'.").ToList();
+        _metricKeys = _runs.SelectMany(r => r.Metrics.Select(m => m.Key)).Distinct().Order(StringComparer.Ordinal).ToList();
+        MetricKey = MetricParam is { Length: > 0 } m ? m
+            : _metricKeys.Contains(MetricKeys.TrainLoss) ? MetricKeys.TrainLoss
+            : _metricKeys.FirstOrDefault() ?? MetricKeys.TrainLoss;
+        _diff = HyperparameterDiff.Build(_runs);
+        _finals = _runs.Select(FinalMetrics.Of).ToList();
+        BuildChart();
+    }
+
+    private void BuildChart()
+    {
+        _traces = [];
+        _legend = [];
+        var smoothing = SmoothingValue;
+        for (var i = 0; i < _runs.Count; i++)
+        {
+            var run = _runs[i];
+            var color = ChartColors.ForRun(i);
+            // Only a step axis can ask storage for a range; other axes zoom on what is loaded.
+            var stepAxis = XAxisValue == "step";
+            var series = Loader.Load(run, MetricKey, stepAxis ? Floor(XFrom) : null, stepAxis ? Ceiling(XTo) : null);
+            if (series is null)
+            {
+                _missing.Add($"{run.Name} has no {MetricKey}.");
+                continue;
+            }
+            var x = XValues(run, series);
+            if (x is null) continue;
+            var smoothed = smoothing > 0 ? Smoothing.DebiasedEma(series.Values, smoothing) : null;
+            _traces.Add(new ChartTrace(run.Name, x, series.Values, Color: color)
+            {
+                Opacity = smoothed is null ? 1 : 0.25,
+                Width = smoothed is null ? 2 : 1,
+                ShowLegend = smoothed is null,
+                LegendGroup = run.Id,
+            });
+            if (smoothed is not null)
+            {
+                _traces.Add(new ChartTrace(run.Name, x, smoothed, Color: color) { LegendGroup = run.Id });
+            }
+            var finite = series.Values.Where(double.IsFinite).ToList();
+            _legend.Add(new LegendRow(run.Id, run.Name, color,
+                finite.Count > 0 ? finite[^1] : double.NaN,
+                smoothed?.LastOrDefault(double.IsFinite),
+                series.Reduced ? series.Min.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min() : finite.DefaultIfEmpty(double.NaN).Min(),
+                series.Total));
+        }
+    }
+
+    private IReadOnlyList<double>? XValues(Run run, DownsampledSeries series)
+    {
+        switch (XAxisValue)
+        {
+            case "tokens":
+            {
+                var tokens = Loader.LoadFull(run, MetricKeys.Tokens);
+                if (tokens is null || tokens.Count == 0)
+                {
+                    _missing.Add($"{run.Name} logged no token counts, so it is left off the tokens axis.");
+                    return null;
+                }
+                return series.Steps.Select(s => Interpolate(tokens.Steps, tokens.Values, s)).ToList();
+            }
+            case "reltime":
+            case "walltime":
+            {
+                if (series.Times is null || !series.Times.Any(double.IsFinite))
+                {
+                    _missing.Add($"{run.Name} has no timestamps, so it is left off the time axis.");
+                    return null;
+                }
+                var start = series.Times.First(double.IsFinite);
+                return XAxisValue == "walltime" ? series.Times : series.Times.Select(t => (t - start) / 3600.0).ToList();
+            }
+            default:
+                return SeriesLoader.Doubles(series.Steps);
+        }
+    }
+
+    private static double Interpolate(long[] steps, double[] values, long step)
+    {
+        var i = Array.BinarySearch(steps, step);
+        if (i >= 0) return values[i];
+        i = ~i;
+        if (i == 0) return values[0] * step / Math.Max(1, steps[0]);
+        if (i >= steps.Length) return values[^1];
+        var f = (double)(step - steps[i - 1]) / (steps[i] - steps[i - 1]);
+        return values[i - 1] + (values[i] - values[i - 1]) * f;
+    }
+
+    private static long? Floor(double? v) => v is { } d ? (long)Math.Floor(d) : null;
+    private static long? Ceiling(double? v) => v is { } d ? (long)Math.Ceiling(d) : null;
+
+    private string RunLabel(string id) => Catalog.All.FirstOrDefault(r => r.Id == id)?.Name ?? id;
+
+    private static string CellClass(string? value, bool changed) => value is null ? "rd-missing" + (changed ? " rd-changed" : "") : changed ? "rd-changed rd-mono" : "rd-mono";
+
+    private static string Show(double? v) => v is { } d ? RunPage.Format(d) : "missing";
+
+    private Task SetRunsAsync(IEnumerable<string?>? ids) => Update(("runs", string.Join(',', (ids ?? []).OfType<string>())), ("from", null), ("to", null));
+    private Task SetMetricAsync(string key) => Update(("metric", key), ("from", null), ("to", null));
+    private Task SetSmoothingAsync(double value) => Update(("smooth", value.ToString("0.00", CultureInfo.InvariantCulture)));
+    private Task SetXAxisAsync(string axis) => Update(("x", axis == "step" ? null : axis), ("from", null), ("to", null));
+    private Task SetLogAsync(bool on) => Update(("log", on ? "true" : null));
+    private Task SetRobustAsync(bool on) => Update(("robust", on ? null : "false"));
+    private Task SetOnlyDifferencesAsync(bool only) => Update(("all", only ? null : "true"));
+
+    private Task OnZoomAsync((double? From, double? To) range) =>
+        Update(("from", range.From?.ToString("R", CultureInfo.InvariantCulture)), ("to", range.To?.ToString("R", CultureInfo.InvariantCulture)));
+
+    private Task Update(params (string Name, string? Value)[] changes)
+    {
+        Nav.NavigateTo(Nav.GetUriWithQueryParameters(changes.ToDictionary(c => c.Name, c => (object?)c.Value)), replace: true);
+        return Task.CompletedTask;
+    }
+
+    private async Task CopyLinkAsync()
+    {
+        var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", Nav.Uri);
+        Snackbar.Add(ok ? "Link copied" : $"Copy this link: {Nav.Uri}", ok ? Severity.Success : Severity.Info);
+    }
+
+    private void OnRunsChanged(IReadOnlyList<string> ids)
+    {
+        if (!ids.Any(_runIds.Contains)) return;
+        _ = InvokeAsync(() =>
+        {
+            OnParametersSet();
+            StateHasChanged();
+        });
+    }
+
+    public void Dispose() => Catalog.Changed -= OnRunsChanged;
+
+    private sealed record LegendRow(string RunId, string Name, string Color, double Last, double? Smoothed, double Min, long Total);
+}

@@ -1,0 +1,127 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Services;
+
+namespace RunDashboard.Components.Pages;
+
+/// <summary>
+/// The runs list. Filtering, sorting and paging run on the server over the in-memory catalog; filters, sort and
+/// hidden columns are in the query string so a filtered list can be shared.
+/// </summary>
+public partial class Runs : IDisposable
+{
+    private static readonly string[] OptionalColumns = ["project", "source", "method", "state", "tags", "steps", "train loss", "val loss", "created"];
+
+    private static readonly Dictionary<string, string> SortKeys = new()
+    {
+        ["Name"] = "name", ["Project"] = "project", ["Source"] = "source", ["Method"] = "method", ["State"] = "state",
+        ["Steps"] = "steps", ["FinalTrainLoss"] = "train", ["FinalEvalLoss"] = "eval", ["CreatedAt"] = "created",
+    };
+
+    [Inject] private RunCatalog Catalog { get; set; } = default!;
+    [Inject] private NavigationManager Nav { get; set; } = default!;
+
+    [SupplyParameterFromQuery(Name = "q")] public string? Text { get; set; }
+    [SupplyParameterFromQuery(Name = "project")] public string? Project { get; set; }
+    [SupplyParameterFromQuery(Name = "source")] public string? Source { get; set; }
+    [SupplyParameterFromQuery(Name = "state")] public string? State { get; set; }
+    [SupplyParameterFromQuery(Name = "method")] public string? Method { get; set; }
+    [SupplyParameterFromQuery(Name = "tag")] public string? Tag { get; set; }
+    [SupplyParameterFromQuery(Name = "sort")] public string? Sort { get; set; }
+    [SupplyParameterFromQuery(Name = "desc")] public bool? Desc { get; set; }
+    [SupplyParameterFromQuery(Name = "hide")] public string? HideParam { get; set; }
+
+    private MudDataGrid<RunListItem>? _grid;
+    private HashSet<RunListItem> _selected = new(RunComparer.Instance);
+    private string? _lastQuery;
+
+    private HashSet<string> Hidden => (HideParam ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+
+    private string CompareHref => "/compare?runs=" + string.Join(',', _selected.Select(r => r.Id));
+
+    protected override void OnInitialized() => Catalog.Changed += OnCatalogChanged;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        var query = $"{Text}|{Project}|{Source}|{State}|{Method}|{Tag}";
+        if (_lastQuery is not null && query != _lastQuery && _grid is not null) await _grid.ReloadServerData();
+        _lastQuery = query;
+    }
+
+    private Task<GridData<RunListItem>> LoadAsync(GridState<RunListItem> state, CancellationToken cancellationToken)
+    {
+        var sort = state.SortDefinitions.FirstOrDefault();
+        var sortKey = sort is not null && SortKeys.TryGetValue(sort.SortBy, out var k) ? k : Sort ?? "created";
+        var descending = sort?.Descending ?? Desc ?? true;
+        if (sort is not null && (sortKey != (Sort ?? "created") || descending != (Desc ?? true)))
+        {
+            UpdateUrl(("sort", sortKey == "created" ? null : sortKey), ("desc", descending ? null : "false"));
+        }
+        var page = Catalog.Query(new RunQuery
+        {
+            Text = Text, Project = Project, Source = Source, State = State, Method = Method, Tag = Tag,
+            SortBy = sortKey, Descending = descending, Page = state.Page, PageSize = state.PageSize,
+        });
+        return Task.FromResult(new GridData<RunListItem> { Items = page.Items, TotalItems = page.Total });
+    }
+
+    private SortDirection Initial(string key) =>
+        (Sort ?? "created") != key ? SortDirection.None : Desc ?? true ? SortDirection.Descending : SortDirection.Ascending;
+
+    private RenderFragment FilterSelect(string label, string name, string? value, IReadOnlyList<string> options) => builder =>
+    {
+        builder.OpenComponent<MudSelect<string>>(0);
+        builder.AddAttribute(1, nameof(MudSelect<string>.Label), label);
+        builder.AddAttribute(2, nameof(MudSelect<string>.Value), value ?? "");
+        builder.AddAttribute(3, nameof(MudSelect<string>.ValueChanged), EventCallback.Factory.Create<string>(this, v => SetFilter(name, v)));
+        builder.AddAttribute(4, nameof(MudSelect<string>.Dense), true);
+        builder.AddAttribute(5, nameof(MudSelect<string>.Margin), Margin.Dense);
+        builder.AddAttribute(6, "id", $"filter-{name}");
+        builder.AddAttribute(7, nameof(MudSelect<string>.ChildContent), (RenderFragment)(items =>
+        {
+            items.OpenComponent<MudSelectItem<string>>(0);
+            items.AddAttribute(1, nameof(MudSelectItem<string>.Value), "");
+            items.AddAttribute(2, nameof(MudSelectItem<string>.ChildContent), (RenderFragment)(t => t.AddContent(0, "any")));
+            items.CloseComponent();
+            foreach (var option in options)
+            {
+                items.OpenComponent<MudSelectItem<string>>(3);
+                items.SetKey(option);
+                items.AddAttribute(4, nameof(MudSelectItem<string>.Value), option);
+                items.CloseComponent();
+            }
+        }));
+        builder.CloseComponent();
+    };
+
+    private void SetFilter(string name, string? value) => UpdateUrl((name, string.IsNullOrEmpty(value) ? null : value));
+
+    private void ToggleColumn(string column)
+    {
+        var hidden = Hidden;
+        if (!hidden.Remove(column)) hidden.Add(column);
+        UpdateUrl(("hide", hidden.Count == 0 ? null : string.Join(',', OptionalColumns.Where(hidden.Contains))));
+    }
+
+    private void OnSelected(HashSet<RunListItem> items) => _selected = items;
+
+    private void UpdateUrl(params (string Name, string? Value)[] changes) =>
+        Nav.NavigateTo(Nav.GetUriWithQueryParameters(changes.ToDictionary(c => c.Name, c => (object?)c.Value)), replace: true);
+
+    private void OnCatalogChanged(IReadOnlyList<string> ids) =>
+        _ = InvokeAsync(async () =>
+        {
+            if (_grid is not null) await _grid.ReloadServerData();
+        });
+
+    public void Dispose() => Catalog.Changed -= OnCatalogChanged;
+}
+
+/// <summary>Rows are the same run when their ids match, so a selection survives a reload of the page's data.</summary>
+public sealed class RunComparer : IEqualityComparer<RunListItem>
+{
+    public static readonly RunComparer Instance = new();
+    public bool Equals(RunListItem? x, RunListItem? y) => x?.Id == y?.Id;
+    public int GetHashCode(RunListItem obj) => obj.Id.GetHashCode(StringComparison.Ordinal);
+}
