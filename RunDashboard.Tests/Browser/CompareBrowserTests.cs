@@ -76,6 +76,7 @@ public class CompareBrowserTests : IAsyncLifetime
         var fresh = await OpenAsync(new Uri(page.Url).PathAndQuery, dark: true);
         await Assertions.Expect(fresh.Locator("#diff-table tr[data-key=model]")).ToHaveCountAsync(1);
         await Assertions.Expect(fresh.Locator("#panel-diff input[type=checkbox]")).Not.ToBeCheckedAsync();
+        await Assertions.Expect(fresh.Locator("#chart-compare g.trace.scatter").First).ToBeVisibleAsync();
         await Support.Browser.ScreenshotAsync(fresh, "compare-dark");
     }
 
