@@ -12,6 +12,12 @@ var importMb = Arg("--import-mb", 1024);
 var dir = Path.Combine(Path.GetTempPath(), "rundashboard-bench");
 Directory.CreateDirectory(dir);
 
+if (args.Contains("--web"))
+{
+    await WebBenchmark.RunAsync(dir);
+    return;
+}
+
 if (args.Contains("--import-child"))
 {
     // Runs in its own process so its peak working set is the import's alone.

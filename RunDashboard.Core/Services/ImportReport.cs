@@ -38,6 +38,9 @@ public sealed class FileReport
 
     /// <summary>The same bytes were uploaded before; nothing new was stored.</summary>
     public bool Duplicate { get; init; }
+
+    /// <summary>Set when this file is an earlier upload grown longer: its runs were updated in place.</summary>
+    public string? ContinuesUploadId { get; init; }
     public IReadOnlyList<string> RunIds { get; init; } = [];
     public IReadOnlyList<ImportProblem> Problems { get; init; } = [];
     public long ProblemCount { get; init; }

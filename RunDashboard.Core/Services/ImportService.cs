@@ -80,6 +80,7 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
 
     private ImportReport Import(IReadOnlyList<UploadFile> files, UploadOptions options, CancellationToken cancellationToken, IReadOnlyList<UploadRecord>? replacing = null)
     {
+        UploadRecord? continuing = null;
         var now = time.GetUtcNow().UtcDateTime;
         var batchId = replacing?.FirstOrDefault()?.BatchId ?? RunIds.New();
         var reports = new List<FileReport>();
@@ -106,6 +107,9 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
                 });
                 continue;
             }
+            // A log uploaded again after it grew (a training script curling its log every few minutes)
+            // continues its run instead of making a new one.
+            if (replacing is null && continuing is null && files.Count == 1 && !IsZip(file)) continuing = FindContinuation(file, name, options);
             var uploadId = replacing?[i].Id ?? RunIds.New();
             string? error = null;
             if (IsZip(file))
@@ -123,6 +127,7 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
         var combined = Combine(parsed, staged);
         var runs = combined.Select(c => ToRun(c, options, combined.Count, now)).ToList();
         if (replacing is not null) KeepRunIds(runs, replacing, staged);
+        else if (continuing is not null && runs.Count > 0) KeepRunIds(runs, [continuing], staged);
         var runOfDraft = new Dictionary<string, string>();
         foreach (var (c, run) in combined.Zip(runs)) runOfDraft[c.Draft.Id] = run.Id;
 
@@ -157,6 +162,7 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
         {
             reports.Add(new FileReport
             {
+                ContinuesUploadId = continuing is not null && runs.Count > 0 ? continuing.Id : null,
                 FileName = p.Import.FileName, UploadId = p.UploadId, Format = p.Import.Format,
                 FormatDescription = p.Import.FormatDescription, FormatReason = p.Import.FormatReason, Error = p.Import.Error,
                 RunIds = p.Import.Runs.Select(d => runOfDraft.GetValueOrDefault(d.Id)).OfType<string>().Distinct().ToList(),
@@ -173,8 +179,11 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
         }
         // A re-import replaces the old runs of those uploads in the same transaction that adds the new ones.
         var replaced = replacing?.SelectMany(r => r.RunIds).Distinct().ToList() ?? [];
+        if (continuing is not null && runs.Count > 0) replaced = [.. continuing.RunIds];
         if (runs.Count > 0 || records.Count > 0) staged.Commit(runs, records, replaced);
         else staged.Abort();
+        // The new bytes hold the old ones as their start, so the shorter copy can go once the runs moved over.
+        if (continuing is not null && runs.Count > 0) store.Uploads.Delete(continuing.Id);
 
         return new ImportReport { Files = reports, Runs = runs.Concat(duplicateRuns).ToList() };
     }
@@ -204,6 +213,28 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
             run.Id = id;
             run.CreatedAt = old.First(o => o.Id == id).CreatedAt;
         }
+    }
+
+    /// <summary>
+    /// An earlier upload of the same file name, project and run name whose bytes are exactly the start of this
+    /// file: the same log, grown. Only the few newest candidates are hashed.
+    /// </summary>
+    private UploadRecord? FindContinuation(UploadFile file, string name, UploadOptions options)
+    {
+        long size;
+        using (var s = file.Open()) size = s.CanSeek ? s.Length : -1;
+        var candidates = store.Uploads.List()
+            .Where(u => u.FileName == name && u.Status == UploadRecord.Imported && u.RunIds.Count > 0 && u.Size > 0
+                        && (size < 0 || u.Size < size) && u.Project == options.Project && u.Name == options.Name)
+            .OrderByDescending(u => u.UploadedAt).Take(5);
+        foreach (var candidate in candidates)
+        {
+            using var s = file.Open();
+            using var prefix = new PrefixStream(s, candidate.Size);
+            if (prefix.Available < candidate.Size) continue;
+            if (Convert.ToHexStringLower(SHA256.HashData(prefix)) == candidate.Sha256) return candidate;
+        }
+        return null;
     }
 
     private (UploadRecord Record, List<Run> Runs)? FindDuplicate(string sha)

@@ -16,7 +16,7 @@ public sealed record UploadResponse(
     public sealed record SeriesCount(string Run, string Key, string Alias, long Points);
 
     public sealed record FileResult(
-        string File, string? Format, string? FormatDescription, string? Reason, string? Error, bool Duplicate,
+        string File, string? Format, string? FormatDescription, string? Reason, string? Error, bool Duplicate, bool Continued,
         IReadOnlyList<string> Runs, long ProblemCount, long LinesRead, long LinesRepaired);
 
     public static UploadResponse From(ImportReport report, HttpRequest request)
@@ -27,6 +27,6 @@ public sealed record UploadResponse(
             report.Format,
             report.Problems.Select(p => new Problem(p.File, p.Line, p.Message)).ToList(),
             report.Files.Select(f => new FileResult(f.FileName, f.Format, f.FormatDescription, f.FormatReason, f.Error,
-                f.Duplicate, f.RunIds, f.ProblemCount, f.LinesRead, f.LinesRepaired)).ToList());
+                f.Duplicate, f.ContinuesUploadId is not null, f.RunIds, f.ProblemCount, f.LinesRead, f.LinesRepaired)).ToList());
     }
 }

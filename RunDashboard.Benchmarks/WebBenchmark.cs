@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+using RunDashboard.Core.Services;
+
+namespace RunDashboard.Benchmarks;
+
+/// <summary>
+/// Issue 5's targets, measured on the real app: first chart paint of a 1M-point run in headless Chromium, the
+/// series endpoint answering a 10-run × 100k-point compare, and the data each chart receives.
+/// </summary>
+public static class WebBenchmark
+{
+    public static async Task RunAsync(string dir)
+    {
+        var db = Path.Combine(dir, "web.db");
+        File.Delete(db);
+        var app = DashboardApp.Build(["--urls=http://127.0.0.1:0", "--environment=Production", $"--Storage:DatabasePath={db}"],
+            b => b.Logging.SetMinimumLevel(LogLevel.Warning), WebProjectDirectory());
+        await app.StartAsync();
+        var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var imports = app.Services.GetRequiredService<ImportService>();
+
+        Console.Write("importing a 1,000,000-iteration run and ten 100,000-iteration runs… ");
+        var big = await ImportAsync(imports, dir, "million.log", 1_000_000);
+        var small = new List<string>();
+        for (var i = 0; i < 10; i++) small.Add(await ImportAsync(imports, dir, $"hundred_k_{i}.log", 100_000, seed: i));
+        Console.WriteLine("done");
+
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        var compareUrl = $"/api/series?runs={string.Join(',', small)}&key=train/loss&points=1200";
+        var times = new List<double>();
+        long bytes = 0;
+        for (var i = 0; i < 21; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            var body = await http.GetByteArrayAsync(compareUrl);
+            sw.Stop();
+            if (i > 0) times.Add(sw.Elapsed.TotalMilliseconds); // the first request warms the JIT
+            bytes = body.Length;
+        }
+        times.Sort();
+        Console.WriteLine();
+        Console.WriteLine($"Series endpoint, 10 runs × 100,000 points of train/loss at 1200 buckets: p50 {times[times.Count / 2]:F0} ms, " +
+                          $"p95 {times[(int)(times.Count * 0.95) - 1]:F0} ms (loopback, {times.Count} requests), {bytes / 1024.0:F0} KB");
+        var full = Stopwatch.StartNew();
+        var one = await http.GetByteArrayAsync($"/api/runs/{big}/series?key=train/loss&points=1200");
+        Console.WriteLine($"Series endpoint, 1,000,000 points at 1200 buckets: {full.Elapsed.TotalMilliseconds:F0} ms, {one.Length / 1024.0:F0} KB");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        foreach (var _ in Enumerable.Range(0, 2)) await http.GetStringAsync($"/runs/{big}");
+        var prerender = Stopwatch.StartNew();
+        await http.GetStringAsync($"/runs/{big}");
+        Console.WriteLine($"Prerendered HTML of the 1,000,000-point run page (all panels' data read and reduced on the server): {prerender.Elapsed.TotalMilliseconds:F0} ms");
+        var baseline = await FirstPaintAsync(browser, $"{baseUrl}/runs/{small[0]}");
+        Console.WriteLine($"Run page of a 100,000-point run, navigation → first chart painted: p50 {baseline.P50:F0} ms");
+        var paints = new List<double>();
+        Dictionary<string, int> payload = [];
+        for (var i = 0; i < 6; i++)
+        {
+            var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+            var sw = Stopwatch.StartNew();
+            await page.GotoAsync($"{baseUrl}/runs/{big}", new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
+            await page.Locator("#chart-loss g.trace.scatter").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+            sw.Stop();
+            if (i > 0) paints.Add(sw.Elapsed.TotalMilliseconds);
+            payload = await page.EvaluateAsync<Dictionary<string, int>>(
+                "() => Object.fromEntries([...document.querySelectorAll('.js-plotly-plot')].map(g => [g.id, JSON.stringify(g.data).length]))");
+            await page.CloseAsync();
+        }
+        paints.Sort();
+        Console.WriteLine($"Run page of the 1,000,000-point run, navigation → first chart painted (headless Chromium): p50 {paints[paints.Count / 2]:F0} ms, " +
+                          $"max {paints[^1]:F0} ms over {paints.Count} loads");
+        Console.WriteLine("Data per chart on that page: " + string.Join(", ", payload.Select(p => $"{p.Key} {p.Value / 1024.0:F0} KB")));
+        await app.StopAsync();
+    }
+
+    private static async Task<(double P50, double Max)> FirstPaintAsync(IBrowser browser, string url)
+    {
+        var paints = new List<double>();
+        for (var i = 0; i < 6; i++)
+        {
+            var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+            var sw = Stopwatch.StartNew();
+            await page.GotoAsync(url, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
+            await page.Locator("#chart-loss g.trace.scatter").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+            if (i > 0) paints.Add(sw.Elapsed.TotalMilliseconds);
+            await page.CloseAsync();
+        }
+        paints.Sort();
+        return (paints[paints.Count / 2], paints[^1]);
+    }
+
+    private static async Task<string> ImportAsync(ImportService imports, string dir, string name, int iterations, int seed = 0)
+    {
+        var path = Path.Combine(dir, name);
+        if (!File.Exists(path))
+        {
+            using var w = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
+            var rng = new Random(seed);
+            for (var it = 1; it <= iterations; it++)
+            {
+                var loss = 2.5 / Math.Log(it + 2) + rng.NextDouble() * 0.05;
+                w.Write(string.Create(CultureInfo.InvariantCulture,
+                    $"Iter {it}: Train loss {loss:F4}, Learning Rate {1e-5:E3}, It/sec 0.400, Tokens/sec {170 + rng.NextDouble() * 15:F3}, Trained Tokens {it * 420L}, Peak mem 8.000 GB\n"));
+                if (it % 1000 == 0) w.Write(string.Create(CultureInfo.InvariantCulture, $"Iter {it}: Val loss {loss * 1.1:F3}, Val took 28.000s\n"));
+            }
+        }
+        var report = await imports.ImportAsync([new UploadFile(name, () => File.OpenRead(path))], new UploadOptions(Name: name));
+        if (!report.Succeeded) throw new InvalidOperationException(report.Error);
+        return report.Runs[0].Id;
+    }
+
+    private static string WebProjectDirectory()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var candidate = Path.Combine(d.FullName, "RunDashboard", "RunDashboard.csproj");
+            if (File.Exists(candidate)) return Path.GetDirectoryName(candidate)!;
+        }
+        return AppContext.BaseDirectory;
+    }
+}
