@@ -24,6 +24,7 @@ if (args.Contains("--import-child"))
     var log = args[Array.IndexOf(args, "--import-child") + 1];
     var db = Path.Combine(dir, "import.db");
     File.Delete(db);
+    File.Delete(Path.Combine(dir, "import-log.db"));
     using var store = new RunStore(db);
     var imports = new ImportService(store, Ingestor.CreateDefault(), TimeProvider.System);
     var sw = Stopwatch.StartNew();

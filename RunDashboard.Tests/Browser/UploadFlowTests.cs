@@ -44,9 +44,9 @@ public class UploadFlowTests : IAsyncLifetime
         await page.WaitForURLAsync("**/runs/*");
         var lossChart = page.Locator("[data-chart=chart-loss] svg.main-svg").First;
         await lossChart.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
-        // Two traces drawn (train and eval), each a real SVG path with points.
+        // Train, eval and the checkpoint markers; the lines are real SVG paths with points.
         var traces = page.Locator("[data-chart=chart-loss] .scatterlayer .trace");
-        await Assertions.Expect(traces).ToHaveCountAsync(2);
+        await Assertions.Expect(traces).ToHaveCountAsync(3);
         var path = await page.Locator("[data-chart=chart-loss] .scatterlayer .trace path.js-line").First.GetAttributeAsync("d");
         Assert.True(path is { Length: > 100 }, $"the loss line has no shape: '{path}'");
         Assert.Equal("browser run", await page.Locator("#run-name").InnerTextAsync());

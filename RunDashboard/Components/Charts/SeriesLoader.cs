@@ -1,20 +1,40 @@
+using System.Collections.Concurrent;
 using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Components.Charts;
 
-/// <summary>Reads series for charts: only the requested step range, reduced to about the chart's pixel width.</summary>
+/// <summary>
+/// Reads series for charts: only the requested step range, reduced to about the chart's pixel width. Reduced
+/// series are kept for a while, keyed by the run's version, so the interactive render after the prerender, a
+/// second viewer or a toggle does not read a million points again.
+/// </summary>
 public sealed class SeriesLoader(RunStore store)
 {
     /// <summary>Buckets per chart: about the plot width of a wide screen; more cannot be seen.</summary>
     public const int ChartPoints = 1200;
 
+    private const int CacheEntries = 512;
+    private readonly ConcurrentDictionary<CacheKey, DownsampledSeries> _cache = new();
+    private readonly ConcurrentQueue<CacheKey> _order = new();
+
+    private readonly record struct CacheKey(string RunId, string Key, long Version, long? From, long? To, int Points);
+
     public DownsampledSeries? Load(Run run, string key, long? from = null, long? to = null, int points = ChartPoints)
     {
         if (run.FindMetric(key) is null) return null;
+        var cacheKey = new CacheKey(run.Id, key, run.UpdatedAt.Ticks ^ run.DataVersion, from, to, points);
+        if (_cache.TryGetValue(cacheKey, out var cached)) return cached;
         var series = store.GetSeries(run.Id, key, from, to);
-        return series is null ? null : Downsampler.Reduce(series, points);
+        if (series is null) return null;
+        var reduced = Downsampler.Reduce(series, points);
+        if (_cache.TryAdd(cacheKey, reduced))
+        {
+            _order.Enqueue(cacheKey);
+            while (_order.Count > CacheEntries && _order.TryDequeue(out var old)) _cache.TryRemove(old, out _);
+        }
+        return reduced;
     }
 
     public MetricSeries? LoadFull(Run run, string key) => run.FindMetric(key) is null ? null : store.GetSeries(run.Id, key);

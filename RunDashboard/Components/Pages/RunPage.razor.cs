@@ -51,6 +51,8 @@ public partial class RunPage : IDisposable
         MetricKeys.RewardsChosen, MetricKeys.RewardsRejected, MetricKeys.RewardsMargins, MetricKeys.RewardsAccuracies,
     ];
 
+    private const int MaxMarkers = 200;
+
     protected override void OnInitialized() => Catalog.Changed += OnRunsChanged;
 
     protected override void OnParametersSet()
@@ -82,7 +84,8 @@ public partial class RunPage : IDisposable
         {
             var traces = new List<ChartTrace>();
             if (train is not null) traces.Add(SeriesLoader.ToTrace(train, "train", ChartColors.Train));
-            if (eval is not null) traces.Add(SeriesLoader.ToTrace(eval, "eval", ChartColors.Eval, markers: true));
+            // Markers show where evals happened; past a few hundred they are just thousands of SVG nodes to draw.
+            if (eval is not null) traces.Add(SeriesLoader.ToTrace(eval, "eval", ChartColors.Eval, markers: eval.Count <= MaxMarkers));
             traces.AddRange(EventMarkers(train ?? eval!, [train, eval]));
             _panels.Add(new Panel("loss", "Loss", traces, "loss"));
         }
