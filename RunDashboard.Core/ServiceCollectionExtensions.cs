@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Services;
 using RunDashboard.Core.Storage;
+using RunDashboard.Core.WandB;
 
 namespace RunDashboard.Core;
 
@@ -10,7 +11,7 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the Core services. <paramref name="contentRoot"/> resolves a relative <c>Storage:DatabasePath</c>.
-    /// The caller binds <see cref="StorageOptions"/> from configuration.
+    /// The caller binds <see cref="StorageOptions"/> and <see cref="WandbOptions"/> from configuration.
     /// </summary>
     public static IServiceCollection AddRunDashboardCore(this IServiceCollection services, string contentRoot)
     {
@@ -24,6 +25,11 @@ public static class ServiceCollectionExtensions
         });
         services.AddSingleton<ImportService>();
         services.AddSingleton<RunCatalog>();
+        services.AddWandbClient();
+        services.AddSingleton<WandbProjectStore>();
+        services.AddTransient<WandbSync>();
+        services.AddSingleton<WandbSyncRunner>();
+        services.AddHostedService<WandbSyncService>();
         return services;
     }
 }

@@ -22,7 +22,7 @@ public sealed class RunDraft
     public string Key { get; }
 
     /// <summary>Id the run will be stored under; chunks written during the parse carry it.</summary>
-    public string Id { get; } = RunIds.New();
+    public string Id { get; internal set; } = RunIds.New();
     public string? Name { get; set; }
     public string? Project { get; set; }
     public string? State { get; set; }

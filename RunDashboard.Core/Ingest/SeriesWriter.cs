@@ -77,6 +77,16 @@ public sealed class SeriesWriter
         return true;
     }
 
+    /// <summary>
+    /// Continues a series already stored: chunks are numbered after the stored ones and only steps after
+    /// <paramref name="lastStep"/> are taken (a W&amp;B run that gained steps since the last sync).
+    /// </summary>
+    internal void ContinueAfter(int nextSequence, long lastStep)
+    {
+        _sequence = nextSequence;
+        LastStep = lastStep;
+    }
+
     internal void Flush()
     {
         if (_pending == 0) return;

@@ -18,6 +18,9 @@ public sealed class Run
     /// <summary>Where the run lives at its source (the W&amp;B run page for synced runs).</summary>
     public string? ExternalUrl { get; set; }
 
+    /// <summary>Where a synced run lives in W&amp;B and how far the sync got; null for uploads.</summary>
+    public WandbRunInfo? Wandb { get; set; }
+
     /// <summary>Uploads (by id) whose bytes produced this run, so it can be re-parsed.</summary>
     public List<string> UploadIds { get; set; } = [];
     public List<Hyperparameter> Hyperparameters { get; set; } = [];

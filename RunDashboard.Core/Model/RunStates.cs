@@ -10,4 +10,7 @@ public static class RunStates
     public const string Killed = "killed";
     public const string Preempted = "preempted";
     public const string Unknown = "unknown";
+
+    /// <summary>Gone from its W&amp;B project: kept here with its data, but no longer current.</summary>
+    public const string Deleted = "deleted";
 }

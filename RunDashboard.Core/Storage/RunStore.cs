@@ -140,6 +140,18 @@ public sealed class RunStore : IDisposable
         }
     }
 
+    /// <summary>Runs mirrored from one W&amp;B project, by W&amp;B run name.</summary>
+    public IReadOnlyDictionary<string, Run> WandbRuns(string entity, string project) =>
+        _runs.Find(Query.EQ("Source", RunSource.Wandb.ToString())).Where(r => r.Wandb is { } w && w.Entity == entity && w.Project == project)
+            .ToDictionary(r => r.Wandb!.Name);
+
+    /// <summary>The sequence number a new chunk of a stored series gets: after the last stored one.</summary>
+    internal int NextSequence(string runId, string key)
+    {
+        var last = _chunks.Find(Query.EQ("SeriesId", SeriesId(runId, key))).Select(d => d["Seq"].AsInt32).DefaultIfEmpty(-1).Max();
+        return last + 1;
+    }
+
     internal void InsertChunks(IReadOnlyList<BsonDocument> docs) => _chunks.InsertBulk(docs, docs.Count);
 
     internal void MoveChunks(string importId, string fromRunId, string toRunId, string key)

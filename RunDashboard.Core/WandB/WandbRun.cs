@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace RunDashboard.Core.WandB;
+
+/// <summary>One run as W&amp;B's run listing describes it (the RunFragment of wandb-api.md).</summary>
+public sealed record WandbRun
+{
+    public required string Name { get; init; }
+    public string? DisplayName { get; init; }
+    public string State { get; init; } = "";
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public string? Group { get; init; }
+    public string? JobType { get; init; }
+    public string? Notes { get; init; }
+    public string? User { get; init; }
+    public DateTime? CreatedAt { get; init; }
+    public DateTime? HeartbeatAt { get; init; }
+
+    /// <summary>The <c>config</c> JSON string, parsed.</summary>
+    public JsonElement Config { get; init; }
+
+    /// <summary>The <c>summaryMetrics</c> JSON string, parsed.</summary>
+    public JsonElement Summary { get; init; }
+
+    /// <summary>Last logged step per <c>historyKeys.lastStep</c>; null when W&amp;B did not say.</summary>
+    public long? LastStep { get; init; }
+}
+
+public sealed record WandbRunsPage(IReadOnlyList<WandbRun> Runs, string? EndCursor, bool HasNextPage, int? RunCount);

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace RunDashboard.Core.WandB;
+
+/// <summary>
+/// Runs syncs for the page, the API and the background service, one at a time, and publishes live progress so
+/// every open /sync page shows the same bar.
+/// </summary>
+public sealed class WandbSyncRunner(IServiceScopeFactory scopes, WandbProjectStore projects, IOptions<WandbOptions> options)
+{
+    private readonly Lock _gate = new();
+
+    public SyncProgress? Current { get; private set; }
+    public bool Running => Current is not null;
+
+    /// <summary>Raised on every progress step and when a sync ends (with <see cref="Current"/> null).</summary>
+    public event Action? Changed;
+
+    /// <summary>Configured projects and the ones added on the page.</summary>
+    public IReadOnlyList<string> Projects => options.Value.Projects.Concat(projects.List()).Distinct(StringComparer.Ordinal).ToList();
+
+    public bool HasApiKey => options.Value.HasApiKey;
+
+    public string BaseUrl => options.Value.BaseUrl;
+
+    public ProjectSyncResult? LastResult(string project) => projects.LastResult(project);
+
+    public async Task<IReadOnlyList<ProjectSyncResult>> SyncAsync(IReadOnlyList<string>? only = null, bool force = false, CancellationToken cancellationToken = default)
+    {
+        var list = only is { Count: > 0 } ? only : Projects;
+        using var scope = scopes.CreateScope();
+        var sync = scope.ServiceProvider.GetRequiredService<WandbSync>();
+        var progress = new Progress(this);
+        try
+        {
+            lock (_gate) Current = new SyncProgress(list.FirstOrDefault() ?? "", 0, 0, 0);
+            Changed?.Invoke();
+            return await sync.SyncAsync(list, force, progress, cancellationToken);
+        }
+        finally
+        {
+            lock (_gate) Current = null;
+            Changed?.Invoke();
+        }
+    }
+
+    // IProgress<T> without a SynchronizationContext hop: the report is stored and announced at once.
+    private sealed class Progress(WandbSyncRunner runner) : IProgress<SyncProgress>
+    {
+        public void Report(SyncProgress value)
+        {
+            lock (runner._gate) runner.Current = value;
+            runner.Changed?.Invoke();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace RunDashboard.Core.WandB;
+
+/// <summary>Syncs the configured projects every <see cref="WandbOptions.SyncInterval"/>; does nothing when that is not set.</summary>
+public sealed class WandbSyncService(WandbSyncRunner runner, IOptions<WandbOptions> options, ILogger<WandbSyncService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.SyncInterval is not { } interval || interval <= TimeSpan.Zero) return;
+        using var timer = new PeriodicTimer(interval);
+        do
+        {
+            if (runner.Projects.Count == 0) continue;
+            try
+            {
+                foreach (var result in await runner.SyncAsync(cancellationToken: stoppingToken))
+                {
+                    logger.LogInformation("W&B sync of {Project}: {Runs} runs, {New} new, {Points} new points, {Requests} requests, {Errors} errors",
+                        result.Project, result.Runs, result.NewRuns, result.NewPoints, result.Requests, result.Errors.Count);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
