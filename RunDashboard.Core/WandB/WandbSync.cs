@@ -163,6 +163,8 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
                 if (rows.Count < options.Value.HistoryPageSize) break;
                 minStep = lastStep + 1;
             }
+            // Everything up to W&B's last step has been asked for: steps it never logged are not asked for again.
+            if (remote.LastStep is { } reported && reported > lastStep) lastStep = reported;
         }
         context.Flush();
 
