@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Services;
 using RunDashboard.Core.Storage;
@@ -24,6 +25,7 @@ public static class ServiceCollectionExtensions
             return new RunStore(path);
         });
         services.AddSingleton<ImportService>();
+        services.AddSingleton(sp => TagRules.From(sp.GetService<IOptions<TagRuleOptions>>()?.Value ?? new TagRuleOptions()));
         services.AddSingleton<RunCatalog>();
         services.AddWandbClient();
         services.AddSingleton<WandbProjectStore>();

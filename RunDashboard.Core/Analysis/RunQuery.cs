@@ -11,6 +11,9 @@ public sealed record RunQuery
     public string? State { get; init; }
     public string? Method { get; init; }
     public string? Tag { get; init; }
+
+    /// <summary>A group of the cohort view to narrow to: <c>tag:dataset=dolma-qc</c>, <c>config:timeout=1800</c>.</summary>
+    public string? Group { get; init; }
     public string SortBy { get; init; } = "created";
     public bool Descending { get; init; } = true;
     public int Page { get; init; }
@@ -22,19 +25,29 @@ public sealed record RunListItem(
     string Id, string Name, string Project, RunSource Source, string State, IReadOnlyList<string> Tags, string Method,
     long Steps, double? FinalTrainLoss, double? FinalEvalLoss, DateTime CreatedAt)
 {
-    public static RunListItem From(Run run)
+    /// <summary>Tag categories of this run (see <see cref="TagRules"/>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Categories { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Hyperparameters, for grouping by a config key.</summary>
+    public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();
+
+    public static RunListItem From(Run run, TagRules? rules = null)
     {
         var final = FinalMetrics.Of(run);
         return new RunListItem(run.Id, run.Name, run.Project, run.Source, run.State, run.Tags, TrainingMethod.Detect(run),
-            run.Steps, final.TrainLoss, final.EvalLoss, run.CreatedAt);
+            run.Steps, final.TrainLoss, final.EvalLoss, run.CreatedAt)
+        {
+            Categories = rules?.Categorize(run.Tags) ?? new Dictionary<string, IReadOnlyList<string>>(),
+            Config = run.Hyperparameters.GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.First().Value),
+        };
     }
 }
 
-public sealed record RunPage(IReadOnlyList<RunListItem> Items, int Total);
+public sealed record RunListPage(IReadOnlyList<RunListItem> Items, int Total);
 
 public static class RunFilter
 {
-    public static RunPage Apply(IEnumerable<RunListItem> items, RunQuery q)
+    public static RunListPage Apply(IEnumerable<RunListItem> items, RunQuery q)
     {
         var filtered = items.Where(r => Matches(r, q));
         IEnumerable<RunListItem> sorted = q.SortBy switch
@@ -50,7 +63,7 @@ public static class RunFilter
             _ => Order(filtered, r => r.CreatedAt, q.Descending),
         };
         var list = sorted.ToList();
-        return new RunPage(list.Skip(q.Page * q.PageSize).Take(q.PageSize).ToList(), list.Count);
+        return new RunListPage(list.Skip(q.Page * q.PageSize).Take(q.PageSize).ToList(), list.Count);
     }
 
     public static bool Matches(RunListItem r, RunQuery q) =>
@@ -63,7 +76,14 @@ public static class RunFilter
         && (string.IsNullOrEmpty(q.Source) || SourceName(r.Source) == q.Source)
         && (string.IsNullOrEmpty(q.State) || r.State == q.State)
         && (string.IsNullOrEmpty(q.Method) || r.Method == q.Method)
-        && (string.IsNullOrEmpty(q.Tag) || r.Tags.Contains(q.Tag));
+        && (string.IsNullOrEmpty(q.Tag) || r.Tags.Contains(q.Tag))
+        && (string.IsNullOrEmpty(q.Group) || InGroup(r, q.Group));
+
+    private static bool InGroup(RunListItem r, string group)
+    {
+        var eq = group.IndexOf('=');
+        return eq > 0 && Cohorts.ValuesOf(r, group[..eq]).Contains(group[(eq + 1)..]);
+    }
 
     public static string SourceName(RunSource source) => source == RunSource.Wandb ? "wandb" : "upload";
 

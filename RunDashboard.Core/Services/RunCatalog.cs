@@ -14,11 +14,14 @@ public sealed class RunCatalog : IDisposable
     private readonly Lock _gate = new();
     private Dictionary<string, RunListItem>? _items;
 
-    public RunCatalog(RunStore store)
+    public RunCatalog(RunStore store, TagRules rules)
     {
         _store = store;
+        Rules = rules;
         _store.RunsChanged += OnRunsChanged;
     }
+
+    public TagRules Rules { get; }
 
     /// <summary>Raised after the catalog has taken in changed runs; live pages re-query on it.</summary>
     public event Action<IReadOnlyList<string>>? Changed;
@@ -29,17 +32,28 @@ public sealed class RunCatalog : IDisposable
         {
             lock (_gate)
             {
-                _items ??= _store.ListRuns().ToDictionary(r => r.Id, RunListItem.From);
+                _items ??= _store.ListRuns().ToDictionary(r => r.Id, r => RunListItem.From(r, Rules));
                 return _items.Values.ToList();
             }
         }
     }
 
-    public RunPage Query(RunQuery query) => RunFilter.Apply(All, query);
+    public RunListPage Query(RunQuery query) => RunFilter.Apply(All, query);
 
     public IReadOnlyList<string> Projects => All.Select(r => r.Project).Where(p => p.Length > 0).Distinct().Order().ToList();
 
     public IReadOnlyList<string> Tags => All.SelectMany(r => r.Tags).Distinct().Order().ToList();
+
+    public RunListPage Query(RunQuery query, out IReadOnlyList<CohortRow> cohorts, string? groupBy)
+    {
+        var all = All;
+        cohorts = string.IsNullOrEmpty(groupBy) ? [] : Cohorts.Group(all.Where(r => RunFilter.Matches(r, query with { Group = null })), groupBy);
+        return RunFilter.Apply(all, query);
+    }
+
+    /// <summary>Config keys that several runs share, the useful ones to group by.</summary>
+    public IReadOnlyList<string> ConfigKeys => All.SelectMany(r => r.Config.Keys).GroupBy(k => k).Where(g => g.Count() > 1)
+        .Select(g => g.Key).Order(StringComparer.Ordinal).ToList();
 
     public IReadOnlyList<string> States => All.Select(r => r.State).Distinct().Order().ToList();
 
@@ -51,7 +65,7 @@ public sealed class RunCatalog : IDisposable
             {
                 foreach (var id in ids)
                 {
-                    if (_store.GetRun(id) is { } run) _items[id] = RunListItem.From(run);
+                    if (_store.GetRun(id) is { } run) _items[id] = RunListItem.From(run, Rules);
                     else _items.Remove(id);
                 }
             }

@@ -1,3 +1,4 @@
+using RunDashboard.Core.Analysis;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,6 +24,7 @@ public class ComparePageTests : IAsyncLifetime
         _store = new RunStore(_dir.File("compare.db"));
         _ctx.Services.AddSingleton(_store);
         _ctx.Services.AddSingleton<SeriesLoader>();
+        _ctx.Services.AddSingleton(TagRules.From(new TagRuleOptions()));
         _ctx.Services.AddSingleton<RunCatalog>();
         _ctx.Services.AddMudServices();
         _ctx.JSInterop.Mode = JSRuntimeMode.Loose;

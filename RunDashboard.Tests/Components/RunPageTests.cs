@@ -1,3 +1,4 @@
+using RunDashboard.Core.Analysis;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,7 @@ public class RunPageTests : IAsyncLifetime
         _store = new RunStore(_dir.File("page.db"));
         _ctx.Services.AddSingleton(_store);
         _ctx.Services.AddSingleton<SeriesLoader>();
+        _ctx.Services.AddSingleton(TagRules.From(new TagRuleOptions()));
         _ctx.Services.AddSingleton<RunCatalog>();
         _ctx.Services.AddMudServices();
         _ctx.JSInterop.Mode = JSRuntimeMode.Loose;

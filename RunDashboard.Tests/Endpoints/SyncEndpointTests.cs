@@ -96,9 +96,19 @@ public class SyncEndpointTests : IAsyncLifetime
             Assert.Equal("303", cells[4]);
             await Support.Browser.ScreenshotAsync(page, "sync-page-light");
 
-            await page.GotoAsync(_server.BaseUrl + "/?source=wandb");
+            await page.GotoAsync(_server.BaseUrl + "/?source=wandb&group=tag:model%20size");
             await Support.Browser.WaitForInteractiveAsync(page);
             await Assertions.Expect(page.Locator("#runs-grid tbody tr")).ToHaveCountAsync(2);
+            await Assertions.Expect(page.Locator("#cohort-table tbody tr")).ToHaveCountAsync(2);
+            await Assertions.Expect(page.Locator("#cohort-table thead")).ToContainTextAsync("running");
+            // 60M is still running: no completion rate yet; 10M finished: 100%.
+            await Assertions.Expect(page.Locator("#cohort-table tr[data-group='60M'] td").Last).ToHaveTextAsync("—");
+            await Assertions.Expect(page.Locator("#cohort-table tr[data-group='10M'] td").Last).ToHaveTextAsync("100.0%");
+            await Support.Browser.ScreenshotAsync(page, "runs-list-cohorts");
+            await page.Locator("#cohort-table tr[data-group='60M']").ClickAsync();
+            await page.WaitForURLAsync(u => u.Contains("in="));
+            await Assertions.Expect(page.Locator("#runs-grid tbody tr")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator("#runs-grid tbody tr").First).ToContainTextAsync("60M dolma");
         }
         finally
         {

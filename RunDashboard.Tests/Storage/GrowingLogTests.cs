@@ -1,3 +1,4 @@
+using RunDashboard.Core.Analysis;
 using System.Text;
 using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Model;
@@ -79,7 +80,7 @@ public class GrowingLogTests : IDisposable
     public async Task The_run_page_hears_about_the_update()
     {
         var first = await Upload("train.log", FirstLines(25));
-        var catalog = new RunCatalog(_store);
+        var catalog = new RunCatalog(_store, TagRules.From(new TagRuleOptions()));
         var heard = new List<string>();
         catalog.Changed += ids => heard.AddRange(ids);
 

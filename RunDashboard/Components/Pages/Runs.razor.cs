@@ -19,6 +19,8 @@ public partial class Runs : IDisposable
         ["Steps"] = "steps", ["FinalTrainLoss"] = "train", ["FinalEvalLoss"] = "eval", ["CreatedAt"] = "created",
     };
 
+    private static readonly string[] StateOrder = ["finished", "running", "crashed", "failed", "killed", "preempted", "deleted"];
+
     [Inject] private RunCatalog Catalog { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
 
@@ -31,6 +33,19 @@ public partial class Runs : IDisposable
     [SupplyParameterFromQuery(Name = "sort")] public string? Sort { get; set; }
     [SupplyParameterFromQuery(Name = "desc")] public bool? Desc { get; set; }
     [SupplyParameterFromQuery(Name = "hide")] public string? HideParam { get; set; }
+    [SupplyParameterFromQuery(Name = "group")] public string? GroupBy { get; set; }
+    [SupplyParameterFromQuery(Name = "in")] public string? In { get; set; }
+
+    private IReadOnlyList<CohortRow> _cohorts = [];
+    private IReadOnlyList<string> _cohortStates = [];
+
+    private IEnumerable<(string Value, string Label)> GroupOptions =>
+        new[] { ("project", "project"), ("state", "state"), ("method", "method"), ("source", "source") }
+            .Concat(Catalog.Rules.Categories.Select(c => ($"tag:{c}", $"tag category: {c}")))
+            .Concat(Catalog.ConfigKeys.Take(100).Select(k => ($"config:{k}", $"config: {k}")));
+
+    private static string GroupLabel(string by) =>
+        by.StartsWith("tag:", StringComparison.Ordinal) ? by[4..] : by.StartsWith("config:", StringComparison.Ordinal) ? by[7..] : by;
 
     private MudDataGrid<RunListItem>? _grid;
     private HashSet<RunListItem> _selected = new(RunComparer.Instance);
@@ -44,9 +59,13 @@ public partial class Runs : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
-        var query = $"{Text}|{Project}|{Source}|{State}|{Method}|{Tag}";
+        var query = $"{Text}|{Project}|{Source}|{State}|{Method}|{Tag}|{GroupBy}|{In}";
         if (_lastQuery is not null && query != _lastQuery && _grid is not null) await _grid.ReloadServerData();
         _lastQuery = query;
+        Catalog.Query(Filters with { PageSize = 1 }, out var cohorts, GroupBy);
+        _cohorts = cohorts;
+        _cohortStates = cohorts.SelectMany(c => c.States.Keys).Distinct()
+            .OrderBy(s => Array.IndexOf(StateOrder, s) is var i and >= 0 ? i : 99).ThenBy(s => s, StringComparer.Ordinal).ToList();
     }
 
     private Task<GridData<RunListItem>> LoadAsync(GridState<RunListItem> state, CancellationToken cancellationToken)
@@ -60,11 +79,13 @@ public partial class Runs : IDisposable
         }
         var page = Catalog.Query(new RunQuery
         {
-            Text = Text, Project = Project, Source = Source, State = State, Method = Method, Tag = Tag,
+            Text = Text, Project = Project, Source = Source, State = State, Method = Method, Tag = Tag, Group = In,
             SortBy = sortKey, Descending = descending, Page = state.Page, PageSize = state.PageSize,
-        });
+        }, out _, null);
         return Task.FromResult(new GridData<RunListItem> { Items = page.Items, TotalItems = page.Total });
     }
+
+    private RunQuery Filters => new() { Text = Text, Project = Project, Source = Source, State = State, Method = Method, Tag = Tag, Group = In };
 
     private SortDirection Initial(string key) =>
         (Sort ?? "created") != key ? SortDirection.None : Desc ?? true ? SortDirection.Descending : SortDirection.Ascending;
