@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Analysis.Health;
 using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Services;
 using RunDashboard.Core.Storage;
@@ -27,6 +28,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ImportService>();
         services.AddSingleton(sp => TagRules.From(sp.GetService<IOptions<TagRuleOptions>>()?.Value ?? new TagRuleOptions()));
         services.AddSingleton<RunCatalog>();
+        services.AddSingleton(sp => sp.GetService<IOptions<HealthOptions>>()?.Value ?? new HealthOptions());
+        services.AddSingleton<HealthService>();
         services.AddWandbClient();
         services.AddSingleton<WandbProjectStore>();
         services.AddTransient<WandbSync>();

@@ -30,6 +30,7 @@ public static class DashboardApp
 
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection(StorageOptions.Section));
         builder.Services.Configure<RunDashboard.Core.Analysis.TagRuleOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.TagRuleOptions.Section));
+        builder.Services.Configure<RunDashboard.Core.Analysis.Health.HealthOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.Health.HealthOptions.Section));
         builder.Services.Configure<RunDashboard.Core.WandB.WandbOptions>(builder.Configuration.GetSection(RunDashboard.Core.WandB.WandbOptions.Section));
         builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
         builder.Services.AddSingleton<RunDashboard.Components.Charts.SeriesLoader>();

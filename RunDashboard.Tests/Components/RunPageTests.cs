@@ -23,6 +23,9 @@ public class RunPageTests : IAsyncLifetime
         _store = new RunStore(_dir.File("page.db"));
         _ctx.Services.AddSingleton(_store);
         _ctx.Services.AddSingleton<SeriesLoader>();
+        _ctx.Services.AddSingleton(new RunDashboard.Core.Analysis.Health.HealthOptions());
+        _ctx.Services.AddSingleton(TimeProvider.System);
+        _ctx.Services.AddSingleton<HealthService>();
         _ctx.Services.AddSingleton(TagRules.From(new TagRuleOptions()));
         _ctx.Services.AddSingleton<RunCatalog>();
         _ctx.Services.AddMudServices();
@@ -151,9 +154,24 @@ public class RunPageTests : IAsyncLifetime
         return _ctx.Render<RunPage>(p => p.Add(x => x.Id, id));
     }
 
+    [Fact]
+    public void The_health_panel_shows_the_seed_003_diagnoses_with_links_to_their_steps()
+    {
+        var id = Import("distill_progress.log");
+
+        var panel = _ctx.Render<RunPage>(p => p.Add(x => x.Id, id)).Find("#panel-health");
+
+        var rules = panel.QuerySelectorAll("[data-rule]").Select(e => e.GetAttribute("data-rule")).ToList();
+        Assert.Contains("log-warning", rules);
+        Assert.Contains("eval-train-ratio", rules);
+        Assert.Contains("component-weight", rules);
+        Assert.Contains("components-sum", rules);
+        Assert.Contains(panel.QuerySelectorAll("a"), a => a.GetAttribute("href")!.Contains("from=", StringComparison.Ordinal) && a.TextContent == "show step 1118");
+    }
+
     private List<string> PanelIds(string id) =>
         _ctx.Render<RunPage>(p => p.Add(x => x.Id, id)).FindAll("[id^=panel-]").Select(e => e.Id!["panel-".Length..])
-            .Where(p => p is not ("hyperparameters" or "metrics" or "events")).ToList();
+            .Where(p => p is not ("hyperparameters" or "metrics" or "events" or "health")).ToList();
 
     private IReadOnlyList<ChartTrace> Chart(string id, string chart) =>
         _ctx.Render<RunPage>(p => p.Add(x => x.Id, id)).FindComponents<LineChart>().Single(c => c.Instance.Id == chart).Instance.Traces;

@@ -17,6 +17,14 @@ public static class RunEndpoints
             store.GetRun(id) is { } run ? Results.Ok(RunDetailDto.From(run)) : ApiProblems.NotFound($"no run with id '{id}'"));
         app.MapGet("/api/runs/{id}/series", GetSeries);
         app.MapGet("/api/series", GetCompareSeries);
+        app.MapGet("/api/runs/{id}/findings", (string id, RunStore store, HealthService health) =>
+            store.GetRun(id) is { } run
+                ? Results.Ok(health.Findings(run).Select(f => new
+                {
+                    rule = f.Rule, severity = f.Severity.ToString().ToLowerInvariant(), step = f.Step, metric = f.Metric,
+                    message = f.Message, evidence = f.Evidence, why = f.Why,
+                }))
+                : ApiProblems.NotFound($"no run with id '{id}'"));
         app.MapGet("/api/runs/query", QueryRuns);
     }
 

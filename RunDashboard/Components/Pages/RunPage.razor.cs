@@ -4,6 +4,7 @@ using Microsoft.JSInterop;
 using MudBlazor;
 using RunDashboard.Components.Charts;
 using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Analysis.Health;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Services;
 using RunDashboard.Core.Storage;
@@ -19,6 +20,7 @@ public partial class RunPage : IDisposable
     [Inject] private RunStore Store { get; set; } = default!;
     [Inject] private SeriesLoader Loader { get; set; } = default!;
     [Inject] private RunCatalog Catalog { get; set; } = default!;
+    [Inject] private HealthService Health { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
     [Inject] private IJSRuntime Js { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -36,6 +38,7 @@ public partial class RunPage : IDisposable
     private TimeSpan? _runtime;
     private List<Panel> _panels = [];
     private List<MetricGroup> _groups = [];
+    private IReadOnlyList<Finding> _findings = [];
     private readonly Dictionary<string, IReadOnlyList<ChartTrace>> _otherTraces = [];
     private (string, long?, long?, int, bool)? _loaded;
 
@@ -67,6 +70,7 @@ public partial class RunPage : IDisposable
         _otherTraces.Clear();
         if (_run is null) return;
         _method = TrainingMethod.Detect(_run);
+        _findings = Health.Findings(_run);
         _runtime = Runtime(_run);
         BuildPanels();
         _groups = _run.Metrics.Select(m => m.Key).Where(k => !PanelKeys.Contains(k) && !IsComponent(k))
@@ -240,7 +244,7 @@ public partial class RunPage : IDisposable
     private async Task CopyLinkAsync()
     {
         var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", Nav.Uri);
-        Snackbar.Add(ok ? "Link copied" : $"Copy this link: {Nav.Uri}", ok ? Severity.Success : Severity.Info);
+        Snackbar.Add(ok ? "Link copied" : $"Copy this link: {Nav.Uri}", ok ? MudBlazor.Severity.Success : MudBlazor.Severity.Info);
     }
 
     private bool MatchesHp(Hyperparameter h) =>
@@ -262,6 +266,20 @@ public partial class RunPage : IDisposable
             StateHasChanged();
         });
     }
+
+    /// <summary>A link that opens the charts around a step at full detail.</summary>
+    private string StepLink(long step)
+    {
+        var pad = Math.Max(10, _run!.Steps / 50);
+        return $"/runs/{Uri.EscapeDataString(_run.Id)}?from={Math.Max(0, step - pad)}&to={step + pad}";
+    }
+
+    private static MudBlazor.Severity AlertSeverity(Core.Analysis.Health.Severity s) => s switch
+    {
+        Core.Analysis.Health.Severity.Error => MudBlazor.Severity.Error,
+        Core.Analysis.Health.Severity.Warning => MudBlazor.Severity.Warning,
+        _ => MudBlazor.Severity.Info,
+    };
 
     internal static Color StateColor(string state) => state switch
     {

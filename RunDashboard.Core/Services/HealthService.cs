@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Analysis.Health;
+using RunDashboard.Core.Model;
+using RunDashboard.Core.Storage;
+
+namespace RunDashboard.Core.Services;
+
+/// <summary>Reads what the health rules need for a run and keeps their findings until the run changes.</summary>
+public sealed class HealthService(RunStore store, HealthOptions options, TimeProvider time)
+{
+    /// <summary>Longer series are reduced first: trends and spikes read the same at 20,000 buckets.</summary>
+    private const int MaxPoints = 20_000;
+
+    private readonly ConcurrentDictionary<string, (long Version, IReadOnlyList<Finding> Findings)> _cache = new();
+
+    public HealthOptions Options => options;
+
+    public IReadOnlyList<Finding> Findings(string runId) => store.GetRun(runId) is { } run ? Findings(run) : [];
+
+    public IReadOnlyList<Finding> Findings(Run run)
+    {
+        var version = run.UpdatedAt.Ticks ^ run.DataVersion;
+        if (_cache.TryGetValue(run.Id, out var cached) && cached.Version == version) return cached.Findings;
+        var series = new Dictionary<string, MetricSeries>(StringComparer.Ordinal);
+        foreach (var metric in run.Metrics.Where(m => Needed(m)))
+        {
+            if (store.GetSeries(run.Id, metric.Key) is not { } s) continue;
+            series[metric.Key] = s.Count <= MaxPoints ? s : Reduce(s);
+        }
+        var findings = HealthChecks.Run(new RunData(run, series, time.GetUtcNow().UtcDateTime), options);
+        _cache[run.Id] = (version, findings);
+        return findings;
+    }
+
+    private static bool Needed(MetricInfo m) =>
+        m.NonFinite > 0
+        || m.Key is MetricKeys.TrainLoss or MetricKeys.EvalLoss or MetricKeys.LearningRate
+        || m.Key.StartsWith("rewards/", StringComparison.Ordinal)
+        || m.Key.StartsWith(MetricKeys.TrainLoss + "/", StringComparison.Ordinal)
+        || m.Key.StartsWith(MetricKeys.EvalLoss + "/", StringComparison.Ordinal);
+
+    private static MetricSeries Reduce(MetricSeries s)
+    {
+        var d = Downsampler.Reduce(s, MaxPoints);
+        return new MetricSeries(s.Key, d.Steps, d.Values, d.Times);
+    }
+}
