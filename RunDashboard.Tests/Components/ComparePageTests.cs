@@ -24,6 +24,9 @@ public class ComparePageTests : IAsyncLifetime
         _store = new RunStore(_dir.File("compare.db"));
         _ctx.Services.AddSingleton(_store);
         _ctx.Services.AddSingleton<SeriesLoader>();
+        _ctx.Services.AddSingleton(new RunDashboard.Core.Analysis.Health.HealthOptions());
+        _ctx.Services.AddSingleton(TimeProvider.System);
+        _ctx.Services.AddSingleton<HealthService>();
         _ctx.Services.AddSingleton(TagRules.From(new TagRuleOptions()));
         _ctx.Services.AddSingleton<RunCatalog>();
         _ctx.Services.AddMudServices();

@@ -17,6 +17,15 @@ public static class RunEndpoints
             store.GetRun(id) is { } run ? Results.Ok(RunDetailDto.From(run)) : ApiProblems.NotFound($"no run with id '{id}'"));
         app.MapGet("/api/runs/{id}/series", GetSeries);
         app.MapGet("/api/series", GetCompareSeries);
+        app.MapGet("/api/compare/report", (string? runs, RunStore store, HealthService health, HttpRequest request) =>
+        {
+            var ids = (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var found = ids.Select(store.GetRun).OfType<Run>().ToList();
+            if (found.Count == 0) return ApiProblems.NotFound("no such runs; use ?runs=<id>,<id>");
+            var link = $"{request.Scheme}://{request.Host}{request.PathBase}/compare?runs={string.Join(',', found.Select(r => r.Id))}";
+            var markdown = ComparisonReport.Markdown(found, found.Select(health.Findings).ToList(), link);
+            return Results.File(Encoding.UTF8.GetBytes(markdown), "text/markdown; charset=utf-8", "comparison_report.md");
+        });
         app.MapGet("/api/runs/{id}/findings", (string id, RunStore store, HealthService health) =>
             store.GetRun(id) is { } run
                 ? Results.Ok(health.Findings(run).Select(f => new

@@ -21,6 +21,7 @@ public partial class Compare : IDisposable
     [Inject] private RunStore Store { get; set; } = default!;
     [Inject] private SeriesLoader Loader { get; set; } = default!;
     [Inject] private RunCatalog Catalog { get; set; } = default!;
+    [Inject] private HealthService Health { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
     [Inject] private IJSRuntime Js { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -43,6 +44,7 @@ public partial class Compare : IDisposable
     private List<string> _missing = [];
     private IReadOnlyList<DiffRow> _diff = [];
     private List<FinalMetrics> _finals = [];
+    private List<IReadOnlyList<RunDashboard.Core.Analysis.Health.Finding>> _findings = [];
 
     private string MetricKey { get; set; } = MetricKeys.TrainLoss;
     private double SmoothingValue => Math.Clamp(SmoothParam ?? DefaultSmoothing, 0, 0.99);
@@ -71,6 +73,7 @@ public partial class Compare : IDisposable
             : _metricKeys.FirstOrDefault() ?? MetricKeys.TrainLoss;
         _diff = HyperparameterDiff.Build(_runs);
         _finals = _runs.Select(FinalMetrics.Of).ToList();
+        _findings = _runs.Select(Health.Findings).ToList();
         BuildChart();
     }
 

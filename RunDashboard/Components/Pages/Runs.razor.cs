@@ -11,7 +11,7 @@ namespace RunDashboard.Components.Pages;
 /// </summary>
 public partial class Runs : IDisposable
 {
-    private static readonly string[] OptionalColumns = ["project", "source", "method", "state", "tags", "steps", "train loss", "val loss", "created"];
+    private static readonly string[] OptionalColumns = ["project", "source", "method", "state", "tags", "health", "steps", "train loss", "val loss", "created"];
 
     private static readonly Dictionary<string, string> SortKeys = new()
     {
@@ -22,6 +22,7 @@ public partial class Runs : IDisposable
     private static readonly string[] StateOrder = ["finished", "running", "crashed", "failed", "killed", "preempted", "deleted"];
 
     [Inject] private RunCatalog Catalog { get; set; } = default!;
+    [Inject] private HealthService Health { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
 
     [SupplyParameterFromQuery(Name = "q")] public string? Text { get; set; }
@@ -86,6 +87,13 @@ public partial class Runs : IDisposable
     }
 
     private RunQuery Filters => new() { Text = Text, Project = Project, Source = Source, State = State, Method = Method, Tag = Tag, Group = In };
+
+    /// <summary>Counted only for the rows shown; the findings are cached until a run changes.</summary>
+    private (int Errors, int Warnings) HealthOf(string runId)
+    {
+        var findings = Health.Findings(runId);
+        return (findings.Count(f => f.Severity == Core.Analysis.Health.Severity.Error), findings.Count(f => f.Severity == Core.Analysis.Health.Severity.Warning));
+    }
 
     private SortDirection Initial(string key) =>
         (Sort ?? "created") != key ? SortDirection.None : Desc ?? true ? SortDirection.Descending : SortDirection.Ascending;
