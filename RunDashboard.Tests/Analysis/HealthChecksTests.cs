@@ -220,3 +220,19 @@ public class HealthChecksTests
         Assert.DoesNotContain(Check(Data(run)), f => f.Rule == "runtime-zero");
     }
 }
+
+public class HealthChecksWarmupTests
+{
+    [Fact]
+    public void A_log_that_ends_during_warmup_says_so_instead_of_calling_it_constant()
+    {
+        var lr = new MetricSeries(MetricKeys.LearningRate, Enumerable.Range(1, 40).Select(i => (long)i * 50).ToArray(),
+            Enumerable.Range(1, 40).Select(i => 2e-7 * i).ToArray());
+
+        var finding = HealthChecks.Run(new RunData(new Run { Id = "r", Name = "r" }, new Dictionary<string, MetricSeries> { [lr.Key] = lr }, DateTime.UtcNow), new HealthOptions())
+            .Single(f => f.Rule == "lr-schedule");
+
+        Assert.Contains("still warming up", finding.Message);
+        Assert.DoesNotContain("constant", finding.Message);
+    }
+}

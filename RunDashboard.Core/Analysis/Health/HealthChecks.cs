@@ -29,7 +29,7 @@ public static class HealthChecks
         return findings.OrderByDescending(f => f.Severity).ThenBy(f => f.Step ?? long.MaxValue).ToList();
     }
 
-    private static string N(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    private static string N(double v) => v.ToString("G4", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
     private static string P(double v) => (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
     private static Dictionary<string, string> Ev(params (string K, object V)[] items) =>
@@ -128,6 +128,18 @@ public static class HealthChecks
         }
 
         var warmupSteps = peakIndex > 0 && v[0] < peak * 0.9 ? lr.Steps[peakIndex] - lr.Steps[0] : 0;
+        if (warmupSteps > 0 && peakIndex >= v.Length - 2)
+        {
+            // The log ends while the rate still rises: there is no decay to describe yet.
+            yield return new Finding("lr-schedule", Severity.Info,
+                $"Learning rate is still warming up: {N(FirstFinite(v) ?? 0)} → {N(peak)} over {warmupSteps} steps, no peak reached yet.",
+                lr.Steps[peakIndex], MetricKeys.LearningRate)
+            {
+                Evidence = Ev(("first", FirstFinite(v) ?? 0), ("last", peak), ("steps", warmupSteps), ("warmup steps in config", data.Run.FindHyperparameter("warmup_steps") ?? "unknown")),
+                Why = "During warmup the loss falls slowly by design; judge the run after the warmup ends.",
+            };
+            yield break;
+        }
         var after = v.Skip(peakIndex).Where(double.IsFinite).ToArray();
         string shape;
         if ((after.Max() - after.Min()) / peak < o.ConstantLrTolerance) shape = "constant";
