@@ -34,6 +34,9 @@ public static class DashboardApp
         builder.Services.Configure<RunDashboard.Core.WandB.WandbOptions>(builder.Configuration.GetSection(RunDashboard.Core.WandB.WandbOptions.Section));
         builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
         builder.Services.AddSingleton<RunDashboard.Components.Charts.SeriesLoader>();
+        builder.Services.Configure<RunDashboard.Previews.DashboardOptions>(builder.Configuration.GetSection(RunDashboard.Previews.DashboardOptions.Section));
+        builder.Services.AddSingleton<RunDashboard.Previews.ChartPreview>();
+        builder.Services.AddSingleton<RunDashboard.Previews.ShareCards>();
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling =
             System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);
         builder.Services.AddProblemDetails();
@@ -57,6 +60,7 @@ public static class DashboardApp
         app.MapUploadEndpoints();
         app.MapRunEndpoints();
         app.MapSyncEndpoints();
+        app.MapShareEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -26,6 +26,10 @@ public class RunPageTests : IAsyncLifetime
         _ctx.Services.AddSingleton(new RunDashboard.Core.Analysis.Health.HealthOptions());
         _ctx.Services.AddSingleton(TimeProvider.System);
         _ctx.Services.AddSingleton<HealthService>();
+        _ctx.Services.AddSingleton<ShortLinks>();
+        _ctx.Services.AddSingleton<RunDashboard.Previews.ChartPreview>();
+        _ctx.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new RunDashboard.Previews.DashboardOptions()));
+        _ctx.Services.AddSingleton<RunDashboard.Previews.ShareCards>();
         _ctx.Services.AddSingleton(TagRules.From(new TagRuleOptions()));
         _ctx.Services.AddSingleton<RunCatalog>();
         _ctx.Services.AddMudServices();

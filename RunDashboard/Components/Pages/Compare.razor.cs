@@ -22,6 +22,8 @@ public partial class Compare : IDisposable
     [Inject] private SeriesLoader Loader { get; set; } = default!;
     [Inject] private RunCatalog Catalog { get; set; } = default!;
     [Inject] private HealthService Health { get; set; } = default!;
+    [Inject] private RunDashboard.Previews.ShareCards Cards { get; set; } = default!;
+    [Inject] private ShortLinks Links { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
     [Inject] private IJSRuntime Js { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -44,6 +46,10 @@ public partial class Compare : IDisposable
     private List<string> _missing = [];
     private IReadOnlyList<DiffRow> _diff = [];
     private List<FinalMetrics> _finals = [];
+    private RunDashboard.Previews.ShareCard _card = new("Compare runs", "", "/preview/compare.png");
+
+    private string PublicBase => Cards.PublicBase(Nav.BaseUri);
+    private string AbsoluteUrl => PublicBase + "/" + Nav.ToBaseRelativePath(Nav.Uri);
     private List<IReadOnlyList<RunDashboard.Core.Analysis.Health.Finding>> _findings = [];
 
     private string MetricKey { get; set; } = MetricKeys.TrainLoss;
@@ -74,6 +80,14 @@ public partial class Compare : IDisposable
         _diff = HyperparameterDiff.Build(_runs);
         _finals = _runs.Select(FinalMetrics.Of).ToList();
         _findings = _runs.Select(Health.Findings).ToList();
+        var state = new[]
+        {
+            $"runs={string.Join(',', _runs.Select(r => r.Id))}", $"metric={Uri.EscapeDataString(MetricKey)}",
+            $"smooth={SmoothingValue.ToString("0.00", CultureInfo.InvariantCulture)}", LogY ? "log=true" : null,
+            XAxisValue == "step" && XFrom is { } f ? $"from={f.ToString("R", CultureInfo.InvariantCulture)}" : null,
+            XAxisValue == "step" && XTo is { } t ? $"to={t.ToString("R", CultureInfo.InvariantCulture)}" : null,
+        };
+        _card = Cards.Compare(_runs, MetricKey, "?" + string.Join("&", state.OfType<string>()));
         BuildChart();
     }
 
@@ -188,6 +202,13 @@ public partial class Compare : IDisposable
     {
         var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", Nav.Uri);
         Snackbar.Add(ok ? "Link copied" : $"Copy this link: {Nav.Uri}", ok ? Severity.Success : Severity.Info);
+    }
+
+    private async Task CopyShortLinkAsync()
+    {
+        var url = $"{PublicBase}/s/{Links.Create("/" + Nav.ToBaseRelativePath(Nav.Uri))}";
+        var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", url);
+        Snackbar.Add(ok ? $"Short link copied: {url}" : $"Copy this link: {url}", ok ? Severity.Success : Severity.Info);
     }
 
     private void OnRunsChanged(IReadOnlyList<string> ids)

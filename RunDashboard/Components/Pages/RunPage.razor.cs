@@ -21,6 +21,8 @@ public partial class RunPage : IDisposable
     [Inject] private SeriesLoader Loader { get; set; } = default!;
     [Inject] private RunCatalog Catalog { get; set; } = default!;
     [Inject] private HealthService Health { get; set; } = default!;
+    [Inject] private RunDashboard.Previews.ShareCards Cards { get; set; } = default!;
+    [Inject] private ShortLinks Links { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
     [Inject] private IJSRuntime Js { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -39,6 +41,10 @@ public partial class RunPage : IDisposable
     private List<Panel> _panels = [];
     private List<MetricGroup> _groups = [];
     private IReadOnlyList<Finding> _findings = [];
+    private RunDashboard.Previews.ShareCard? _card;
+
+    private string PublicBase => Cards.PublicBase(Nav.BaseUri);
+    private string AbsoluteUrl => PublicBase + "/" + Nav.ToBaseRelativePath(Nav.Uri);
     private readonly Dictionary<string, IReadOnlyList<ChartTrace>> _otherTraces = [];
     private (string, long?, long?, int, bool)? _loaded;
 
@@ -71,6 +77,8 @@ public partial class RunPage : IDisposable
         if (_run is null) return;
         _method = TrainingMethod.Detect(_run);
         _findings = Health.Findings(_run);
+        var zoom = string.Join("&", new[] { XFromStep is { } f ? $"from={f}" : null, XToStep is { } t ? $"to={t}" : null }.OfType<string>());
+        _card = Cards.Run(_run, zoom.Length > 0 ? "?" + zoom : "");
         _runtime = Runtime(_run);
         BuildPanels();
         _groups = _run.Metrics.Select(m => m.Key).Where(k => !PanelKeys.Contains(k) && !IsComponent(k))
@@ -245,6 +253,13 @@ public partial class RunPage : IDisposable
     {
         var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", Nav.Uri);
         Snackbar.Add(ok ? "Link copied" : $"Copy this link: {Nav.Uri}", ok ? MudBlazor.Severity.Success : MudBlazor.Severity.Info);
+    }
+
+    private async Task CopyShortLinkAsync()
+    {
+        var url = $"{PublicBase}/s/{Links.Create("/" + Nav.ToBaseRelativePath(Nav.Uri))}";
+        var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", url);
+        Snackbar.Add(ok ? $"Short link copied: {url}" : $"Copy this link: {url}", ok ? MudBlazor.Severity.Success : MudBlazor.Severity.Info);
     }
 
     private bool MatchesHp(Hyperparameter h) =>

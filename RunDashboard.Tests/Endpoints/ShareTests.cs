@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using RunDashboard.Tests.Support;
+using SkiaSharp;
+
+namespace RunDashboard.Tests.Endpoints;
+
+/// <summary>What a chat client sees: it fetches pages without JavaScript and shows the OpenGraph card.</summary>
+public partial class ShareTests : IAsyncLifetime
+{
+    private const string PublicBase = "https://dash.example.org/lab";
+    private DashboardServer _server = null!;
+    private string _mlx = "", _run3 = "";
+
+    public async Task InitializeAsync()
+    {
+        _server = await DashboardServer.StartAsync($"--Dashboard:PublicBaseUrl={PublicBase}");
+        _mlx = await Browser.RunPageBrowserTests.UploadAsync(_server, "mlx_lm_lora_run3.log", "SmolLM3 run 3");
+        var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(Fixture.Bytes("training_runs_comparison.json"));
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        form.Add(file, "file", "training_runs_comparison.json");
+        var runs = (await (await _server.Client.PostAsync("/api/uploads", form)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runs");
+        _run3 = runs.EnumerateArray().Single(r => r.GetProperty("name").GetString()!.EndsWith("run3")).GetProperty("id").GetString()!;
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [GeneratedRegex("<meta (?:property|name)=\"(?<k>[^\"]+)\" content=\"(?<v>[^\"]*)\"")]
+    private static partial Regex MetaTag();
+
+    private async Task<Dictionary<string, string>> MetaAsync(string path)
+    {
+        var html = await new HttpClient().GetStringAsync(_server.BaseUrl + path); // no cookies, no JavaScript: a link unfurler
+        var tags = MetaTag().Matches(html).ToDictionary(m => m.Groups["k"].Value, m => WebUtility.HtmlDecode(m.Groups["v"].Value));
+        tags["<title>"] = WebUtility.HtmlDecode(Regex.Match(html, "<title>(.*?)</title>").Groups[1].Value);
+        return tags;
+    }
+
+    [Fact]
+    public async Task A_run_page_carries_its_card_with_numbers_and_public_links()
+    {
+        var meta = await MetaAsync($"/runs/{_mlx}?from=200&to=900");
+
+        Assert.Equal("SmolLM3 run 3", meta["og:title"]);
+        Assert.Equal("train/loss 1.379 · val 1.558 · gap 13.0% · 1800 steps · SFT · uploads", meta["og:description"]);
+        Assert.Equal($"{PublicBase}/runs/{_mlx}?from=200&to=900", meta["og:url"]);
+        Assert.Equal($"{PublicBase}/preview/runs/{_mlx}.png?from=200&to=900", meta["og:image"]);
+        Assert.Equal("summary_large_image", meta["twitter:card"]);
+        Assert.Equal("SmolLM3 run 3 · RunDashboard", meta["<title>"]);
+    }
+
+    [Fact]
+    public async Task A_compare_page_carries_the_runs_and_their_final_values()
+    {
+        var meta = await MetaAsync($"/compare?runs={_run3},{_mlx}&metric=train/loss&smooth=0.80&log=true");
+
+        Assert.Equal("SmolLM3-3B_run3 vs SmolLM3 run 3", meta["og:title"]);
+        Assert.Equal("train/loss: SmolLM3-3B_run3 1.461 · SmolLM3 run 3 1.379", meta["og:description"]);
+        Assert.StartsWith($"{PublicBase}/preview/compare.png?runs={_run3},{_mlx}&metric=train%2Floss&smooth=0.80&log=true", meta["og:image"]);
+    }
+
+    [Fact]
+    public async Task The_run_preview_is_a_1200_by_630_png_with_the_train_and_eval_colours()
+    {
+        var response = await _server.Client.GetAsync($"/preview/runs/{_mlx}.png");
+
+        Assert.Equal("image/png", response.Content.Headers.ContentType!.MediaType);
+        var png = await response.Content.ReadAsByteArrayAsync();
+        Keep(png, "preview-run");
+        using var bitmap = SKBitmap.Decode(png);
+        Assert.Equal(1200, bitmap.Width);
+        Assert.Equal(630, bitmap.Height);
+        Assert.True(Pixels(bitmap, 0x3f, 0x51, 0xb5) > 200, "train line (#3f51b5) missing");
+        Assert.True(Pixels(bitmap, 0xe6, 0x51, 0x00) > 100, "eval line (#e65100) missing");
+    }
+
+    [Fact]
+    public async Task The_compare_preview_draws_each_run_in_its_page_colour()
+    {
+        var png = await _server.Client.GetByteArrayAsync($"/preview/compare.png?runs={_run3},{_mlx}&metric=train/loss&smooth=0.6");
+
+        Keep(png, "preview-compare");
+        using var bitmap = SKBitmap.Decode(png);
+        Assert.Equal((1200, 630), (bitmap.Width, bitmap.Height));
+        Assert.True(Pixels(bitmap, 0x1f, 0x77, 0xb4) > 200, "first run (#1f77b4) missing");
+        Assert.True(Pixels(bitmap, 0xff, 0x7f, 0x0e) > 200, "second run (#ff7f0e) missing");
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/preview/compare.png?runs=nope")).StatusCode);
+    }
+
+    /// <summary>Kept beside the screenshots, to be looked at.</summary>
+    private static void Keep(byte[] png, string name)
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+        Directory.CreateDirectory(dir);
+        File.WriteAllBytes(Path.Combine(dir, name + ".png"), png);
+    }
+
+    private static int Pixels(SKBitmap bitmap, byte r, byte g, byte b)
+    {
+        var n = 0;
+        foreach (var p in bitmap.Pixels)
+        {
+            if (Math.Abs(p.Red - r) < 24 && Math.Abs(p.Green - g) < 24 && Math.Abs(p.Blue - b) < 24) n++;
+        }
+        return n;
+    }
+
+    [Fact]
+    public async Task A_short_link_redirects_to_the_full_state_and_unfurls_the_same_way()
+    {
+        var target = $"/compare?runs={_run3},{_mlx}&metric=train/loss&smooth=0.80";
+        var created = await (await _server.Client.PostAsJsonAsync("/api/links", new { url = target })).Content.ReadFromJsonAsync<JsonElement>();
+        var code = created.GetProperty("code").GetString()!;
+        Assert.Equal(12, code.Length);
+        Assert.Equal($"{PublicBase}/s/{code}", created.GetProperty("url").GetString());
+
+        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(_server.BaseUrl) };
+        var redirect = await noRedirect.GetAsync($"/s/{code}");
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        Assert.Equal(target, redirect.Headers.Location!.OriginalString);
+        Assert.Equal((await MetaAsync(target))["og:title"], (await MetaAsync($"/s/{code}"))["og:title"]);
+
+        Assert.Equal(code, (await (await _server.Client.PostAsJsonAsync("/api/links", new { url = target })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _server.Client.PostAsJsonAsync("/api/links", new { url = "//evil.example/x" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await noRedirect.GetAsync("/s/doesnotexist")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Copy_short_link_then_open_it_in_a_fresh_browser_shows_the_same_view()
+    {
+        var (playwright, browser) = await Support.Browser.LaunchAsync();
+        try
+        {
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+            await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new BrowserContextGrantPermissionsOptions { Origin = _server.BaseUrl });
+            var page = await context.NewPageAsync();
+            await page.GotoAsync($"{_server.BaseUrl}/compare?runs={_run3},{_mlx}&smooth=0.90&log=true");
+            await Support.Browser.WaitForInteractiveAsync(page);
+            await page.Locator("#copy-short-link").ClickAsync();
+            await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Short link copied");
+            var copied = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+            Assert.StartsWith($"{PublicBase}/s/", copied);
+
+            var fresh = await (await browser.NewContextAsync()).NewPageAsync();
+            await fresh.GotoAsync(_server.BaseUrl + new Uri(copied).AbsolutePath[new Uri(PublicBase).AbsolutePath.Length..]);
+            await Support.Browser.WaitForInteractiveAsync(fresh);
+            Assert.Contains("smooth=0.90", fresh.Url);
+            await Assertions.Expect(fresh.GetByText("Smoothing 0.90")).ToBeVisibleAsync();
+            await fresh.WaitForFunctionAsync("() => document.getElementById('chart-compare')?._fullLayout?.yaxis?.type === 'log'");
+        }
+        finally
+        {
+            await browser.DisposeAsync();
+            playwright.Dispose();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using RunDashboard.Components.Charts;
+using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Model;
+using RunDashboard.Core.Storage;
+
+namespace RunDashboard.Previews;
+
+/// <summary>Where the dashboard is reachable from chat clients (behind a reverse proxy, not the bind address).</summary>
+public sealed class DashboardOptions
+{
+    public const string Section = "Dashboard";
+    public string? PublicBaseUrl { get; set; }
+}
+
+/// <summary>The card a link unfurls to: title, one line of numbers, and the picture of its chart.</summary>
+public sealed record ShareCard(string Title, string Description, string ImagePath);
+
+/// <summary>
+/// Builds the unfurl card and preview chart of run and compare links, from the same state the pages read, so
+/// the picture in chat is the chart the link opens.
+/// </summary>
+public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview preview, IOptions<DashboardOptions> options)
+{
+    private static string N(double v) => v.ToString("G4", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+
+    /// <summary>The configured public base (no trailing slash), or the request's own.</summary>
+    public string PublicBase(string requestBase) => (options.Value.PublicBaseUrl is { Length: > 0 } b ? b : requestBase).TrimEnd('/');
+
+    public ShareCard Run(Run run, string query)
+    {
+        var final = FinalMetrics.Of(run);
+        var parts = new List<string>();
+        if (final.TrainLoss is { } t) parts.Add($"train/loss {N(t)}");
+        if (final.EvalLoss is { } e) parts.Add($"val {N(e)}");
+        if (final.RelativeGap is { } g) parts.Add($"gap {(g * 100).ToString("0.0", CultureInfo.InvariantCulture)}%");
+        parts.Add($"{run.Steps} steps");
+        parts.Add(TrainingMethod.Detect(run));
+        if (run.Project.Length > 0) parts.Add(run.Project);
+        return new ShareCard(run.Name, string.Join(" · ", parts), $"/preview/runs/{Uri.EscapeDataString(run.Id)}.png{query}");
+    }
+
+    public byte[] RunPng(Run run, long? from, long? to)
+    {
+        var key = $"run|{run.Id}|{run.UpdatedAt.Ticks}|{run.DataVersion}|{from}|{to}";
+        return preview.Png(key, () =>
+        {
+            var lines = new List<PreviewLine>();
+            var primary = run.FindMetric(MetricKeys.TrainLoss) is not null || run.FindMetric(MetricKeys.EvalLoss) is not null
+                ? new[] { (MetricKeys.TrainLoss, "train", ChartColors.Train, false), (MetricKeys.EvalLoss, "eval", ChartColors.Eval, true) }
+                : run.Metrics.Take(1).Select(m => (m.Key, m.Key, ChartColors.ForRun(0), false)).ToArray();
+            foreach (var (key, name, color, markers) in primary)
+            {
+                if (loader.Load(run, key, from, to, 600) is { Count: > 0 } s)
+                {
+                    lines.Add(new PreviewLine(name, SeriesLoader.Doubles(s.Steps), s.Values, color, Markers: markers && s.Count <= 60));
+                }
+            }
+            var card = Run(run, "");
+            return new PreviewChart(run.Name, card.Description, "step", primary.Length > 0 ? "loss" : "", lines);
+        });
+    }
+
+    public ShareCard Compare(IReadOnlyList<Run> runs, string metric, string query)
+    {
+        var finals = runs.Select(r => (r.Name, Last: r.FindMetric(metric)?.LastValue)).ToList();
+        var description = $"{metric}: " + string.Join(" · ", finals.Select(f => $"{f.Name} {(f.Last is { } v && double.IsFinite(v) ? N(v) : "—")}"));
+        return new ShareCard(runs.Count == 0 ? "Compare runs" : string.Join(" vs ", runs.Select(r => r.Name)), description, $"/preview/compare.png{query}");
+    }
+
+    public byte[] ComparePng(IReadOnlyList<Run> runs, string metric, double smoothing, bool logY, double? from, double? to)
+    {
+        var key = $"compare|{string.Join(',', runs.Select(r => $"{r.Id}:{r.UpdatedAt.Ticks}:{r.DataVersion}"))}|{metric}|{smoothing:R}|{logY}|{from}|{to}";
+        return preview.Png(key, () =>
+        {
+            var lines = new List<PreviewLine>();
+            for (var i = 0; i < runs.Count; i++)
+            {
+                var color = ChartColors.ForRun(i);
+                if (loader.Load(runs[i], metric, from is { } f ? (long)Math.Floor(f) : null, to is { } t ? (long)Math.Ceiling(t) : null, 600) is not { Count: > 0 } s) continue;
+                var x = SeriesLoader.Doubles(s.Steps);
+                if (smoothing > 0)
+                {
+                    lines.Add(new PreviewLine(runs[i].Name, x, s.Values, color, Faint: true));
+                    lines.Add(new PreviewLine(runs[i].Name, x, Smoothing.DebiasedEma(s.Values, smoothing), color));
+                }
+                else lines.Add(new PreviewLine(runs[i].Name, x, s.Values, color));
+            }
+            var card = Compare(runs, metric, "");
+            return new PreviewChart(card.Title, card.Description, "step", metric, lines, logY);
+        });
+    }
+
+    public IReadOnlyList<Run> Runs(string? ids) =>
+        (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().Select(store.GetRun).OfType<Run>().ToList();
+}
