@@ -55,6 +55,22 @@ public static class WebBenchmark
         var one = await http.GetByteArrayAsync($"/api/runs/{big}/series?key=train/loss&points=1200");
         Console.WriteLine($"Series endpoint, 1,000,000 points at 1200 buckets: {full.Elapsed.TotalMilliseconds:F0} ms, {one.Length / 1024.0:F0} KB");
 
+        // Unfurl previews: each distinct state renders once; a burst for one link is served from the cache.
+        var renders = new List<double>();
+        for (var i = 0; i < 41; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            await http.GetByteArrayAsync($"/preview/compare.png?runs={string.Join(',', small.Take(3))}&metric=train/loss&smooth={0.5 + i * 0.01:0.00}");
+            if (i > 0) renders.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        renders.Sort();
+        Console.WriteLine($"Preview PNG (compare of 3 runs × 100,000 points), uncached render + request: p50 {renders[renders.Count / 2]:F0} ms, p95 {renders[(int)(renders.Count * 0.95) - 1]:F0} ms");
+        var burstUrl = $"/preview/runs/{big}.png";
+        var burst = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (_, ct) => await http.GetByteArrayAsync(burstUrl, ct));
+        Console.WriteLine($"Preview PNG burst: 200 requests for one link (8 at a time, first one renders): {200 / burst.Elapsed.TotalSeconds:F0} requests/s, {burst.Elapsed.TotalMilliseconds:F0} ms in all");
+
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

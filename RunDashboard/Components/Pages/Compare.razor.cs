@@ -1,3 +1,4 @@
+using RunDashboard.ViewState;
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
@@ -49,7 +50,7 @@ public partial class Compare : IDisposable
     private RunDashboard.Previews.ShareCard _card = new("Compare runs", "", "/preview/compare.png");
 
     private string PublicBase => Cards.PublicBase(Nav.BaseUri);
-    private string AbsoluteUrl => PublicBase + "/" + Nav.ToBaseRelativePath(Nav.Uri);
+    private string AbsoluteUrl => PublicBase + UrlState.PathAndQuery(Nav);
     private List<IReadOnlyList<RunDashboard.Core.Analysis.Health.Finding>> _findings = [];
 
     private string MetricKey { get; set; } = MetricKeys.TrainLoss;
@@ -194,7 +195,7 @@ public partial class Compare : IDisposable
 
     private Task Update(params (string Name, string? Value)[] changes)
     {
-        Nav.NavigateTo(Nav.GetUriWithQueryParameters(changes.ToDictionary(c => c.Name, c => (object?)c.Value)), replace: true);
+        UrlState.Replace(Nav, changes);
         return Task.CompletedTask;
     }
 
@@ -206,7 +207,7 @@ public partial class Compare : IDisposable
 
     private async Task CopyShortLinkAsync()
     {
-        var url = $"{PublicBase}/s/{Links.Create("/" + Nav.ToBaseRelativePath(Nav.Uri))}";
+        var url = $"{PublicBase}/s/{Links.Create(UrlState.PathAndQuery(Nav))}";
         var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", url);
         Snackbar.Add(ok ? $"Short link copied: {url}" : $"Copy this link: {url}", ok ? Severity.Success : Severity.Info);
     }

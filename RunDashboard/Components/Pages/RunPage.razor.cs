@@ -1,3 +1,4 @@
+using RunDashboard.ViewState;
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
@@ -44,7 +45,7 @@ public partial class RunPage : IDisposable
     private RunDashboard.Previews.ShareCard? _card;
 
     private string PublicBase => Cards.PublicBase(Nav.BaseUri);
-    private string AbsoluteUrl => PublicBase + "/" + Nav.ToBaseRelativePath(Nav.Uri);
+    private string AbsoluteUrl => PublicBase + UrlState.PathAndQuery(Nav);
     private readonly Dictionary<string, IReadOnlyList<ChartTrace>> _otherTraces = [];
     private (string, long?, long?, int, bool)? _loaded;
 
@@ -244,8 +245,7 @@ public partial class RunPage : IDisposable
 
     private Task UpdateUrlAsync(params (string Name, string? Value)[] changes)
     {
-        var parameters = changes.ToDictionary(c => c.Name, c => (object?)c.Value);
-        Nav.NavigateTo(Nav.GetUriWithQueryParameters(parameters), replace: true);
+        UrlState.Replace(Nav, changes);
         return Task.CompletedTask;
     }
 
@@ -257,7 +257,7 @@ public partial class RunPage : IDisposable
 
     private async Task CopyShortLinkAsync()
     {
-        var url = $"{PublicBase}/s/{Links.Create("/" + Nav.ToBaseRelativePath(Nav.Uri))}";
+        var url = $"{PublicBase}/s/{Links.Create(UrlState.PathAndQuery(Nav))}";
         var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", url);
         Snackbar.Add(ok ? $"Short link copied: {url}" : $"Copy this link: {url}", ok ? MudBlazor.Severity.Success : MudBlazor.Severity.Info);
     }

@@ -1,3 +1,4 @@
+using RunDashboard.ViewState;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using RunDashboard.Core.Analysis;
@@ -135,8 +136,7 @@ public partial class Runs : IDisposable
 
     private void OnSelected(HashSet<RunListItem> items) => _selected = items;
 
-    private void UpdateUrl(params (string Name, string? Value)[] changes) =>
-        Nav.NavigateTo(Nav.GetUriWithQueryParameters(changes.ToDictionary(c => c.Name, c => (object?)c.Value)), replace: true);
+    private void UpdateUrl(params (string Name, string? Value)[] changes) => UrlState.Replace(Nav, changes);
 
     private void OnCatalogChanged(IReadOnlyList<string> ids) =>
         _ = InvokeAsync(async () =>
