@@ -69,8 +69,7 @@ public class CompareBrowserTests : IAsyncLifetime
         // Only differences by default: the shared model name is not a row.
         await Assertions.Expect(page.Locator("#diff-table tr[data-key=model]")).ToHaveCountAsync(0);
 
-        await page.Locator("#panel-diff input[type=checkbox]").UncheckAsync();
-        await page.WaitForURLAsync(u => u.Contains("all=true"));
+        await Support.Browser.SetSwitchAsync(page, page.Locator("#panel-diff input[type=checkbox]"), false, "all=true");
         await Assertions.Expect(page.Locator("#diff-table tr[data-key=model]")).ToHaveCountAsync(1);
 
         var fresh = await OpenAsync(new Uri(page.Url).PathAndQuery, dark: true);
@@ -90,7 +89,7 @@ public class CompareBrowserTests : IAsyncLifetime
         await page.Locator("#runs-grid tbody tr", new PageLocatorOptions { HasText = "mlx-run3" }).Locator("input[type=checkbox]").CheckAsync();
         await page.Locator("#compare-selected").ClickAsync();
 
-        await page.WaitForURLAsync(u => u.Contains("/compare?runs="));
+        await page.WaitForURLAsync(u => u.Contains("/compare?runs="), Support.Browser.SameDocument);
         Assert.Contains(_run3, page.Url);
         Assert.Contains(_mlx, page.Url);
         await page.WaitForFunctionAsync(FourTraces);
@@ -104,7 +103,7 @@ public class CompareBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#runs-grid thead")).Not.ToContainTextAsync("Created");
 
         await page.GetByPlaceholder("Filter by name, project, tag…").FillAsync("run4");
-        await page.WaitForURLAsync(u => u.Contains("q=run4"));
+        await page.WaitForURLAsync(u => u.Contains("q=run4"), Support.Browser.SameDocument);
         await Assertions.Expect(page.Locator("#runs-grid tbody tr")).ToHaveCountAsync(1);
         await Support.Browser.ScreenshotAsync(page, "runs-list-filtered");
 

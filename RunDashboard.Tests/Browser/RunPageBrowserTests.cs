@@ -88,10 +88,8 @@ public class RunPageBrowserTests : IAsyncLifetime
     public async Task Toggles_are_kept_in_the_link_and_a_fresh_browser_opening_it_sees_the_same_view()
     {
         var page = await OpenAsync($"/runs/{_ids["distill_progress.log"]}");
-        await page.Locator("#panel-lr input[type=checkbox]").CheckAsync();
-        await page.WaitForURLAsync(u => u.Contains("loglr=true"));
-        await page.Locator("#panel-components input[type=checkbox]").CheckAsync();
-        await page.WaitForURLAsync(u => u.Contains("share=true"));
+        await Support.Browser.SetSwitchAsync(page, page.Locator("#panel-lr input[type=checkbox]"), true, "loglr=true");
+        await Support.Browser.SetSwitchAsync(page, page.Locator("#panel-components input[type=checkbox]"), true, "share=true");
         await page.WaitForFunctionAsync(LrAxisIsLog);
         var link = page.Url;
 
@@ -100,6 +98,52 @@ public class RunPageBrowserTests : IAsyncLifetime
         await Assertions.Expect(fresh.Locator("#panel-components input[type=checkbox]")).ToBeCheckedAsync();
         await fresh.WaitForFunctionAsync(LrAxisIsLog);
         Assert.Equal(4, await fresh.Locator("#chart-components g.trace.bars").CountAsync());
+    }
+
+    [Fact]
+    public async Task Zooming_a_chart_puts_the_range_in_the_link_and_reads_it_again_at_full_detail()
+    {
+        var page = await OpenAsync($"/runs/{_ids["mlx_lm_lora_run3.log"]}");
+        await Assertions.Expect(page.Locator("#chart-loss g.trace.scatter").First).ToBeVisibleAsync();
+
+        // What a drag-zoom on the chart does.
+        await page.EvaluateAsync("() => Plotly.relayout('chart-loss', { 'xaxis.range[0]': 400, 'xaxis.range[1]': 1000 })");
+
+        await page.WaitForURLAsync(u => u.Contains("from=400") && u.Contains("to=1000"), Support.Browser.SameDocument);
+        await Assertions.Expect(page.Locator("#zoom-note")).ToContainTextAsync("Showing steps 400–1000");
+        // Only the points in range are on the chart now (train loss every 50 steps: 400…1000 is 13 points).
+        await page.WaitForFunctionAsync("() => document.getElementById('chart-loss').data[0].x.length === 13");
+        await page.Locator("#zoom-note a").ClickAsync();
+        await page.WaitForURLAsync(u => !u.Contains("from="), Support.Browser.SameDocument);
+        await page.WaitForFunctionAsync("() => document.getElementById('chart-loss').data[0].x.length === 36");
+    }
+
+    [Fact]
+    public async Task An_open_run_page_redraws_when_its_log_grows_without_a_reload()
+    {
+        var lines = System.Text.Encoding.UTF8.GetString(Fixture.Bytes("mlx_lm_lora_run3.log")).Split('\n');
+        async Task<string> UploadLines(int n)
+        {
+            var form = new MultipartFormDataContent();
+            var file = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines.Take(n)) + "\n"));
+            file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+            form.Add(file, "file", "live.log");
+            form.Add(new StringContent("live-run"), "name");
+            var json = await (await _server.Client.PostAsync("/api/uploads", form)).Content.ReadFromJsonAsync<JsonElement>();
+            return json.GetProperty("runs")[0].GetProperty("id").GetString()!;
+        }
+        var id = await UploadLines(25);
+        var page = await OpenAsync($"/runs/{id}");
+        await Assertions.Expect(page.Locator("#chart-loss g.trace.scatter").First).ToBeVisibleAsync();
+        var before = await page.EvaluateAsync<int>("() => document.getElementById('chart-loss').data[0].x.length");
+        await page.EvaluateAsync("() => window.rdNoReload = true");
+
+        Assert.Equal(id, await UploadLines(lines.Length));
+
+        await page.WaitForFunctionAsync("() => document.getElementById('chart-loss').data[0].x.length === 36");
+        Assert.True(before < 36);
+        Assert.True(await page.EvaluateAsync<bool>("() => window.rdNoReload === true")); // same document: no reload
+        await Assertions.Expect(page.GetByText("1800 steps", new PageGetByTextOptions { Exact = false })).ToBeVisibleAsync();
     }
 
     private const string LrAxisIsLog = "() => document.getElementById('chart-lr')?._fullLayout?.yaxis?.type === 'log'";

@@ -50,6 +50,30 @@ public static class Browser
         }
     }
 
+    /// <summary>Pages write their state with history.replaceState: there is no load event to wait for.</summary>
+    public static readonly PageWaitForURLOptions SameDocument = new() { WaitUntil = WaitUntilState.Commit, Timeout = 15_000 };
+
+    /// <summary>
+    /// Sets a switch until the link shows it. A click in the instant after the connection comes up can be lost
+    /// between the prerendered and the live page; a person would click again.
+    /// </summary>
+    public static async Task SetSwitchAsync(IPage page, ILocator checkbox, bool on, string urlPart)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (on) await checkbox.CheckAsync(); else await checkbox.UncheckAsync();
+            try
+            {
+                await page.WaitForURLAsync(u => u.Contains(urlPart), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 5_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+                if (on) await checkbox.UncheckAsync(new LocatorUncheckOptions { Force = true }); else await checkbox.CheckAsync(new LocatorCheckOptions { Force = true });
+            }
+        }
+    }
+
     /// <summary>Screenshots go under the test output (TestResults/screenshots), kept as CI artifacts.</summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {
