@@ -93,6 +93,8 @@ public static class WebBenchmark
             await page.GotoAsync($"{baseUrl}/runs/{big}", new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
             await page.Locator("#chart-loss g.trace.scatter").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
             sw.Stop();
+            // The other panels are drawn just after the first: wait for all of them.
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('.js-plotly-plot').length >= 5", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
             payload = await page.EvaluateAsync<Dictionary<string, int>>(
                 "() => Object.fromEntries([...document.querySelectorAll('.js-plotly-plot')].map(g => [g.id, JSON.stringify(g.data).length]))");
             await page.CloseAsync();

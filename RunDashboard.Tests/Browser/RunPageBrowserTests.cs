@@ -97,7 +97,7 @@ public class RunPageBrowserTests : IAsyncLifetime
         await Assertions.Expect(fresh.Locator("#panel-lr input[type=checkbox]")).ToBeCheckedAsync();
         await Assertions.Expect(fresh.Locator("#panel-components input[type=checkbox]")).ToBeCheckedAsync();
         await fresh.WaitForFunctionAsync(LrAxisIsLog);
-        Assert.Equal(4, await fresh.Locator("#chart-components g.trace.bars").CountAsync());
+        await Assertions.Expect(fresh.Locator("#chart-components g.trace.bars")).ToHaveCountAsync(4);
     }
 
     [Fact]

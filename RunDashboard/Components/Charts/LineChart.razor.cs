@@ -41,6 +41,16 @@ public partial class LineChart
     [Parameter] public EventCallback<(double? From, double? To)> XRangeChanged { get; set; }
     [CascadingParameter(Name = "DarkMode")] public bool Dark { get; set; }
 
+    /// <summary>
+    /// Draw this chart this long after the page is live. Plotly draws every queued chart in one go before the
+    /// browser paints; letting the first chart go alone shows it sooner.
+    /// </summary>
+    [Parameter] public int DeferMs { get; set; }
+
+    private bool _drawn;
+
+    protected override void OnInitialized() => _drawn = DeferMs <= 0;
+
     protected override void OnParametersSet()
     {
         _layout = BuildLayout();
@@ -50,6 +60,15 @@ public partial class LineChart
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (firstRender && !_drawn)
+        {
+            await Task.Delay(DeferMs);
+            _drawn = true;
+            // PlotlyChart draws itself on its first render; a React on top would draw it twice.
+            _changed = false;
+            StateHasChanged();
+            return;
+        }
         // The first render draws through PlotlyChart itself; later parameter changes redraw in place.
         if (!firstRender && _changed && _chart is not null) await _chart.React();
         _changed = false;
