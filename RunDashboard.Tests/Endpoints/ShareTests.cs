@@ -100,6 +100,18 @@ public partial class ShareTests : IAsyncLifetime
         File.WriteAllBytes(Path.Combine(dir, name + ".png"), png);
     }
 
+    [Fact]
+    public async Task The_compare_card_keeps_the_x_axis_of_the_link()
+    {
+        var meta = await MetaAsync($"/compare?runs={_mlx}&x=tokens");
+        Assert.Contains("x=tokens", meta["og:image"]);
+
+        var png = await _server.Client.GetByteArrayAsync(new Uri(meta["og:image"]).PathAndQuery.Replace("/lab", "", StringComparison.Ordinal));
+        using var bitmap = SKBitmap.Decode(png);
+        Assert.True(Pixels(bitmap, 0x1f, 0x77, 0xb4) > 200);
+        Assert.NotEqual(png, await _server.Client.GetByteArrayAsync($"/preview/compare.png?runs={_mlx}"));
+    }
+
     private static int Pixels(SKBitmap bitmap, byte r, byte g, byte b)
     {
         var n = 0;

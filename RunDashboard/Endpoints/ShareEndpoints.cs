@@ -18,12 +18,12 @@ public static class ShareEndpoints
             if (run is null) return ApiProblems.NotFound($"no run with id '{file[..^4]}'");
             return Png(http, cards.RunPng(run, from, to));
         });
-        app.MapGet("/preview/compare.png", (string? runs, string? metric, double? smooth, bool? log, double? from, double? to, ShareCards cards, HttpContext http) =>
+        app.MapGet("/preview/compare.png", (string? runs, string? metric, double? smooth, bool? log, double? from, double? to, string? x, ShareCards cards, HttpContext http) =>
         {
             var found = cards.Runs(runs);
             if (found.Count == 0) return ApiProblems.NotFound("no such runs; use ?runs=<id>,<id> as on the compare page");
             var key = metric is { Length: > 0 } m ? m : "train/loss";
-            return Png(http, cards.ComparePng(found, key, Math.Clamp(smooth ?? Components.Pages.Compare.DefaultSmoothing, 0, 0.99), log ?? false, from, to));
+            return Png(http, cards.ComparePng(found, key, Math.Clamp(smooth ?? Components.Pages.Compare.DefaultSmoothing, 0, 0.99), log ?? false, from, to, x));
         });
 
         app.MapPost("/api/links", (LinkRequest request, ShortLinks links, ShareCards cards, HttpRequest http) =>

@@ -69,17 +69,22 @@ public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview
         return new ShareCard(runs.Count == 0 ? "Compare runs" : string.Join(" vs ", runs.Select(r => r.Name)), description, $"/preview/compare.png{query}");
     }
 
-    public byte[] ComparePng(IReadOnlyList<Run> runs, string metric, double smoothing, bool logY, double? from, double? to)
+    public byte[] ComparePng(IReadOnlyList<Run> runs, string metric, double smoothing, bool logY, double? from, double? to, string? xAxis = null)
     {
-        var key = $"compare|{string.Join(',', runs.Select(r => $"{r.Id}:{r.UpdatedAt.Ticks}:{r.DataVersion}"))}|{metric}|{smoothing:R}|{logY}|{from}|{to}";
+        var axis = CompareAxis.Normalize(xAxis);
+        var stepAxis = axis == CompareAxis.Step;
+        var key = $"compare|{string.Join(',', runs.Select(r => $"{r.Id}:{r.UpdatedAt.Ticks}:{r.DataVersion}"))}|{metric}|{smoothing:R}|{logY}|{from}|{to}|{axis}";
         return preview.Png(key, () =>
         {
             var lines = new List<PreviewLine>();
             for (var i = 0; i < runs.Count; i++)
             {
                 var color = ChartColors.ForRun(i);
-                if (loader.Load(runs[i], metric, from is { } f ? (long)Math.Floor(f) : null, to is { } t ? (long)Math.Ceiling(t) : null, 600) is not { Count: > 0 } s) continue;
-                var x = SeriesLoader.Doubles(s.Steps);
+                var range = (From: stepAxis && from is { } f ? (long)Math.Floor(f) : (long?)null, To: stepAxis && to is { } t ? (long)Math.Ceiling(t) : (long?)null);
+                if (loader.Load(runs[i], metric, range.From, range.To, 600) is not { Count: > 0 } s) continue;
+                if (CompareAxis.Values(loader, runs[i], s, axis, out _) is not { } xs) continue;
+                // Wall time is drawn as hours since the earliest run started: a PNG has no date axis to hover.
+                var x = axis == CompareAxis.WallTime ? xs.Select(v => (v - WallStart(runs, metric)) / 3600.0).ToArray() : xs.ToArray();
                 if (smoothing > 0)
                 {
                     lines.Add(new PreviewLine(runs[i].Name, x, s.Values, color, Faint: true));
@@ -88,9 +93,13 @@ public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview
                 else lines.Add(new PreviewLine(runs[i].Name, x, s.Values, color));
             }
             var card = Compare(runs, metric, "");
-            return new PreviewChart(card.Title, card.Description, "step", metric, lines, logY);
+            return new PreviewChart(card.Title, card.Description, axis == CompareAxis.WallTime ? "hours since the first run started" : CompareAxis.Title(axis), metric, lines, logY);
         });
     }
+
+    private double WallStart(IReadOnlyList<Run> runs, string metric) =>
+        runs.Select(r => loader.Load(r, metric, points: 600)?.Times?.FirstOrDefault(double.IsFinite) ?? double.NaN)
+            .Where(double.IsFinite).DefaultIfEmpty(0).Min();
 
     public IReadOnlyList<Run> Runs(string? ids) =>
         (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().Select(store.GetRun).OfType<Run>().ToList();

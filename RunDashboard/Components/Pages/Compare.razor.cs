@@ -55,17 +55,11 @@ public partial class Compare : IDisposable
 
     private string MetricKey { get; set; } = MetricKeys.TrainLoss;
     private double SmoothingValue => Math.Clamp(SmoothParam ?? DefaultSmoothing, 0, 0.99);
-    private string XAxisValue => XParam is "tokens" or "reltime" or "walltime" ? XParam : "step";
+    private string XAxisValue => CompareAxis.Normalize(XParam);
     private bool Robust => RobustParam ?? true;
     private string Title => _runs.Count == 0 ? "Compare runs" : string.Join(" vs ", _runs.Select(r => r.Name));
 
-    private string XTitle => XAxisValue switch
-    {
-        "tokens" => "trained tokens",
-        "reltime" => "hours since start",
-        "walltime" => "time (UTC)",
-        _ => "step",
-    };
+    private string XTitle => CompareAxis.Title(XAxisValue);
 
     protected override void OnInitialized() => Catalog.Changed += OnRunsChanged;
 
@@ -85,6 +79,7 @@ public partial class Compare : IDisposable
         {
             $"runs={string.Join(',', _runs.Select(r => r.Id))}", $"metric={Uri.EscapeDataString(MetricKey)}",
             $"smooth={SmoothingValue.ToString("0.00", CultureInfo.InvariantCulture)}", LogY ? "log=true" : null,
+            XAxisValue == CompareAxis.Step ? null : $"x={XAxisValue}",
             XAxisValue == "step" && XFrom is { } f ? $"from={f.ToString("R", CultureInfo.InvariantCulture)}" : null,
             XAxisValue == "step" && XTo is { } t ? $"to={t.ToString("R", CultureInfo.InvariantCulture)}" : null,
         };
@@ -134,43 +129,9 @@ public partial class Compare : IDisposable
 
     private IReadOnlyList<double>? XValues(Run run, DownsampledSeries series)
     {
-        switch (XAxisValue)
-        {
-            case "tokens":
-            {
-                var tokens = Loader.LoadFull(run, MetricKeys.Tokens);
-                if (tokens is null || tokens.Count == 0)
-                {
-                    _missing.Add($"{run.Name} logged no token counts, so it is left off the tokens axis.");
-                    return null;
-                }
-                return series.Steps.Select(s => Interpolate(tokens.Steps, tokens.Values, s)).ToList();
-            }
-            case "reltime":
-            case "walltime":
-            {
-                if (series.Times is null || !series.Times.Any(double.IsFinite))
-                {
-                    _missing.Add($"{run.Name} has no timestamps, so it is left off the time axis.");
-                    return null;
-                }
-                var start = series.Times.First(double.IsFinite);
-                return XAxisValue == "walltime" ? series.Times : series.Times.Select(t => (t - start) / 3600.0).ToList();
-            }
-            default:
-                return SeriesLoader.Doubles(series.Steps);
-        }
-    }
-
-    private static double Interpolate(long[] steps, double[] values, long step)
-    {
-        var i = Array.BinarySearch(steps, step);
-        if (i >= 0) return values[i];
-        i = ~i;
-        if (i == 0) return values[0] * step / Math.Max(1, steps[0]);
-        if (i >= steps.Length) return values[^1];
-        var f = (double)(step - steps[i - 1]) / (steps[i] - steps[i - 1]);
-        return values[i - 1] + (values[i] - values[i - 1]) * f;
+        var x = CompareAxis.Values(Loader, run, series, XAxisValue, out var missing);
+        if (missing is not null) _missing.Add(missing);
+        return x;
     }
 
     private static long? Floor(double? v) => v is { } d ? (long)Math.Floor(d) : null;
