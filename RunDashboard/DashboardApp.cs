@@ -33,10 +33,8 @@ public static class DashboardApp
         builder.Services.Configure<RunDashboard.Core.Analysis.Health.HealthOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.Health.HealthOptions.Section));
         builder.Services.Configure<RunDashboard.Core.WandB.WandbOptions>(builder.Configuration.GetSection(RunDashboard.Core.WandB.WandbOptions.Section));
         builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
-        builder.Services.AddSingleton<RunDashboard.Components.Charts.SeriesLoader>();
         builder.Services.Configure<RunDashboard.Previews.DashboardOptions>(builder.Configuration.GetSection(RunDashboard.Previews.DashboardOptions.Section));
-        builder.Services.AddSingleton<RunDashboard.Previews.ChartPreview>();
-        builder.Services.AddSingleton<RunDashboard.Previews.ShareCards>();
+        builder.Services.AddDashboardUi();
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling =
             System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);
         builder.Services.AddProblemDetails();
@@ -63,5 +61,14 @@ public static class DashboardApp
         app.MapShareEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
+    }
+
+    /// <summary>What the pages and preview endpoints need on top of Core (tests of components register the same).</summary>
+    public static IServiceCollection AddDashboardUi(this IServiceCollection services)
+    {
+        services.AddSingleton<RunDashboard.Components.Charts.SeriesLoader>();
+        services.AddSingleton<RunDashboard.Previews.ChartPreview>();
+        services.AddSingleton<RunDashboard.Previews.ShareCards>();
+        return services;
     }
 }

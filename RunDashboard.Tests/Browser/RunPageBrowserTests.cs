@@ -43,15 +43,7 @@ public class RunPageBrowserTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    private async Task<IPage> OpenAsync(string path, bool dark = false)
-    {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
-        if (dark) await context.AddCookiesAsync([new Cookie { Name = "rd-theme", Value = "dark", Url = _server.BaseUrl }]);
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(_server.BaseUrl + path);
-        await Support.Browser.WaitForInteractiveAsync(page);
-        return page;
-    }
+    private Task<IPage> OpenAsync(string path, bool dark = false) => Support.Browser.OpenAsync(_browser, _server.BaseUrl, path, dark);
 
     [Fact]
     public async Task A_lora_run_shows_loss_learning_rate_tokens_throughput_and_memory_charts()

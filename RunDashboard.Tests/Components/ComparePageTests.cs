@@ -14,27 +14,14 @@ namespace RunDashboard.Tests.Components;
 
 public class ComparePageTests : IAsyncLifetime
 {
-    private readonly BunitContext _ctx = new();
+    private readonly BunitContext _ctx;
     private readonly TempDirectory _dir = new();
     private readonly RunStore _store;
     private readonly string _run3, _run4, _mlx;
 
     public ComparePageTests()
     {
-        _store = new RunStore(_dir.File("compare.db"));
-        _ctx.Services.AddSingleton(_store);
-        _ctx.Services.AddSingleton<SeriesLoader>();
-        _ctx.Services.AddSingleton(new RunDashboard.Core.Analysis.Health.HealthOptions());
-        _ctx.Services.AddSingleton(TimeProvider.System);
-        _ctx.Services.AddSingleton<HealthService>();
-        _ctx.Services.AddSingleton<ShortLinks>();
-        _ctx.Services.AddSingleton<RunDashboard.Previews.ChartPreview>();
-        _ctx.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new RunDashboard.Previews.DashboardOptions()));
-        _ctx.Services.AddSingleton<RunDashboard.Previews.ShareCards>();
-        _ctx.Services.AddSingleton(TagRules.From(new TagRuleOptions()));
-        _ctx.Services.AddSingleton<RunCatalog>();
-        _ctx.Services.AddMudServices();
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        (_ctx, _store) = PageContext.Create(_dir, "compare.db");
         var imports = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System);
         var comparison = imports.ImportAsync([new UploadFile("training_runs_comparison.json", () => Fixture.Open("training_runs_comparison.json"))], new UploadOptions())
             .GetAwaiter().GetResult();

@@ -14,26 +14,13 @@ namespace RunDashboard.Tests.Components;
 
 public class RunPageTests : IAsyncLifetime
 {
-    private readonly BunitContext _ctx = new();
+    private readonly BunitContext _ctx;
     private readonly TempDirectory _dir = new();
     private readonly RunStore _store;
 
     public RunPageTests()
     {
-        _store = new RunStore(_dir.File("page.db"));
-        _ctx.Services.AddSingleton(_store);
-        _ctx.Services.AddSingleton<SeriesLoader>();
-        _ctx.Services.AddSingleton(new RunDashboard.Core.Analysis.Health.HealthOptions());
-        _ctx.Services.AddSingleton(TimeProvider.System);
-        _ctx.Services.AddSingleton<HealthService>();
-        _ctx.Services.AddSingleton<ShortLinks>();
-        _ctx.Services.AddSingleton<RunDashboard.Previews.ChartPreview>();
-        _ctx.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new RunDashboard.Previews.DashboardOptions()));
-        _ctx.Services.AddSingleton<RunDashboard.Previews.ShareCards>();
-        _ctx.Services.AddSingleton(TagRules.From(new TagRuleOptions()));
-        _ctx.Services.AddSingleton<RunCatalog>();
-        _ctx.Services.AddMudServices();
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        (_ctx, _store) = PageContext.Create(_dir, "page.db");
     }
 
     private string Import(string fixture, string? name = null) =>

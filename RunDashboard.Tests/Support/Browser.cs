@@ -23,6 +23,17 @@ public static class Browser
         return (playwright, browser);
     }
 
+    /// <summary>A page in a fresh context (no cookies, as a colleague opening a pasted link), live and ready.</summary>
+    public static async Task<IPage> OpenAsync(IBrowser browser, string baseUrl, string path, bool dark = false)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        if (dark) await context.AddCookiesAsync([new Cookie { Name = "rd-theme", Value = "dark", Url = baseUrl }]);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(baseUrl + path);
+        await WaitForInteractiveAsync(page);
+        return page;
+    }
+
     /// <summary>Waits until Blazor's live connection is up, so clicks and file inputs reach the server.</summary>
     public static Task WaitForInteractiveAsync(IPage page) =>
         page.Locator("#rd-interactive").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });

@@ -15,8 +15,9 @@ namespace RunDashboard.Components.Charts;
 /// A Plotly chart of traces against step (or tokens, or time), themed for light or dark pages. Zooming reports
 /// the new x range so the page can fetch that range again at full fidelity.
 /// </summary>
-public partial class LineChart
+public partial class LineChart : IDisposable
 {
+    private readonly CancellationTokenSource _gone = new();
     private PlotlyChart? _chart;
     private readonly Config _config = new() { Responsive = true, DisplayLogo = false };
     private Plotly.Blazor.Layout _layout = new();
@@ -62,7 +63,14 @@ public partial class LineChart
     {
         if (firstRender && !_drawn)
         {
-            await Task.Delay(DeferMs);
+            try
+            {
+                await Task.Delay(DeferMs, _gone.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the page was left before this chart's turn
+            }
             _drawn = true;
             // PlotlyChart draws itself on its first render; a React on top would draw it twice.
             _changed = false;
@@ -272,5 +280,11 @@ public partial class LineChart
             return FormattableString.Invariant($"rgba({r},{g},{b},{alpha})");
         }
         return FormattableString.Invariant($"rgba(128,128,128,{alpha})");
+    }
+
+    public void Dispose()
+    {
+        _gone.Cancel();
+        _gone.Dispose();
     }
 }
