@@ -26,6 +26,7 @@ public sealed class RunStore : IDisposable
         Path = System.IO.Path.GetFullPath(path);
         var folder = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        SetAsideOrphanLog(Path);
         var mapper = new BsonMapper { SerializeNullValues = false, TrimWhitespace = false, EmptyStringToNull = false };
         mapper.Entity<Run>().Id(r => r.Id, autoId: false).Ignore(r => r.Events).Ignore(r => r.Steps);
         mapper.Entity<UploadRecord>().Id(u => u.Id, autoId: false);
@@ -229,6 +230,17 @@ public sealed class RunStore : IDisposable
     }
 
     private static string SeriesId(string runId, string key) => runId + "\n" + key;
+
+    /// <summary>
+    /// LiteDB replays <c>name-log.db</c> into <c>name.db</c> on open. A log left over from a deleted database would
+    /// be replayed into a new, empty file and corrupt it ("page type must be collection page"), so it is moved aside.
+    /// </summary>
+    private static void SetAsideOrphanLog(string path)
+    {
+        var log = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
+        if (File.Exists(path) || !File.Exists(log)) return;
+        File.Move(log, log + $".orphan-{DateTime.UtcNow:yyyyMMddHHmmss}", overwrite: true);
+    }
 
     private void RemoveUnfinishedImports()
     {

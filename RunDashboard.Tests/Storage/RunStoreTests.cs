@@ -142,5 +142,19 @@ public class RunStoreTests : IDisposable
         Assert.Equal(0, reopened.Database.GetCollection(RunStore.ChunksCollection).Count());
     }
 
+    [Fact]
+    public void A_log_file_left_from_a_deleted_database_is_set_aside_not_replayed()
+    {
+        var log = Path.Combine(Path.GetDirectoryName(DbPath)!, Path.GetFileNameWithoutExtension(DbPath) + "-log.db");
+        var stale = Enumerable.Range(0, 8192 * 4).Select(i => (byte)(i * 7)).ToArray();
+        File.WriteAllBytes(log, stale);
+
+        using var store = new RunStore(DbPath);
+
+        Assert.Equal(0, store.CountRuns());
+        var orphan = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(DbPath)!, "*.orphan-*"));
+        Assert.Equal(stale, File.ReadAllBytes(orphan));
+    }
+
     public void Dispose() => _dir.Dispose();
 }

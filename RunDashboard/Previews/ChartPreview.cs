@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using RunDashboard.Components.Charts;
 
 namespace RunDashboard.Previews;
 
@@ -114,6 +113,4 @@ public sealed class ChartPreview
         }
         return (xs.ToArray(), ys.ToArray());
     }
-
-    public static string Color(int runIndex) => ChartColors.ForRun(runIndex);
 }
