@@ -13,21 +13,22 @@ namespace RunDashboard.Core.Services;
 public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvider time)
 {
     private const string BatchGroup = "";
-    private static readonly SemaphoreSlim Writer = new(1, 1);
+    // One per service (one per store): two dashboards in one process, as in tests, do not queue behind each other.
+    private readonly SemaphoreSlim _writer = new(1, 1);
 
     public Ingestor Ingestor => ingestor;
 
     public async Task<ImportReport> ImportAsync(IReadOnlyList<UploadFile> files, UploadOptions options, CancellationToken cancellationToken = default)
     {
         // One import at a time: LiteDB has one writer, and a queue beats interleaved transactions.
-        await Writer.WaitAsync(cancellationToken);
+        await _writer.WaitAsync(cancellationToken);
         try
         {
             return await Task.Run(() => Import(files, options, cancellationToken), cancellationToken);
         }
         finally
         {
-            Writer.Release();
+            _writer.Release();
         }
     }
 
@@ -45,7 +46,7 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
             var first = list[0];
             var files = list.Select(r => new UploadFile(r.FileName, () => store.Uploads.OpenBytes(r.Id))).ToList();
             var options = new UploadOptions(first.Project, first.Name, first.Tags);
-            await Writer.WaitAsync(cancellationToken);
+            await _writer.WaitAsync(cancellationToken);
             try
             {
                 var report = await Task.Run(() => Import(files, options, cancellationToken, replacing: list), cancellationToken);
@@ -54,7 +55,7 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
             }
             finally
             {
-                Writer.Release();
+                _writer.Release();
             }
         }
         return new ImportReport { Files = reports, Runs = runs };

@@ -16,27 +16,17 @@ namespace RunDashboard.Core.WandB;
 public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectStore projects, WandbRequestCounter counter,
     IOptions<WandbOptions> options, TimeProvider time)
 {
-    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
-
     public async Task<IReadOnlyList<ProjectSyncResult>> SyncAsync(IReadOnlyList<string> projectNames, bool force,
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        await OneAtATime.WaitAsync(cancellationToken);
-        try
+        var results = new List<ProjectSyncResult>();
+        foreach (var name in projectNames)
         {
-            var results = new List<ProjectSyncResult>();
-            foreach (var name in projectNames)
-            {
-                var result = await SyncProjectAsync(name, force, progress, cancellationToken);
-                projects.SaveResult(result);
-                results.Add(result);
-            }
-            return results;
+            var result = await SyncProjectAsync(name, force, progress, cancellationToken);
+            projects.SaveResult(result);
+            results.Add(result);
         }
-        finally
-        {
-            OneAtATime.Release();
-        }
+        return results;
     }
 
     /// <summary>Splits <c>entity/project</c>; anything else is refused with the reason.</summary>

@@ -11,6 +11,9 @@ public sealed class WandbSyncRunner(IServiceScopeFactory scopes, WandbProjectSto
 {
     private readonly Lock _gate = new();
 
+    // One sync at a time per dashboard: the page, the API and the timer share it.
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
     public SyncProgress? Current { get; private set; }
     public bool Running => Current is not null;
 
@@ -29,6 +32,8 @@ public sealed class WandbSyncRunner(IServiceScopeFactory scopes, WandbProjectSto
     public async Task<IReadOnlyList<ProjectSyncResult>> SyncAsync(IReadOnlyList<string>? only = null, bool force = false, CancellationToken cancellationToken = default)
     {
         var list = only is { Count: > 0 } ? only : Projects;
+        await _oneAtATime.WaitAsync(cancellationToken);
+        using var release = new Releaser(_oneAtATime);
         using var scope = scopes.CreateScope();
         var sync = scope.ServiceProvider.GetRequiredService<WandbSync>();
         var progress = new Progress(this);
@@ -43,6 +48,11 @@ public sealed class WandbSyncRunner(IServiceScopeFactory scopes, WandbProjectSto
             lock (_gate) Current = null;
             Changed?.Invoke();
         }
+    }
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        public void Dispose() => semaphore.Release();
     }
 
     // IProgress<T> without a SynchronizationContext hop: the report is stored and announced at once.

@@ -17,14 +17,10 @@ public class CompareBrowserTests : IAsyncLifetime
     {
         _server = await DashboardServer.StartAsync();
         (_playwright, _browser) = await Support.Browser.LaunchAsync();
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(Fixture.Bytes("training_runs_comparison.json"));
-        file.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        form.Add(file, "file", "training_runs_comparison.json");
-        var runs = (await (await _server.Client.PostAsync("/api/uploads", form)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runs");
+        var runs = await _server.UploadAsync("training_runs_comparison.json", Fixture.Bytes("training_runs_comparison.json"));
         _run3 = runs.EnumerateArray().Single(r => r.GetProperty("name").GetString()!.EndsWith("run3")).GetProperty("id").GetString()!;
         _run4 = runs.EnumerateArray().Single(r => r.GetProperty("name").GetString()!.EndsWith("run4")).GetProperty("id").GetString()!;
-        _mlx = await RunPageBrowserTests.UploadAsync(_server, "mlx_lm_lora_run3.log", "mlx-run3");
+        _mlx = await _server.UploadFixtureAsync("mlx_lm_lora_run3.log", "mlx-run3");
     }
 
     public async Task DisposeAsync()

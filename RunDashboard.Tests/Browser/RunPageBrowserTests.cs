@@ -19,21 +19,8 @@ public class RunPageBrowserTests : IAsyncLifetime
         (_playwright, _browser) = await Support.Browser.LaunchAsync();
         foreach (var fixture in new[] { "mlx_lm_lora_run3.log", "trl_dpo_stdout.log", "distill_progress.log" })
         {
-            _ids[fixture] = await UploadAsync(_server, fixture);
+            _ids[fixture] = await _server.UploadFixtureAsync(fixture);
         }
-    }
-
-    internal static async Task<string> UploadAsync(DashboardServer server, string fixture, string? name = null)
-    {
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(Fixture.Bytes(fixture));
-        file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-        form.Add(file, "file", fixture);
-        if (name is not null) form.Add(new StringContent(name), "name");
-        var response = await server.Client.PostAsync("/api/uploads", form);
-        response.EnsureSuccessStatusCode();
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return json.GetProperty("runs")[0].GetProperty("id").GetString()!;
     }
 
     public async Task DisposeAsync()
@@ -98,6 +85,9 @@ public class RunPageBrowserTests : IAsyncLifetime
         var page = await OpenAsync($"/runs/{_ids["mlx_lm_lora_run3.log"]}");
         await Assertions.Expect(page.Locator("#chart-loss g.trace.scatter").First).ToBeVisibleAsync();
 
+        // The chart listens for zooms once Plotly.Blazor has subscribed, a moment after it is drawn.
+        await page.WaitForFunctionAsync("() => !!document.getElementById('chart-loss')?._ev?._events?.plotly_relayout");
+
         // What a drag-zoom on the chart does.
         await page.EvaluateAsync("() => Plotly.relayout('chart-loss', { 'xaxis.range[0]': 400, 'xaxis.range[1]': 1000 })");
 
@@ -114,16 +104,9 @@ public class RunPageBrowserTests : IAsyncLifetime
     public async Task An_open_run_page_redraws_when_its_log_grows_without_a_reload()
     {
         var lines = System.Text.Encoding.UTF8.GetString(Fixture.Bytes("mlx_lm_lora_run3.log")).Split('\n');
-        async Task<string> UploadLines(int n)
-        {
-            var form = new MultipartFormDataContent();
-            var file = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines.Take(n)) + "\n"));
-            file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-            form.Add(file, "file", "live.log");
-            form.Add(new StringContent("live-run"), "name");
-            var json = await (await _server.Client.PostAsync("/api/uploads", form)).Content.ReadFromJsonAsync<JsonElement>();
-            return json.GetProperty("runs")[0].GetProperty("id").GetString()!;
-        }
+        async Task<string> UploadLines(int n) =>
+            (await _server.UploadAsync("live.log", System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines.Take(n)) + "\n"), "live-run"))[0]
+                .GetProperty("id").GetString()!;
         var id = await UploadLines(25);
         var page = await OpenAsync($"/runs/{id}");
         await Assertions.Expect(page.Locator("#chart-loss g.trace.scatter").First).ToBeVisibleAsync();

@@ -18,16 +18,7 @@ public class RunsListTests : IAsyncLifetime
         await UploadAsync("beta-run", "language", Fixture.Bytes("mlx_lm_problems.log"));
     }
 
-    private async Task UploadAsync(string name, string project, byte[] bytes)
-    {
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(bytes);
-        file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-        form.Add(file, "file", name + ".log");
-        form.Add(new StringContent(name), "name");
-        form.Add(new StringContent(project), "project");
-        (await _server.Client.PostAsync("/api/uploads", form)).EnsureSuccessStatusCode();
-    }
+    private Task UploadAsync(string name, string project, byte[] bytes) => _server.UploadAsync(name + ".log", bytes, name, project);
 
     public async Task DisposeAsync()
     {

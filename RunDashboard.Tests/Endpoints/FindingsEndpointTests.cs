@@ -14,14 +14,7 @@ public class FindingsEndpointTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private async Task<JsonElement> UploadAsync(string fixture)
-    {
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(Fixture.Bytes(fixture));
-        file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-        form.Add(file, "file", fixture);
-        return (await (await _server.Client.PostAsync("/api/uploads", form)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runs");
-    }
+    private Task<JsonElement> UploadAsync(string fixture) => _server.UploadAsync(fixture, Fixture.Bytes(fixture));
 
     [Fact]
     public async Task Findings_come_back_as_json_with_rule_severity_step_message_and_evidence()

@@ -24,12 +24,7 @@ public class SeriesEndpointTests : IAsyncLifetime
             var loss = i == 12_345 ? 99.0 : 2.0 - i * 0.00005;
             log.Append(CultureInfo.InvariantCulture, $"Iter {i}: Train loss {loss:F5}, Learning Rate 1.000e-05, It/sec 0.400, Tokens/sec 180.000, Trained Tokens {i * 400}, Peak mem 8.000 GB\n");
         }
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(Encoding.UTF8.GetBytes(log.ToString()));
-        file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-        form.Add(file, "file", "long.log");
-        var json = await (await _server.Client.PostAsync("/api/uploads", form)).Content.ReadFromJsonAsync<JsonElement>();
-        _id = json.GetProperty("runs")[0].GetProperty("id").GetString()!;
+        _id = (await _server.UploadAsync("long.log", Encoding.UTF8.GetBytes(log.ToString())))[0].GetProperty("id").GetString()!;
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();

@@ -19,12 +19,8 @@ public partial class ShareTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await DashboardServer.StartAsync($"--Dashboard:PublicBaseUrl={PublicBase}");
-        _mlx = await Browser.RunPageBrowserTests.UploadAsync(_server, "mlx_lm_lora_run3.log", "SmolLM3 run 3");
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(Fixture.Bytes("training_runs_comparison.json"));
-        file.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        form.Add(file, "file", "training_runs_comparison.json");
-        var runs = (await (await _server.Client.PostAsync("/api/uploads", form)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runs");
+        _mlx = await _server.UploadFixtureAsync("mlx_lm_lora_run3.log", "SmolLM3 run 3");
+        var runs = await _server.UploadAsync("training_runs_comparison.json", Fixture.Bytes("training_runs_comparison.json"));
         _run3 = runs.EnumerateArray().Single(r => r.GetProperty("name").GetString()!.EndsWith("run3")).GetProperty("id").GetString()!;
     }
 

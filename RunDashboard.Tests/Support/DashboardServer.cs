@@ -1,3 +1,6 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -57,6 +60,24 @@ public sealed class DashboardServer : IAsyncDisposable
         }
         return AppContext.BaseDirectory;
     }
+
+    /// <summary>Uploads a file as a training script's curl would and returns the answer's <c>runs</c>.</summary>
+    public async Task<JsonElement> UploadAsync(string fileName, byte[] bytes, string? name = null, string? project = null)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new MediaTypeHeaderValue(fileName.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "text/plain");
+        form.Add(file, "file", fileName);
+        if (name is not null) form.Add(new StringContent(name), "name");
+        if (project is not null) form.Add(new StringContent(project), "project");
+        var response = await Client.PostAsync("/api/uploads", form);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runs");
+    }
+
+    /// <summary>Uploads a fixture and returns the id of its (first) run.</summary>
+    public async Task<string> UploadFixtureAsync(string fixture, string? name = null, string? project = null) =>
+        (await UploadAsync(fixture, Fixture.Bytes(fixture), name, project))[0].GetProperty("id").GetString()!;
 
     public async ValueTask DisposeAsync()
     {
