@@ -51,6 +51,16 @@ public partial class ShareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_preference_run_card_carries_its_margin_and_accuracy()
+    {
+        var id = await _server.UploadFixtureAsync("trl_dpo_stdout.log");
+
+        var meta = await MetaAsync($"/runs/{id}");
+
+        Assert.Equal("train/loss 0.3795 · margin 1.045 · accuracy 91.8% · 180 steps · DPO · uploads", meta["og:description"]);
+    }
+
+    [Fact]
     public async Task A_compare_page_carries_the_runs_and_their_final_values()
     {
         var meta = await MetaAsync($"/compare?runs={_run3},{_mlx}&metric=train/loss&smooth=0.80&log=true");

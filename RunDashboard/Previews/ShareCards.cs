@@ -35,6 +35,12 @@ public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview
         if (final.TrainLoss is { } t) parts.Add($"train/loss {N(t)}");
         if (final.EvalLoss is { } e) parts.Add($"val {N(e)}");
         if (final.RelativeGap is { } g) parts.Add($"gap {(g * 100).ToString("0.0", CultureInfo.InvariantCulture)}%");
+        // Preference runs are judged by their margin and accuracy as much as by their loss (seed 004).
+        if (run.FindMetric(MetricKeys.RewardsMargins)?.LastValue is { } margin && double.IsFinite(margin)) parts.Add($"margin {N(margin)}");
+        if (run.FindMetric(MetricKeys.RewardsAccuracies)?.LastValue is { } accuracy && double.IsFinite(accuracy))
+        {
+            parts.Add($"accuracy {(accuracy * 100).ToString("0.0", CultureInfo.InvariantCulture)}%");
+        }
         parts.Add($"{run.Steps} steps");
         parts.Add(TrainingMethod.Detect(run));
         if (run.Project.Length > 0) parts.Add(run.Project);
