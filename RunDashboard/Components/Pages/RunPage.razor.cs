@@ -1,7 +1,6 @@
 using RunDashboard.ViewState;
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
-using Microsoft.JSInterop;
 using MudBlazor;
 using RunDashboard.Components.Charts;
 using RunDashboard.Core.Analysis;
@@ -23,10 +22,7 @@ public partial class RunPage : IDisposable
     [Inject] private RunCatalog Catalog { get; set; } = default!;
     [Inject] private HealthService Health { get; set; } = default!;
     [Inject] private RunDashboard.Previews.ShareCards Cards { get; set; } = default!;
-    [Inject] private ShortLinks Links { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
-    [Inject] private IJSRuntime Js { get; set; } = default!;
-    [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [Parameter] public string Id { get; set; } = "";
     [SupplyParameterFromQuery(Name = "from")] public long? XFromStep { get; set; }
@@ -247,19 +243,6 @@ public partial class RunPage : IDisposable
     {
         UrlState.Replace(Nav, changes);
         return Task.CompletedTask;
-    }
-
-    private async Task CopyLinkAsync()
-    {
-        var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", Nav.Uri);
-        Snackbar.Add(ok ? "Link copied" : $"Copy this link: {Nav.Uri}", ok ? MudBlazor.Severity.Success : MudBlazor.Severity.Info);
-    }
-
-    private async Task CopyShortLinkAsync()
-    {
-        var url = $"{PublicBase}/s/{Links.Create(UrlState.PathAndQuery(Nav))}";
-        var ok = await Js.InvokeAsync<bool>("runDashboard.copyText", url);
-        Snackbar.Add(ok ? $"Short link copied: {url}" : $"Copy this link: {url}", ok ? MudBlazor.Severity.Success : MudBlazor.Severity.Info);
     }
 
     private bool MatchesHp(Hyperparameter h) =>
