@@ -120,4 +120,5 @@ sealed class CountingSink : IChunkSink
 {
     public long Chunks;
     public void Write(RunDraft run, SeriesChunk chunk) => Chunks++;
+    public void Discard(RunDraft run, string key, int fromSequence) { }
 }

@@ -16,6 +16,15 @@ public sealed class FileImport
     public long LinesRead { get; init; }
     public long LinesRepaired { get; init; }
 
+    /// <summary>How the file's lines went: into points, skipped as not metrics, or problems.</summary>
+    public LineCounts Lines { get; init; } = new(0, 0, 0);
+
+    /// <summary>What the user should know that is no problem (ranks skipped, runs split, encoding).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Line shapes the generic reader used, with a sample and the keys each produced.</summary>
+    public IReadOnlyList<Generic.TemplateReading> Readings { get; init; } = [];
+
     public bool Succeeded => Error is null;
 
     public static FileImport Failed(string fileName, string error, string? format = null, IReadOnlyList<ImportProblem>? problems = null) =>

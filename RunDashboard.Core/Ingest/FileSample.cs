@@ -7,12 +7,13 @@ public sealed class FileSample
 {
     public const int HeadBytes = 64 * 1024;
 
-    private FileSample(string fileName, byte[] head, bool complete, IReadOnlyList<string> lines)
+    private FileSample(string fileName, byte[] head, bool complete, IReadOnlyList<string> lines, IReadOnlyList<string> rawLines)
     {
         FileName = fileName;
         Head = head;
         IsComplete = complete;
         Lines = lines;
+        RawLines = rawLines;
     }
 
     public string FileName { get; }
@@ -23,7 +24,17 @@ public sealed class FileSample
 
     /// <summary>True when <see cref="Head"/> is the whole file.</summary>
     public bool IsComplete { get; }
+    /// <summary>Sampled lines as the trainer printed them: launcher and logger prefixes removed, other ranks dropped.</summary>
     public IReadOnlyList<string> Lines { get; }
+
+    /// <summary>The first lines exactly as in the file (for tables, whose first column may look like a timestamp prefix).</summary>
+    public IReadOnlyList<string> RawLines { get; }
+
+    /// <summary>True when <see cref="Lines"/> were gathered from the whole stream, not only its start.</summary>
+    public bool IsDeep { get; private init; }
+
+    /// <summary>A sample made of lines found anywhere in the file (metric lines after a long preamble).</summary>
+    public FileSample WithLines(IReadOnlyList<string> lines) => new(FileName, Head, IsComplete, lines, RawLines) { IsDeep = true };
 
     public bool IsEmpty => Head.Length == 0;
 
@@ -57,6 +68,7 @@ public sealed class FileSample
         var complete = total < buffer.Length || stream.ReadByte() < 0;
         var head = buffer.AsSpan(0, total).ToArray();
         var lines = new List<string>();
+        var raw = new List<string>();
         var usable = head.AsSpan();
         if (!complete)
         {
@@ -64,10 +76,15 @@ public sealed class FileSample
             var lastNewline = usable.LastIndexOf((byte)'\n');
             if (lastNewline > 0) usable = usable[..(lastNewline + 1)];
         }
-        using (var reader = new LogLineReader(new MemoryStream(usable.ToArray()), null))
+        var bytes = usable.ToArray();
+        using (var reader = new LogLineReader(new MemoryStream(bytes), null))
         {
             while (lines.Count < maxLines && reader.Next()) lines.Add(reader.Line.ToString());
         }
-        return new FileSample(fileName, head, complete, lines);
+        using (var reader = new LogLineReader(new MemoryStream(bytes), null, stripPrefixes: false))
+        {
+            while (raw.Count < maxLines && reader.Next()) raw.Add(reader.Line.ToString());
+        }
+        return new FileSample(fileName, head, complete, lines, raw);
     }
 }

@@ -6,4 +6,7 @@ namespace RunDashboard.Core.Ingest;
 public interface IChunkSink
 {
     void Write(RunDraft run, SeriesChunk chunk);
+
+    /// <summary>Forgets the chunks of one series numbered <paramref name="fromSequence"/> and after (a resume overwrote them).</summary>
+    void Discard(RunDraft run, string key, int fromSequence);
 }

@@ -1,3 +1,4 @@
+using RunDashboard.Core.Ingest.Generic;
 using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Ingest;
@@ -21,6 +22,9 @@ public sealed class ImportContext
     }
 
     public string FileName { get; }
+
+    /// <summary>The format reading the file, for messages.</summary>
+    public string FormatName { get; init; } = "";
     internal IChunkSink Sink { get; }
     internal int ChunkSize { get; }
     public IReadOnlyList<RunDraft> Runs => _runs;
@@ -34,15 +38,58 @@ public sealed class ImportContext
     /// <summary>The run with this key, created on first use; single-run formats use the default key.</summary>
     public RunDraft Run(string key = "")
     {
-        if (_byKey.TryGetValue(key, out var run)) return run;
+        if (_byKey.TryGetValue(key, out var run)) return run.Latest;
         run = new RunDraft(this, key);
         _byKey[key] = run;
         _runs.Add(run);
         return run;
     }
 
+    internal RunDraft CreateSuccessor(RunDraft previous)
+    {
+        var next = new RunDraft(this, previous.Key);
+        _runs.Add(next);
+        return next;
+    }
+
+    private readonly List<string> _notes = [];
+    private readonly List<TemplateReading> _readings = [];
+    private int _lastPointLine;
+    private int _lastProblemLine;
+
+    /// <summary>What the reader wants the user to know that is no problem: ranks skipped, runs split, resumes.</summary>
+    public IReadOnlyList<string> Notes => _notes;
+
+    /// <summary>The line shapes the generic reader used, for the report.</summary>
+    public IReadOnlyList<TemplateReading> Readings => _readings;
+
+    /// <summary>Lines that gave at least one point.</summary>
+    public long PointLines { get; private set; }
+
+    /// <summary>Lines with at least one problem.</summary>
+    public long ProblemLines { get; private set; }
+
+    public void Note(string message)
+    {
+        if (_notes.Count < 100) _notes.Add(message);
+    }
+
+    public void AddReading(TemplateReading reading) => _readings.Add(reading);
+
+    internal void CountPoint(int line)
+    {
+        if (line == _lastPointLine || line <= 0) return;
+        _lastPointLine = line;
+        PointLines++;
+    }
+
     public void Report(int line, string message)
     {
+        if (line > 0 && line != _lastProblemLine)
+        {
+            _lastProblemLine = line;
+            ProblemLines++;
+        }
         ProblemCount++;
         if (_problems.Count < MaxProblems) _problems.Add(new ImportProblem(FileName, line, message));
     }

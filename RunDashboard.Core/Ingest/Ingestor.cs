@@ -1,10 +1,15 @@
+using System.Text;
 using RunDashboard.Core.Ingest.Formats;
+using RunDashboard.Core.Ingest.Generic;
+using RunDashboard.Core.Ingest.Lines;
 
 namespace RunDashboard.Core.Ingest;
 
 /// <summary>
 /// Turns a file into runs without being told its format: samples the start, asks every format how sure it is,
-/// and streams the file through the most confident one. Knows nothing of storage: chunks go to the sink it is given.
+/// and streams the file through the most confident one. When the start of a text file shows no metric line (long
+/// preambles: argument dumps, model printouts), the sample is gathered from metric-looking lines anywhere in the
+/// stream instead. UTF-16 logs are read as text. Knows nothing of storage: chunks go to the sink it is given.
 /// </summary>
 public sealed class Ingestor
 {
@@ -28,7 +33,14 @@ public sealed class Ingestor
         new MetricsJsonlFormat(),
         new ComparisonJsonFormat(),
         new SettingsJsonFormat(),
+        new GenericTextFormat(),
     ];
+
+    /// <summary>Metric-looking lines gathered from anywhere in the stream when the start shows none.</summary>
+    public const int DeepSampleLines = 200;
+
+    /// <summary>Below this size the generic reader double-checks a dedicated parser's point count.</summary>
+    public const long CrossCheckBytes = 32L * 1024 * 1024;
 
     public static Ingestor CreateDefault() => new(BuiltInFormats());
 
@@ -53,21 +65,39 @@ public sealed class Ingestor
     {
         FileSample sample;
         using (var head = open()) sample = FileSample.Read(fileName, head);
+        string? encodingNote = null;
+        if (TextEncodings.Utf16Of(sample.Head) is { } utf16)
+        {
+            var inner = open;
+            open = () => Encoding.CreateTranscodingStream(inner(), utf16, Encoding.UTF8);
+            using (var head = open()) sample = FileSample.Read(fileName, head);
+            encodingNote = $"read as {(utf16.CodePage == 1200 ? "UTF-16 LE" : "UTF-16 BE")} text";
+        }
 
         if (sample.IsEmpty) return FileImport.Failed(fileName, $"{fileName} is empty (0 bytes)");
         if (sample.LooksBinary) return FileImport.Failed(fileName, $"{fileName} is a binary file, not a text log or JSON/CSV export");
         if (sample.Lines.Count == 0) return FileImport.Failed(fileName, $"{fileName} has no text (only blank lines)");
 
         var (format, match) = Detect(sample);
+        if ((format is null || match.Confidence < 0.5) && !sample.IsComplete && !LooksStructured(sample))
+        {
+            var deep = DeepSample(sample, open, cancellationToken);
+            if (deep is not null)
+            {
+                var (deepFormat, deepMatch) = Detect(deep);
+                if (deepFormat is not null && deepMatch.Confidence > match.Confidence)
+                {
+                    (format, match) = (deepFormat, deepMatch with { Reason = deepMatch.Reason + " (found past the preamble)" });
+                }
+            }
+        }
         if (format is null)
         {
-            var first = sample.Lines[0];
-            if (first.Length > 80) first = first[..80] + "…";
-            return FileImport.Failed(fileName,
-                $"{fileName}: no known log format recognised (line 1: \"{first}\"). Known formats: {string.Join(", ", Formats.Select(f => f.Description))}");
+            return FileImport.Failed(fileName, $"{fileName}: no metric lines recognised. {DescribeShapes(sample, open, cancellationToken)} " +
+                $"Known formats: {string.Join(", ", Formats.Select(f => f.Description))}");
         }
 
-        var context = new ImportContext(fileName, sink);
+        var context = new ImportContext(fileName, sink) { FormatName = format.Name };
         try
         {
             using var stream = open();
@@ -84,6 +114,42 @@ public sealed class Ingestor
         }
         context.Flush();
 
+        var crossChecked = false;
+        if (format is StepKeyValueFormat && Length(open) is > 0 and <= CrossCheckBytes)
+        {
+            // The step/key=value reader takes any line that starts with a step; when the generic reader finds
+            // clearly more in the file, the file is another trainer's and the generic reading is the better one.
+            var (generic, dedicated) = CrossCheck(fileName, open, context, cancellationToken, report: false);
+            crossChecked = true;
+            if (generic > dedicated * 3 / 2 + 10)
+            {
+                context = new ImportContext(fileName, sink) { FormatName = "any-text" };
+                var reader = Formats.OfType<GenericTextFormat>().FirstOrDefault() ?? new GenericTextFormat();
+                using (var stream = open()) reader.Parse(stream, context, cancellationToken);
+                context.Flush();
+                context.Note($"read by the generic reader: it found {generic:N0} points where the {format.Description} reader found {dedicated:N0}");
+                (format, match) = (reader, new FormatMatch(GenericTextFormat.Confidence, "metric lines learned from their repeating shape"));
+            }
+        }
+        if (format is LineLogFormat and not GenericTextFormat && !context.Runs.Any(r => r.HasMetrics))
+        {
+            // The dedicated reader matched the sample but read nothing: the generic reader gets its turn.
+            var fallback = new ImportContext(fileName, sink) { FormatName = "any-text" };
+            var generic = Formats.OfType<GenericTextFormat>().FirstOrDefault() ?? new GenericTextFormat();
+            using (var stream = open()) generic.Parse(stream, fallback, cancellationToken);
+            fallback.Flush();
+            if (fallback.Runs.Any(r => r.HasMetrics))
+            {
+                fallback.Note($"{format.Description} matched the start ({match.Reason}) but read no metric; the generic reader read the file");
+                (format, match, context) = (generic, new FormatMatch(GenericTextFormat.Confidence, "metric lines learned from their repeating shape"), fallback);
+            }
+        }
+        if (encodingNote is not null) context.Note(encodingNote);
+        if (!crossChecked && format is not GenericTextFormat && format is LineLogFormat && Length(open) is > 0 and <= CrossCheckBytes)
+        {
+            CrossCheck(fileName, open, context, cancellationToken, report: true);
+        }
+        NameRuns(context);
         var runs = context.Runs.Where(r => r.HasContent).ToList();
         if (runs.Count == 0)
         {
@@ -102,6 +168,101 @@ public sealed class Ingestor
             ProblemCount = context.ProblemCount,
             LinesRead = context.LinesRead,
             LinesRepaired = context.LinesRepaired,
+            Lines = LineCounts.Of(context),
+            Notes = context.Notes,
+            Readings = context.Readings,
         };
+    }
+
+    /// <summary>Runs after the first of a file are told apart: "(2)", "(3)"… after the name they get.</summary>
+    private static void NameRuns(ImportContext context)
+    {
+        if (context.Runs.Count(r => r.HasContent) <= 1) return;
+        foreach (var run in context.Runs.Where(r => r.Ordinal > 1)) run.NameSuffix = $" ({run.Ordinal})";
+    }
+
+    private static bool LooksStructured(FileSample sample)
+    {
+        var start = sample.TextStart;
+        return start.StartsWith('{') && !start.StartsWith("{'") || start.StartsWith('[') && !start.StartsWith("[2") && !start.StartsWith("[I");
+    }
+
+    private static long Length(Func<Stream> open)
+    {
+        try
+        {
+            using var s = open();
+            return s.CanSeek ? s.Length : -1;
+        }
+        catch (NotSupportedException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>Streams the file (never whole in memory) for lines that pair names with numbers, wherever they are.</summary>
+    private static FileSample? DeepSample(FileSample sample, Func<Stream> open, CancellationToken cancellationToken)
+    {
+        var lines = new List<string>();
+        var fields = new List<LineField>();
+        using var stream = open();
+        using var reader = new LogLineReader(stream);
+        while (lines.Count < DeepSampleLines && reader.Next())
+        {
+            if ((reader.LineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            var line = reader.Line;
+            if (line.Length > 2000 || line.IndexOfAnyInRange('0', '9') < 0) continue;
+            LineFields.Read(line, fields);
+            if (fields.Count(f => f.HasLabel) >= 1 && (line.Contains('{') || fields.Count(f => f.HasLabel) >= 2)) lines.Add(line.ToString());
+        }
+        return lines.Count == 0 ? null : sample.WithLines(lines);
+    }
+
+    /// <summary>When nothing is recognised, the three most frequent line shapes say what the file holds.</summary>
+    private static string DescribeShapes(FileSample sample, Func<Stream> open, CancellationToken cancellationToken)
+    {
+        var miner = new Templates.TemplateMiner();
+        using (var stream = open())
+        using (var reader = new LogLineReader(stream))
+        {
+            while (reader.Next() && reader.LineNumber < 200_000)
+            {
+                if ((reader.LineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+                miner.Add(reader.Line.Length > 500 ? reader.Line[..500] : reader.Line, reader.LineNumber);
+            }
+        }
+        var top = miner.Templates.OrderByDescending(t => t.Count).Take(3).ToList();
+        if (top.Count == 0) return "The file has no text lines.";
+        return "The most frequent line shapes were: " + string.Join("; ", top.Select(t =>
+        {
+            var text = t.Sample.Length > 80 ? t.Sample[..80] + "…" : t.Sample;
+            return $"\"{text}\" ({t.Count:N0} lines from line {t.FirstLine})";
+        })) + ". Metric lines need a name next to each number (loss=2.3, loss: 2.3, | loss 2.3 |) and a step (step, iter, epoch… or a number that increases line by line).";
+    }
+
+    /// <summary>
+    /// Reads the file again with the generic reader: when it finds more points than the chosen parser, the
+    /// dedicated parser missed something, and the report says so.
+    /// </summary>
+    private static (long Generic, long Dedicated) CrossCheck(string fileName, Func<Stream> open, ImportContext context, CancellationToken cancellationToken, bool report)
+    {
+        var probe = new ImportContext(fileName, NullSink.Instance);
+        using (var stream = open()) new GenericTextFormat().Parse(stream, probe, cancellationToken);
+        probe.Flush();
+        var generic = probe.Runs.Sum(r => r.Series.Sum(s => s.Count));
+        var dedicated = context.Runs.Sum(r => r.Series.Sum(s => s.Count));
+        if (report && generic > dedicated * 1.1 + 10)
+        {
+            var theirs = string.Join(", ", probe.Runs.SelectMany(r => r.Series).OrderByDescending(s => s.Count).Take(6).Select(s => $"{s.Key} ({s.Count})"));
+            context.Report(0, $"the generic reader finds {generic:N0} points in this file where the {context.FormatName} reader found {dedicated:N0} ({theirs}); some metric lines may not have been read");
+        }
+        return (generic, dedicated);
+    }
+
+    private sealed class NullSink : IChunkSink
+    {
+        public static readonly NullSink Instance = new();
+        public void Write(RunDraft run, Model.SeriesChunk chunk) { }
+        public void Discard(RunDraft run, string key, int fromSequence) { }
     }
 }

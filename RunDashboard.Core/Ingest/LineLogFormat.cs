@@ -11,9 +11,12 @@ public abstract class LineLogFormat : ILogFormat
     /// <summary>Starts the parse of one file; the returned object holds that file's state.</summary>
     protected abstract ILineParser Begin(ImportContext context, LogLineReader reader);
 
+    /// <summary>False for tables, whose first column must not be taken for a timestamp prefix.</summary>
+    protected virtual bool StripsPrefixes => true;
+
     public void Parse(Stream stream, ImportContext context, CancellationToken cancellationToken)
     {
-        using var reader = new LogLineReader(stream, context.Report, leaveOpen: true);
+        using var reader = new LogLineReader(stream, context.Report, leaveOpen: true, stripPrefixes: StripsPrefixes);
         var parser = Begin(context, reader);
         while (reader.Next())
         {
@@ -23,6 +26,10 @@ public abstract class LineLogFormat : ILogFormat
         parser.End();
         context.LinesRead = reader.LineNumber;
         context.LinesRepaired = reader.LinesRepaired;
+        if (reader.OtherRankLines > 0)
+        {
+            context.Note($"several ranks print the same output: kept rank {reader.LowestRank}, skipped {reader.OtherRankLines:N0} lines of higher ranks");
+        }
     }
 }
 

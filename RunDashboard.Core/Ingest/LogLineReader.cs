@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Unicode;
+using RunDashboard.Core.Ingest.Lines;
 
 namespace RunDashboard.Core.Ingest;
 
@@ -7,7 +8,8 @@ namespace RunDashboard.Core.Ingest;
 /// Streams the lines of a captured console log without holding the file in memory, and cleans them the way a
 /// terminal would have shown them: CRLF and bare CR handled (each <c>\r</c>-separated redraw is its own segment,
 /// so tqdm redraws never reach a parser), ANSI colour codes removed, tqdm progress bars dropped, mojibake repaired
-/// (<see cref="TextRepair"/>). Line numbers count <c>\n</c> lines, as the user's editor does.
+/// (<see cref="TextRepair"/>), and launcher/logger prefixes removed (<see cref="LinePrefix"/>): when several ranks
+/// print, only the lowest rank's lines are kept. Line numbers count <c>\n</c> lines, as the user's editor does.
 /// The span returned by <see cref="Line"/> is valid until the next call to <see cref="Next"/>.
 /// </summary>
 public sealed class LogLineReader : IDisposable
@@ -27,14 +29,28 @@ public sealed class LogLineReader : IDisposable
     private int _segmentEnd;
     private int _nextSegment = -1;
     private bool _firstLine = true;
+    private readonly bool _stripPrefixes;
 
-    public LogLineReader(Stream stream, Action<int, string>? report = null, bool leaveOpen = false, int bufferSize = 1 << 16)
+    public LogLineReader(Stream stream, Action<int, string>? report = null, bool leaveOpen = false, int bufferSize = 1 << 16, bool stripPrefixes = true)
     {
         _stream = stream;
         _report = report;
         _leaveOpen = leaveOpen;
         _buffer = new byte[bufferSize];
+        _stripPrefixes = stripPrefixes;
     }
+
+    /// <summary>The lowest rank seen in a rank prefix so far (-1 when no line named a rank).</summary>
+    public int LowestRank { get; private set; } = -1;
+
+    /// <summary>The rank the current line's prefix named, or -1.</summary>
+    public int Rank { get; private set; } = -1;
+
+    /// <summary>Lines skipped because a lower rank prints the same output.</summary>
+    public long OtherRankLines { get; private set; }
+
+    /// <summary>Lines that had a launcher or logger prefix removed.</summary>
+    public long PrefixedLines { get; private set; }
 
     /// <summary>1-based number of the physical line the current segment came from.</summary>
     public int LineNumber { get; private set; }
@@ -77,6 +93,23 @@ public sealed class LogLineReader : IDisposable
             _nextSegment = cr < 0 ? -1 : end + 1;
             var segment = chars[start..end];
             if (segment.IsWhiteSpace()) continue;
+            if (_stripPrefixes)
+            {
+                var skip = LinePrefix.Strip(segment, out var rank);
+                Rank = rank;
+                if (skip > 0)
+                {
+                    PrefixedLines++;
+                    start += skip;
+                    segment = chars[start..end];
+                    if (segment.IsWhiteSpace()) continue;
+                }
+                if (rank >= 0)
+                {
+                    if (LowestRank < 0 || rank < LowestRank) LowestRank = rank;
+                    else if (rank > LowestRank) { OtherRankLines++; continue; }
+                }
+            }
             var afterBar = ProgressBar.EndOf(segment);
             if (afterBar >= 0)
             {

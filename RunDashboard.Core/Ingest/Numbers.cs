@@ -32,6 +32,13 @@ public static class Numbers
 
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary><c>nan</c>, <c>NaN</c>, <c>inf</c>, <c>-Infinity</c>… in any case.</summary>
+    public static bool TryParseSpecialWord(ReadOnlySpan<char> s, out double value)
+    {
+        value = 0;
+        return s.Length is >= 3 and <= 9 && TryParseSpecial(s, out value);
+    }
+
     private static bool TryParseSpecial(ReadOnlySpan<char> s, out double value)
     {
         var negative = s[0] == '-';

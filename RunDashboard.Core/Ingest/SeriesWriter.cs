@@ -4,8 +4,10 @@ namespace RunDashboard.Core.Ingest;
 
 /// <summary>
 /// Accumulates the points of one series during a parse, hands full chunks to the sink and keeps the running
-/// statistics that become <see cref="MetricInfo"/>. Steps must increase: like W&amp;B, a point whose step goes
-/// backwards is dropped and reported; a repeated step replaces nothing and is reported too.
+/// statistics that become <see cref="MetricInfo"/>. Steps increase within a run. A step that goes back to or
+/// below the run's first step starts the next run of the file; one that goes back less far is a resume from a
+/// checkpoint: the points it overlaps are replaced by the new ones and a <c>resumed</c> event marks it. A repeated
+/// step replaces nothing and is reported.
 /// </summary>
 public sealed class SeriesWriter
 {
@@ -18,6 +20,8 @@ public sealed class SeriesWriter
     private int _pending;
     private int _sequence;
     private int _lastLine;
+    private SeriesChunk? _lastFlushed;
+    private long _dropThrough = long.MinValue;
 
     internal SeriesWriter(RunDraft run, string key, string alias, IChunkSink sink, int chunkSize)
     {
@@ -43,14 +47,25 @@ public sealed class SeriesWriter
     /// <summary>Adds a point; returns false (and reports where) when the step does not move forward.</summary>
     public bool Add(long step, double value, int line, double time = double.NaN)
     {
+        if (_run.Successor is not null) return _run.Latest.Metric(Alias, Key).Add(step, value, line, time);
+        if (step <= _dropThrough && !(_run.FirstStep is { } start && step <= start)) return false;
         if (Count > 0 && step <= LastStep)
         {
-            _run.Report(line, step == LastStep
-                ? $"duplicate step {step} for '{Alias}' (first seen on line {_lastLine}); kept the first value"
-                : $"step went backwards for '{Alias}': {step} after {LastStep} (line {_lastLine}); point skipped");
-            return false;
+            if (step == LastStep)
+            {
+                _run.Report(line, $"duplicate step {step} for '{Alias}' (first seen on line {_lastLine}); kept the first value");
+                return false;
+            }
+            if (_run.FirstStep is { } first && step <= first)
+            {
+                return _run.StartSuccessor(step, line).Metric(Alias, Key).Add(step, value, line, time);
+            }
+            _run.MarkResumed(step, LastStep, line);
+            Rewind(step, line);
         }
         if (Count == 0) FirstStep = step;
+        _run.NoteFirstStep(step);
+        _run.CountPoint(line);
         if (_pending == _steps.Length) Grow();
         _steps[_pending] = step;
         _values[_pending] = value;
@@ -87,10 +102,58 @@ public sealed class SeriesWriter
         LastStep = lastStep;
     }
 
+    /// <summary>Removes the points at <paramref name="step"/> and after, which a resume logs again.</summary>
+    private void Rewind(long step, int line)
+    {
+        var keep = _pending;
+        while (keep > 0 && _steps[keep - 1] >= step) keep--;
+        if (keep > 0 || _lastFlushed is null || _lastFlushed.LastStep < step)
+        {
+            Count -= _pending - keep;
+            _pending = keep;
+        }
+        else if (_lastFlushed.FirstStep < step)
+        {
+            // The resume reaches into the chunk written last: take it back and keep its points before the step.
+            var last = _lastFlushed;
+            _sink.Discard(_run, Key, last.Sequence);
+            _sequence = last.Sequence;
+            var before = 0;
+            while (before < last.Count && last.Steps[before] < step) before++;
+            Count -= last.Count - before + _pending;
+            _steps = new long[_chunkSize];
+            _values = new double[_chunkSize];
+            _times = last.Times is null ? null : NaNs(_chunkSize);
+            Array.Copy(last.Steps, _steps, before);
+            Array.Copy(last.Values, _values, before);
+            if (last.Times is not null) Array.Copy(last.Times, _times!, before);
+            _pending = before;
+            _lastFlushed = null;
+        }
+        else
+        {
+            // Older chunks are already written: the first values up to their end stay.
+            _dropThrough = _lastFlushed.LastStep;
+            _run.Report(line, $"resume at step {step} reaches back past what can be replaced for '{Alias}'; the first values up to step {_dropThrough} were kept");
+            Count -= _pending;
+            _pending = 0;
+        }
+        if (_pending > 0)
+        {
+            LastStep = _steps[_pending - 1];
+            LastValue = _values[_pending - 1];
+        }
+        else
+        {
+            LastStep = _lastFlushed?.LastStep ?? long.MinValue;
+        }
+    }
+
     internal void Flush()
     {
         if (_pending == 0) return;
         var chunk = new SeriesChunk(Key, _sequence++, _steps, _values, _times, _pending);
+        _lastFlushed = chunk;
         _sink.Write(_run, chunk);
         _steps = new long[_chunkSize];
         _values = new double[_chunkSize];

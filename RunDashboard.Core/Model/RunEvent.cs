@@ -6,4 +6,7 @@ public sealed record RunEvent(long Step, string Kind, string Message, int Line =
     public const string Checkpoint = "checkpoint";
     public const string Warning = "warning";
     public const string Info = "info";
+
+    /// <summary>Training went on from a checkpoint: the steps from here on replace the ones logged before.</summary>
+    public const string Resumed = "resumed";
 }

@@ -46,4 +46,7 @@ public sealed class FileReport
     public long ProblemCount { get; init; }
     public long LinesRead { get; init; }
     public long LinesRepaired { get; init; }
+    public LineCounts Lines { get; init; } = new(0, 0, 0);
+    public IReadOnlyList<string> Notes { get; init; } = [];
+    public IReadOnlyList<Ingest.Generic.TemplateReading> Readings { get; init; } = [];
 }

@@ -169,6 +169,7 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
                 RunIds = p.Import.Runs.Select(d => runOfDraft.GetValueOrDefault(d.Id)).OfType<string>().Distinct().ToList(),
                 Problems = p.Import.Problems.Concat(p.Notes).ToList(), ProblemCount = p.Import.ProblemCount + p.Notes.Count,
                 LinesRead = p.Import.LinesRead, LinesRepaired = p.Import.LinesRepaired,
+                Lines = p.Import.Lines, Notes = p.Import.Notes, Readings = p.Import.Readings,
             });
         }
 
@@ -350,9 +351,10 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
         var draft = c.Draft;
         var folder = c.Source.Entry.Folder.Length > 0 ? c.Source.Entry.Folder.Split('/')[^1] : null;
         var fileBase = folder ?? Path.GetFileNameWithoutExtension(c.Source.File.FileName);
-        var name = options.Name is { Length: > 0 } given
-            ? (runCount == 1 ? given : $"{given} · {draft.Name ?? fileBase}")
-            : draft.Name ?? fileBase;
+        // Runs after the first of one log carry " (2)", " (3)"… after the name the first one gets.
+        var name = (options.Name is { Length: > 0 } given
+            ? (runCount == 1 || draft.NameSuffix.Length > 0 ? given : $"{given} · {draft.Name ?? fileBase}")
+            : draft.Name ?? fileBase) + draft.NameSuffix;
         var tags = (options.Tags ?? []).Concat(draft.Tags).Distinct().ToList();
         return new Run
         {

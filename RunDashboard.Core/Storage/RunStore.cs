@@ -168,6 +168,9 @@ public sealed class RunStore : IDisposable
     internal void DeleteChunks(string importId, string runId, string key) =>
         _chunks.DeleteMany(Query.And(Query.EQ("SeriesId", SeriesId(runId, key)), Query.EQ("Import", importId)));
 
+    internal void DeleteChunksFrom(string importId, string runId, string key, int fromSequence) =>
+        _chunks.DeleteMany(Query.And(Query.EQ("SeriesId", SeriesId(runId, key)), Query.EQ("Import", importId), Query.GTE("Seq", fromSequence)));
+
     internal void DeleteChunksOf(string importId, IEnumerable<string> runIds)
     {
         foreach (var id in runIds) _chunks.DeleteMany(Query.And(Query.EQ("RunId", id), Query.EQ("Import", importId)));

@@ -61,6 +61,12 @@ public sealed class StagedImport : IChunkSink, IDisposable
         _store.DeleteChunks(ImportId, runId, key);
     }
 
+    public void Discard(RunDraft run, string key, int fromSequence)
+    {
+        _batch.RemoveAll(d => d["RunId"].AsString == run.Id && d["SeriesId"].AsString.EndsWith("\n" + key, StringComparison.Ordinal) && d["Seq"].AsInt32 >= fromSequence);
+        _store.DeleteChunksFrom(ImportId, run.Id, key, fromSequence);
+    }
+
     /// <summary>Drops everything written so far.</summary>
     public void Abort()
     {

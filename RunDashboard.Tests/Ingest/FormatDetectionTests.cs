@@ -16,7 +16,7 @@ public class FormatDetectionTests
     [InlineData("kto_metrics_table_cp1252.log", "metrics-table")]
     [InlineData("kto_metrics_table_macroman.log", "metrics-table")]
     [InlineData("distill_progress.log", "step-kv")]
-    [InlineData("generic_colon_pairs.log", "step-kv")]
+    [InlineData("generic_colon_pairs.log", "any-text")]
     [InlineData("nanogpt_train.log", "nanogpt")]
     [InlineData("megatron_pretrain.log", "megatron")]
     [InlineData("wandb_training_history.csv", "metrics-csv")]

@@ -67,8 +67,8 @@ public class StepKeyValueFormatTests
         var (import, sink) = Parse.File("generic_colon_pairs.log");
         var run = Assert.Single(import.Runs);
 
-        Assert.Equal("step-kv", import.Format);
-        Assert.Contains("generic", import.FormatReason);
+        Assert.Equal("any-text", import.Format);
+        Assert.Contains("repeating shape", import.FormatReason);
         Assert.Equal([100L, 200, 300, 400], sink.Series(run, MetricKeys.TrainLoss).Steps);
         Assert.Equal(0.91, sink.Series(run, MetricKeys.GradNorm).Values[0]);
         Assert.Equal(5120, sink.Series(run, MetricKeys.TokensPerSecond).Values[0]);

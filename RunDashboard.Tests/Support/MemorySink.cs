@@ -14,6 +14,11 @@ public sealed class MemorySink : IChunkSink
         list.Add(chunk);
     }
 
+    public void Discard(RunDraft run, string key, int fromSequence)
+    {
+        if (_chunks.TryGetValue((run.Id, key), out var list)) list.RemoveAll(c => c.Sequence >= fromSequence);
+    }
+
     public (long[] Steps, double[] Values) Series(RunDraft run, string key)
     {
         var chunks = _chunks.GetValueOrDefault((run.Id, key)) ?? [];

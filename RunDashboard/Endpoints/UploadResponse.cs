@@ -17,7 +17,14 @@ public sealed record UploadResponse(
 
     public sealed record FileResult(
         string File, string? Format, string? FormatDescription, string? Reason, string? Error, bool Duplicate, bool Continued,
-        IReadOnlyList<string> Runs, long ProblemCount, long LinesRead, long LinesRepaired);
+        IReadOnlyList<string> Runs, long ProblemCount, long LinesRead, long LinesRepaired, LineResult Lines,
+        IReadOnlyList<string> Notes, IReadOnlyList<TemplateResult> Templates);
+
+    /// <summary>How the file's lines went: <c>{"points","skipped","problems"}</c>.</summary>
+    public sealed record LineResult(long Points, long Skipped, long Problems);
+
+    /// <summary>A line shape the generic reader used: a sample line and the keys it gave, to confirm the reading.</summary>
+    public sealed record TemplateResult(string Template, string Sample, long Lines, string Step, IReadOnlyList<string> Keys);
 
     public static UploadResponse From(ImportReport report, HttpRequest request)
     {
@@ -27,6 +34,8 @@ public sealed record UploadResponse(
             report.Format,
             report.Problems.Select(p => new Problem(p.File, p.Line, p.Message)).ToList(),
             report.Files.Select(f => new FileResult(f.FileName, f.Format, f.FormatDescription, f.FormatReason, f.Error,
-                f.Duplicate, f.ContinuesUploadId is not null, f.RunIds, f.ProblemCount, f.LinesRead, f.LinesRepaired)).ToList());
+                f.Duplicate, f.ContinuesUploadId is not null, f.RunIds, f.ProblemCount, f.LinesRead, f.LinesRepaired,
+                new LineResult(f.Lines.Points, f.Lines.Skipped, f.Lines.Problems), f.Notes,
+                f.Readings.Select(t => new TemplateResult(t.Template, t.Sample, t.Lines, t.Step, t.Keys)).ToList())).ToList());
     }
 }

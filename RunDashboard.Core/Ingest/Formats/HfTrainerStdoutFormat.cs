@@ -82,9 +82,14 @@ public sealed class HfTrainerStdoutFormat : LineLogFormat
             var found = 0;
             while (pairs.MoveNext())
             {
-                if (pairs.ValueIsString) continue;
-                if (pairs.Key.SequenceEqual("step")) continue;
-                if (!Numbers.TryParse(pairs.Value, out var value))
+                if (pairs.Key.SequenceEqual("step") || pairs.Key.SequenceEqual("global_step") || pairs.Key.SequenceEqual("global_step/max_steps")) continue;
+                double value;
+                // ms-swift and newer TRL quote every value ('loss': '2.029'); quoted text that is no number is skipped.
+                if (pairs.ValueIsString)
+                {
+                    if (!Numbers.TryParse(pairs.Value, out value)) continue;
+                }
+                else if (!Numbers.TryParse(pairs.Value, out value))
                 {
                     if (!(pairs.Value is "True" or "False" or "None")) context.Report(lineNumber, $"'{pairs.Key.ToString()}' is not a number ({pairs.Value.ToString()})");
                     continue;
@@ -107,17 +112,43 @@ public sealed class HfTrainerStdoutFormat : LineLogFormat
             if (found == 0 && pairs.Closed) context.Report(lineNumber, "log dict without numeric values");
         }
 
+        /// <summary>
+        /// The global step of a dict: its own <c>step</c>/<c>global_step</c>/<c>global_step/max_steps</c>; else the
+        /// training bar when it moved since the last dict; else the epoch × steps per epoch, on the grid of the
+        /// logging interval; else the last step + the interval. Under <c>nohup</c> several dicts come out glued to
+        /// one bar redraw, so a bar that did not move never makes two dicts one point.
+        /// </summary>
         private long StepFor(ReadOnlySpan<char> dict, bool isEval, int lineNumber)
         {
             var pairs = new PythonDict(dict);
+            double? epoch = null;
             while (pairs.MoveNext())
             {
-                if (pairs.Key.SequenceEqual("step") && Numbers.TryParseLong(pairs.Value, out var explicitStep)) return _step = explicitStep;
+                if ((pairs.Key.SequenceEqual("step") || pairs.Key.SequenceEqual("global_step")) && Numbers.TryParseLong(pairs.Value, out var explicitStep)) return Train(explicitStep);
+                if (pairs.Key.SequenceEqual("global_step/max_steps"))
+                {
+                    var slash = pairs.Value.IndexOf('/');
+                    if (slash > 0 && Numbers.TryParseLong(pairs.Value[..slash], out var current)) return Train(current);
+                }
+                if (pairs.Key.SequenceEqual("epoch") && Numbers.TryParse(pairs.Value, out var e)) epoch = e;
             }
             if (_trainTotal is null && !isEval && reader.LastProgress is { } p) _trainTotal = p.Total;
-            if (_trainTotal is { } total && reader.ProgressOf(total) is { } position)
+            long? position = _trainTotal is { } total ? reader.ProgressOf(total) : null;
+            if (!isEval)
             {
-                _step = position;
+                if (position is { } moved && moved > _lastTrainStep) return Train(moved);
+                if (epoch is { } ep && StepsPerEpoch() is { } perEpoch)
+                {
+                    var raw = ep * perEpoch;
+                    var interval = _interval > 0 ? _interval : Math.Max(1, (long)Math.Round(raw));
+                    var snapped = (long)Math.Round(raw / interval) * interval;
+                    return Train(snapped > _lastTrainStep ? snapped : _lastTrainStep + interval);
+                }
+                if (_lastTrainStep > 0 && _interval > 0) return Train(_lastTrainStep + _interval);
+            }
+            if (position is { } at)
+            {
+                _step = at;
             }
             else if (!isEval)
             {
@@ -128,8 +159,25 @@ public sealed class HfTrainerStdoutFormat : LineLogFormat
                 }
                 _step = ++_ordinal;
             }
-            if (!isEval) _lastTrainStep = _step;
-            return isEval && _lastTrainStep >= 0 && _step < _lastTrainStep ? _lastTrainStep : _step;
+            if (!isEval) return Train(_step);
+            return _lastTrainStep >= 0 && _step < _lastTrainStep ? _lastTrainStep : _step;
+        }
+
+        private long _interval;
+
+        private long Train(long step)
+        {
+            if (_interval == 0 && step > 0) _interval = _run.Hyperparameters.TryGetValue("logging_steps", out var ls) && long.TryParse(ls, out var l) && l > 0 ? l : step;
+            _lastTrainStep = _step = step;
+            return step;
+        }
+
+        /// <summary>From the banner: total optimisation steps over the number of epochs.</summary>
+        private double? StepsPerEpoch()
+        {
+            if (_trainTotal is not { } total) return null;
+            if (_run.Hyperparameters.TryGetValue("num_epochs", out var e) && double.TryParse(e, System.Globalization.CultureInfo.InvariantCulture, out var epochs) && epochs > 0) return total / epochs;
+            return null;
         }
 
         public void End()

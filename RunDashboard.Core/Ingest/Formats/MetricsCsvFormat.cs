@@ -14,16 +14,25 @@ public sealed class MetricsCsvFormat : LineLogFormat
     public override string Name => "metrics-csv";
     public override string Description => "Metrics CSV (W&B export, Lightning metrics.csv, any CSV with a step column)";
 
+    protected override bool StripsPrefixes => false;
+
     public override FormatMatch Match(FileSample sample)
     {
-        if (sample.Lines.Count == 0) return FormatMatch.None;
-        var header = CsvLine.Split(sample.Lines[0]);
+        if (sample.RawLines.Count == 0) return FormatMatch.None;
+        var header = CsvLine.Split(sample.RawLines[0]);
         if (header.Count < 2) return FormatMatch.None;
         var roles = header.Select(h => HistoryColumns.Classify(h.Trim())).ToList();
         var hasStep = roles.Contains(HistoryColumns.Role.Step);
         var panel = header.Count(h => h.Contains(" - ", StringComparison.Ordinal)) >= 1 && header[0].Trim().Equals("Step", StringComparison.OrdinalIgnoreCase);
         if (panel) return new FormatMatch(0.9, "a W&B chart export: a Step column and 'run - metric' columns");
-        if (!hasStep) return FormatMatch.None;
+        if (!hasStep)
+        {
+            var fallback = header.Select(h => h.Trim().ToLowerInvariant()).FirstOrDefault(h => FallbackStepNames.Contains(h) && h.Length > 0);
+            if (fallback is null || sample.RawLines.Count < 3) return FormatMatch.None;
+            var numericRows = sample.RawLines.Skip(1).Count(l => CsvLine.Split(l).Count == header.Count && CsvLine.Split(l).All(c => c.Trim().Length == 0 || Numbers.TryParse(c, out _) || !char.IsDigit(c.Trim()[0]) && c.Trim().Length < 40));
+            if (numericRows * 2 < sample.RawLines.Count - 1) return FormatMatch.None;
+            return new FormatMatch(0.6, $"a CSV table with a '{fallback}' column and {header.Count - 1} metric columns ({string.Join(", ", header.Take(5).Select(h => h.Trim()))}…)");
+        }
         if (roles.Contains(HistoryColumns.Role.RunId) || header.Any(h => h.StartsWith('_')))
         {
             return new FormatMatch(0.92, $"a CSV header with {(roles.Contains(HistoryColumns.Role.RunId) ? "run_id and " : "")}step columns (W&B history export)");
@@ -34,6 +43,13 @@ public sealed class MetricsCsvFormat : LineLogFormat
         }
         return new FormatMatch(0.6, $"a CSV header with a step column ({string.Join(", ", header.Take(6))}…)");
     }
+
+    /// <summary>Step columns of tables that have no "step" column, finest first.</summary>
+    internal static readonly string[] FallbackStepNames =
+    [
+        "steps", "total_steps", "timesteps", "time/total_timesteps", "total_timesteps", "timestep", "updates", "num_updates",
+        "batch", "batches", "iterations", "epoch", "epochs", "",
+    ];
 
     protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new Parser(context);
 
@@ -87,7 +103,25 @@ public sealed class MetricsCsvFormat : LineLogFormat
                     _columns.Add(new Column(i, name, role == HistoryColumns.Role.Step ? HistoryColumns.Role.Skip : role, null, role == HistoryColumns.Role.Metric ? HistoryColumns.MetricKey(name) : null));
                 }
             }
-            if (_stepIndex < 0) throw new FormatException("the CSV header has no step column (_step, step, Step, global_step)");
+            if (_stepIndex < 0) _stepIndex = FallbackStepColumn(_columns);
+            if (_stepIndex < 0) throw new FormatException("the CSV header has no step column (_step, step, Step, global_step, epoch)");
+            _columns[_stepIndex] = _columns[_stepIndex] with { Role = HistoryColumns.Role.Skip };
+        }
+
+        /// <summary>
+        /// Tables of other tools (Keras CSVLogger, Ultralytics results.csv, RL progress files) name their step
+        /// otherwise: an epoch or timestep column, or the first column when it holds the row's position.
+        /// </summary>
+        private static int FallbackStepColumn(List<Column> columns)
+        {
+            var best = -1;
+            var bestRank = int.MaxValue;
+            foreach (var c in columns)
+            {
+                var rank = Array.IndexOf(FallbackStepNames, c.Name.Trim().ToLowerInvariant());
+                if (rank >= 0 && rank < bestRank) { best = c.Index; bestRank = rank; }
+            }
+            return best;
         }
 
         private void Row(List<string> cells, int lineNumber)

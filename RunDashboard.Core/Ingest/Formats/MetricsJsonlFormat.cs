@@ -13,13 +13,15 @@ public sealed class MetricsJsonlFormat : LineLogFormat
     public override string Name => "metrics-jsonl";
     public override string Description => "Metrics JSON lines (LLaMA-Factory trainer_log.jsonl, W&B JSONL export)";
 
+    protected override bool StripsPrefixes => false;
+
     public override FormatMatch Match(FileSample sample)
     {
-        if (sample.Lines.Count == 0 || !sample.Lines[0].TrimStart().StartsWith('{')) return FormatMatch.None;
+        if (sample.RawLines.Count == 0 || !sample.RawLines[0].TrimStart().StartsWith('{')) return FormatMatch.None;
         var withStep = 0;
         var broken = 0;
         var kind = "";
-        foreach (var line in sample.Lines.Take(20))
+        foreach (var line in sample.RawLines.Take(20))
         {
             try
             {

@@ -18,10 +18,20 @@ public sealed class NanoGptFormat : LineLogFormat
 
     public override FormatMatch Match(FileSample sample)
     {
-        var iter = sample.Lines.Count(l => l.StartsWith("iter ", StringComparison.Ordinal) && l.Contains(": loss ", StringComparison.Ordinal));
-        var step = sample.Lines.Count(l => l.StartsWith("step ", StringComparison.Ordinal) && l.Contains("train loss", StringComparison.Ordinal));
+        var iter = sample.Lines.Count(l => NumberThenColon(l, "iter ") && l.Contains(": loss ", StringComparison.Ordinal));
+        var step = sample.Lines.Count(l => NumberThenColon(l, "step ") && l.Contains(": train loss", StringComparison.Ordinal));
         if (iter + step == 0) return FormatMatch.None;
         return new FormatMatch(0.95, $"{iter} 'iter N: loss …' and {step} 'step N: train loss …, val loss …' lines in the first {sample.Lines.Count}");
+    }
+
+    /// <summary>"iter 100:" / "step 250:": the word, a number, a colon (llm.c's "step 1/74 |" is another trainer).</summary>
+    private static bool NumberThenColon(string line, string word)
+    {
+        if (!line.StartsWith(word, StringComparison.Ordinal)) return false;
+        var i = word.Length;
+        var digits = i;
+        while (i < line.Length && char.IsAsciiDigit(line[i])) i++;
+        return i > digits && i < line.Length && line[i] == ':';
     }
 
     protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new Parser(context);

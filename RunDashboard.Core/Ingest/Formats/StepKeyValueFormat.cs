@@ -64,7 +64,8 @@ public sealed class StepKeyValueFormat : LineLogFormat
         foreach (var word in (string[])["global_step", "iteration", "step", "iter"])
         {
             var i = t.IndexOf(word, StringComparison.OrdinalIgnoreCase);
-            if (i >= 0 && i <= 20) { at = i + word.Length; break; }
+            // Only words before the step ("Eval at step 2000:"), not other fields ("epoch: 0|step: 5|").
+            if (i >= 0 && i <= 20 && !t[..i].ContainsAny(":|=0123456789")) { at = i + word.Length; break; }
         }
         if (at < 0) return false;
         var p = at;

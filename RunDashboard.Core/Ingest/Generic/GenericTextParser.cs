@@ -1,0 +1,384 @@
+using System.Globalization;
+using RunDashboard.Core.Ingest.Templates;
+using RunDashboard.Core.Model;
+
+namespace RunDashboard.Core.Ingest.Generic;
+
+/// <summary>One file's pass of <see cref="GenericTextFormat"/>; with no context it only counts (format detection).</summary>
+internal sealed class GenericTextParser : ILineParser
+{
+    private const int MaxMetricLineLength = 4000;
+    private const int MonotoneProbeLines = 3;
+
+    /// <summary>Lines of a shape with no step kept while waiting to see whether a step line comes.</summary>
+    private const int MaxBufferedLines = 64;
+
+    private static readonly HashSet<string> EvalWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "valid", "val", "eval", "evaluation", "validation", "validating", "evaluating", "test", "dev",
+    };
+
+    private readonly ImportContext? _context;
+    private readonly TemplateMiner _miner = new();
+    private readonly List<State?> _states = [];
+    private readonly List<LineField> _fields = [];
+    private long? _currentStep;
+    private int _lastStepLine;
+    private int _firstStepLine;
+    private int _finestStepRank = int.MaxValue;
+    private bool _anyStepTemplate;
+    private readonly Dictionary<string, int> _keyOwner = new(StringComparer.Ordinal);
+
+    public GenericTextParser(ImportContext? context) => _context = context;
+
+    private RunDraft? Run => _context?.Run();
+
+    /// <summary>Lines of repeating metric shapes seen, how many shapes, and one sample (for detection).</summary>
+    public (int Lines, int Shapes, string Example) MetricLineCount()
+    {
+        var repeating = _states.Where(s => s is { Metric: true } && s.Template.Count >= 2).ToList();
+        return ((int)repeating.Sum(s => s!.Template.Count), repeating.Count, repeating.OrderByDescending(s => s!.Template.Count).FirstOrDefault()?.Template.Sample ?? "");
+    }
+
+    public void Line(ReadOnlySpan<char> line, int lineNumber)
+    {
+        if (line.Length > MaxMetricLineLength || line.IndexOfAnyInRange('0', '9') < 0)
+        {
+            return;
+        }
+        LineFields.Read(line, _fields);
+        var labelled = 0;
+        foreach (var f in _fields) if (f.HasLabel) labelled++;
+        if (labelled == 0 || !LooksLikeMetrics(line, labelled))
+        {
+            Checkpoint(line, lineNumber);
+            return;
+        }
+        var template = _miner.Add(line, lineNumber);
+        if (template is null) return;
+        while (_states.Count <= template.Id) _states.Add(null);
+        var state = _states[template.Id] ??= new State(template, IsEvalTemplate(template));
+        state.Metric = true;
+        state.Lines++;
+        if (state.Lines == 1) foreach (var f in _fields) if (f.HasLabel && StepNames.IsEpoch(f.Label)) state.HasEpochField = true;
+
+        if (state.Decision == Decision.Undecided) DecideByName(state);
+        if (state.Decision == Decision.Undecided && _currentStep is not null)
+        {
+            // With a step printed before, a line with none belongs to that step (a validation line under its
+            // step). Lines of this shape seen before any step line were preamble and stay out of the series.
+            state.Decision = Decision.Stepless;
+            state.OnlyLine = lineNumber;
+            SettingsFrom(state);
+            state.Buffer.Clear();
+        }
+        switch (state.Decision)
+        {
+            case Decision.StepField:
+                WriteWithStep(state, lineNumber);
+                break;
+            case Decision.Undecided:
+                state.Buffer.Add(new Buffered(lineNumber, _fields.ToArray(), _currentStep));
+                if (state.Buffer.Count >= MonotoneProbeLines) DecideByOrder(state, final: state.Buffer.Count >= MaxBufferedLines);
+                break;
+            case Decision.Stepless:
+                WriteStepless(state, lineNumber, _fields.ToArray(), _currentStep);
+                break;
+        }
+    }
+
+    public void End()
+    {
+        foreach (var state in _states)
+        {
+            // A shape printed once after the last step line is also the run's summary ("final loss: …").
+            if (state is { Decision: Decision.Stepless, Lines: 1 } && _context is not null && state.OnlyLine > _lastStepLine)
+            {
+                foreach (var (label, series) in state.Series) Run!.Summary[CleanLabel(label)] = series.LastValue;
+            }
+        }
+        foreach (var state in _states)
+        {
+            if (state is null || state.Decision != Decision.Undecided || state.Buffer.Count == 0) continue;
+            if (_anyStepTemplate)
+            {
+                // Only ever seen before the first step line: argument dumps and environment, i.e. settings.
+                SettingsFrom(state);
+                continue;
+            }
+            if (state.Buffer.Count >= 2) { DecideByOrder(state, final: true); continue; }
+            // One line of its shape in a file with no step anywhere: the run's summary.
+            if (_context is null) continue;
+            foreach (var f in state.Buffer[0].Fields) if (f.HasLabel) Run!.Summary[CleanLabel(f.Label)] = f.Value;
+            state.Keys.Add("summary");
+        }
+        if (_context is null) return;
+        foreach (var state in _states.Where(s => s is { Keys.Count: > 0 }).OrderByDescending(s => s!.Lines).Take(20))
+        {
+            _context.AddReading(new TemplateReading(state!.Template.Text, state.Template.Sample, state.Lines, state.StepDescription, state.Keys.ToList()));
+        }
+    }
+
+    /// <summary>A shape of the preamble printed once or a few times: its pairs are settings of the run.</summary>
+    private void SettingsFrom(State state)
+    {
+        if (_context is null || state.Buffer.Count is 0 or > 3) return;
+        foreach (var b in state.Buffer)
+        foreach (var f in b.Fields)
+        {
+            if (f.HasLabel) Run!.Hyperparameters.TryAdd(CleanLabel(f.Label), Numbers.Format(f.Value));
+        }
+        state.Keys.Add("settings");
+    }
+
+    /// <summary>Metric lines are mostly names and numbers; prose with a number in it is not.</summary>
+    private static bool LooksLikeMetrics(ReadOnlySpan<char> line, int labelled)
+    {
+        var words = 0;
+        foreach (var r in line.Split(' '))
+        {
+            var w = line[r];
+            if (w.IsEmpty) continue;
+            foreach (var ch in w)
+            {
+                if (char.IsLetter(ch)) { words++; break; }
+            }
+        }
+        return labelled * 5 >= words;
+    }
+
+    private static bool IsEvalTemplate(LineTemplate template)
+    {
+        foreach (var token in template.Tokens)
+        {
+            var t = token.Trim('|', ':', '[', ']', '(', ')', '\'', '"', ',', '=', '-', '*');
+            if (EvalWords.Contains(t)) return true;
+        }
+        return false;
+    }
+
+    private void DecideByName(State state)
+    {
+        var bestRank = int.MaxValue;
+        string? best = null;
+        foreach (var f in _fields)
+        {
+            if (!f.HasLabel || !f.Integral || f.Value < 0) continue;
+            var rank = StepNames.Rank(f.Label);
+            if (rank >= 0 && rank < bestRank) { bestRank = rank; best = f.Label; }
+        }
+        if (best is null)
+        {
+            // An unlabelled "N/M" position is a step when nothing names one.
+            foreach (var f in _fields)
+            {
+                if (!f.HasLabel && f.Total is not null) { best = ""; bestRank = 50; break; }
+            }
+        }
+        if (best is null) return;
+        state.Decision = Decision.StepField;
+        state.StepLabel = best;
+        state.StepRank = bestRank;
+        state.EpochLevel = bestRank >= 100 && _finestStepRank < 100;
+        state.StepDescription = best.Length == 0 ? "the N/M position" : $"'{best}'";
+        if (!state.EpochLevel) _finestStepRank = Math.Min(_finestStepRank, bestRank);
+    }
+
+    /// <summary>No field is named like a step: an integer field that increases through the lines is one.</summary>
+    private void DecideByOrder(State state, bool final)
+    {
+        var first = state.Buffer[0].Fields;
+        for (var i = 0; i < first.Length; i++)
+        {
+            if (!first[i].Integral || first[i].Value < 0) continue;
+            var increasing = true;
+            for (var b = 1; b < state.Buffer.Count && increasing; b++)
+            {
+                var fields = state.Buffer[b].Fields;
+                increasing = i < fields.Length && fields[i].Integral && fields[i].Label == first[i].Label
+                    && fields[i].Value > state.Buffer[b - 1].Fields[i].Value;
+            }
+            if (!increasing) continue;
+            state.Decision = Decision.StepField;
+            state.StepIndex = i;
+            state.StepLabel = first[i].Label;
+            state.StepDescription = first[i].HasLabel ? $"'{first[i].Label}' (it increases line by line)" : "the number that increases line by line";
+            break;
+        }
+        if (state.Decision == Decision.Undecided)
+        {
+            // No step yet: wait for one unless the stream has shown enough of this shape to read it by its order.
+            if (!final) return;
+            state.Decision = Decision.Stepless;
+        }
+        var buffered = state.Buffer.ToList();
+        state.Buffer.Clear();
+        foreach (var b in buffered)
+        {
+            if (state.Decision == Decision.StepField)
+            {
+                _fields.Clear();
+                _fields.AddRange(b.Fields);
+                WriteWithStep(state, b.Line);
+            }
+            else
+            {
+                WriteStepless(state, b.Line, b.Fields, b.Step);
+            }
+        }
+    }
+
+    private void WriteWithStep(State state, int lineNumber)
+    {
+        var stepAt = FindStep(state);
+        if (stepAt < 0)
+        {
+            _context?.Report(lineNumber, $"this line has the shape of '{state.Template.Sample}' but no {state.StepDescription} step");
+            return;
+        }
+        var step = (long)_fields[stepAt].Value;
+        if (!state.EpochLevel)
+        {
+            _currentStep = step;
+            if (!_anyStepTemplate) _firstStepLine = lineNumber;
+            _anyStepTemplate = true;
+            _lastStepLine = lineNumber;
+        }
+        for (var i = 0; i < _fields.Count; i++)
+        {
+            if (i == stepAt) continue;
+            var f = _fields[i];
+            if (!f.HasLabel) continue;
+            // "step 5/100": the total is no metric; "Epoch 3/10" next to a finer step is the epoch.
+            Write(state, f, step, lineNumber);
+        }
+    }
+
+    private int FindStep(State state)
+    {
+        if (state.StepIndex >= 0) return state.StepIndex < _fields.Count ? state.StepIndex : -1;
+        for (var i = 0; i < _fields.Count; i++)
+        {
+            var f = _fields[i];
+            if (state.StepLabel!.Length == 0 ? !f.HasLabel && f.Total is not null : f.Label == state.StepLabel && f.Integral && f.Value >= 0) return i;
+        }
+        return -1;
+    }
+
+    private void WriteStepless(State state, int lineNumber, LineField[] fields, long? stepThen)
+    {
+        if (state.Buffer.Count > 0)
+        {
+            var waiting = state.Buffer.ToList();
+            state.Buffer.Clear();
+            foreach (var b in waiting) WriteStepless(state, b.Line, b.Fields, b.Step);
+        }
+        var step = stepThen ?? state.Ordinal + 1;
+        if (stepThen is null)
+        {
+            state.Ordinal++;
+            state.StepDescription = "the order of the lines (no step printed)";
+        }
+        else
+        {
+            state.StepDescription = "the step printed before it";
+        }
+        foreach (var f in fields)
+        {
+            if (f.HasLabel) Write(state, f, step, lineNumber);
+        }
+    }
+
+    private void Write(State state, LineField field, long step, int lineNumber)
+    {
+        if (_context is null) return;
+        if (!state.Series.TryGetValue(field.Label, out var series))
+        {
+            var key = KeyFor(field, state);
+            if (_keyOwner.TryGetValue(key, out var owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel)
+            {
+                // A second shape with the same metrics and an epoch number is the end-of-epoch summary: its
+                // values are averages over the epoch and stay out of the per-step series.
+                state.EpochLevel = true;
+                state.Series.Clear();
+                state.Keys.Clear();
+                key = KeyFor(field, state);
+            }
+            if (state.EpochLevel && StepNames.IsEpoch(field.Label)) return;
+            _keyOwner.TryAdd(key, state.Template.Id);
+            var saysSplit = SplitPrefixes.Any(p => field.Label.StartsWith(p.Prefix, StringComparison.OrdinalIgnoreCase));
+            series = Run!.Metric((state.IsEval && !saysSplit ? "eval " : "") + (state.EpochLevel ? "epoch " : "") + field.Label, key);
+            state.Series[field.Label] = series;
+            state.Keys.Add(series.Key);
+        }
+        if (series.Add(step, field.Value, lineNumber) && !double.IsFinite(field.Value))
+        {
+            _context.Report(lineNumber, $"non-finite value ({Numbers.Format(field.Value)}) for '{field.Label}' at step {step}");
+        }
+    }
+
+    /// <summary>The canonical key of a field: split words (train/val/eval) say where it goes, units mark the key.</summary>
+    internal static string KeyFor(LineField field, State state) => KeyFor(field.Label, field.Unit, state.IsEval, state.EpochLevel);
+
+    internal static string KeyFor(string label, string unit, bool evalTemplate, bool epochLevel)
+    {
+        var name = CleanLabel(label);
+        var split = evalTemplate ? "eval" : null;
+        foreach (var (prefix, s) in SplitPrefixes)
+        {
+            if (name.Length > prefix.Length && name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                split = s == "train" && evalTemplate ? "eval" : s;
+                name = name[prefix.Length..];
+                break;
+            }
+        }
+        var suffix = unit switch { "ms" => "_ms", "%" => "_percent", "" or "s" or "sec" => "", _ when unit.Contains('/') => "", _ => "_" + unit.ToLowerInvariant() };
+        var key = MetricKeys.Canonicalize(name + suffix);
+        if (split == "eval" && key.StartsWith("train/", StringComparison.Ordinal)) key = "eval/" + key[6..];
+        if (epochLevel) key = "epoch/" + key[(key.IndexOf('/') + 1)..];
+        return key;
+    }
+
+    private static readonly (string Prefix, string Split)[] SplitPrefixes =
+    [
+        ("training ", "train"), ("train ", "train"), ("train_", "train"),
+        ("validation ", "eval"), ("validation_", "eval"), ("valid ", "eval"), ("valid_", "eval"), ("val ", "eval"), ("val_", "eval"),
+        ("evaluation ", "eval"), ("eval ", "eval"), ("eval_", "eval"), ("test ", "eval"), ("test_", "eval"),
+    ];
+
+    internal static string CleanLabel(string label) => label.Trim().Trim('\'', '"', ':', '=', '-', '*').Trim();
+
+    private void Checkpoint(ReadOnlySpan<char> line, int lineNumber)
+    {
+        if (_context is null || _currentStep is null) return;
+        if (line.Contains("checkpoint", StringComparison.OrdinalIgnoreCase) && (line.Contains("sav", StringComparison.OrdinalIgnoreCase) || line.Contains("writ", StringComparison.OrdinalIgnoreCase)))
+        {
+            Run!.AddEvent(_currentStep.Value, RunEvent.Checkpoint, line.Length > 200 ? line[..200].ToString() : line.ToString(), lineNumber);
+        }
+    }
+
+    internal enum Decision { Undecided, StepField, Stepless }
+
+    internal readonly record struct Buffered(int Line, LineField[] Fields, long? Step);
+
+    internal sealed class State(LineTemplate template, bool isEval)
+    {
+        public LineTemplate Template { get; } = template;
+        public bool IsEval { get; } = isEval;
+        public bool Metric { get; set; }
+        public long Lines { get; set; }
+        public Decision Decision { get; set; }
+        public string? StepLabel { get; set; }
+        public int StepIndex { get; set; } = -1;
+        public int StepRank { get; set; } = int.MaxValue;
+        public bool EpochLevel { get; set; }
+        public bool HasEpochField { get; set; }
+        public int OnlyLine { get; set; }
+        public long Ordinal { get; set; }
+        public string StepDescription { get; set; } = "";
+        public List<Buffered> Buffer { get; } = [];
+        public Dictionary<string, SeriesWriter> Series { get; } = new(StringComparer.Ordinal);
+        public SortedSet<string> Keys { get; } = new(StringComparer.Ordinal);
+    }
+}

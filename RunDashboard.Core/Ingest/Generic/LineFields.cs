@@ -1,0 +1,285 @@
+using System.Globalization;
+using System.Text;
+
+namespace RunDashboard.Core.Ingest.Generic;
+
+/// <summary>
+/// Reads the numbers of a log line and pairs each with its label, whatever the punctuation:
+/// <c>loss: 2.3</c>, <c>loss:2.3</c>, <c>loss=2.3</c>, <c>| loss 2.3 |</c>, <c>'loss': '2.3'</c>, <c>lm loss: 2.3E+00</c>,
+/// <c>train/loss 2.3</c>, <c>Train loss/train/total: 2.3</c>, <c>(2185.6 ms | 234 tok/s)</c>.
+/// Numbers keep their unit (<c>120ms</c>, <c>1.5s</c>, <c>12.3%</c>); <c>1.2k</c>/<c>3.4M</c>/<c>5B</c> are scaled;
+/// <c>1,234.5</c> is one number; <c>N/M</c> is a position N of M; <c>0:10:00</c> is a duration in seconds.
+/// Words that touch digits (<c>checkpoint-500</c>, <c>v1.2</c>, <c>2024-05-01</c>) are words, not numbers.
+/// </summary>
+public static class LineFields
+{
+    private const int MaxLabelWords = 4;
+
+    public static List<LineField> Read(ReadOnlySpan<char> line) => Read(line, new List<LineField>());
+
+    public static List<LineField> Read(ReadOnlySpan<char> line, List<LineField> fields)
+    {
+        fields.Clear();
+        var label = new StringBuilder();
+        var words = 0;
+        var i = 0;
+        var n = line.Length;
+        // A number with no label before it may take the word right after it as its label ("234 tok/s").
+        var pendingUnlabeled = -1;
+        while (i < n)
+        {
+            var c = line[i];
+            if (c is ' ' or '\t')
+            {
+                // " - " separates fields (Keras: "loss: 0.52 - accuracy: 0.81").
+                if (i + 2 < n && line[i + 1] == '-' && line[i + 2] is ' ' or '\t') { Separate(); i += 3; continue; }
+                i++;
+                continue;
+            }
+            if (c is '|' or ',' or ';' or '{' or '}' or '(' or ')' or '[' or ']' or '<' or '>' or '│' or '┃' or '║')
+            {
+                Separate();
+                i++;
+                continue;
+            }
+            if (c is ':' or '=') { i++; continue; }
+            var quote = c is '\'' or '"' ? c : '\0';
+            var tokenStart = quote != '\0' ? i + 1 : i;
+            var end = tokenStart;
+            if (quote != '\0')
+            {
+                var close = line[tokenStart..].IndexOf(quote);
+                end = close < 0 ? n : tokenStart + close;
+            }
+            else
+            {
+                while (end < n && (!IsBoundary(line[end]) || IsThousandsComma(line, end) || IsClockColon(line, tokenStart, end))) end++;
+            }
+            var token = line[tokenStart..end];
+            var next = quote != '\0' ? Math.Min(n, end + 1) : end;
+            if (TryNumber(token, out var value, out var unit, out var total, out var integral))
+            {
+                if (label.Length > 0)
+                {
+                    fields.Add(new LineField(label.ToString(), value, unit, total, integral));
+                    pendingUnlabeled = -1;
+                }
+                else
+                {
+                    fields.Add(new LineField("", value, unit, total, integral));
+                    pendingUnlabeled = fields.Count - 1;
+                }
+                label.Clear();
+                words = 0;
+            }
+            else if (!token.IsEmpty)
+            {
+                var word = token.TrimEnd(':').TrimEnd('=');
+                if (!word.IsEmpty && IsWordLike(word))
+                {
+                    if (pendingUnlabeled >= 0 && label.Length == 0 && NextIsBoundaryOfField(line, next))
+                    {
+                        var f = fields[pendingUnlabeled];
+                        fields[pendingUnlabeled] = word is "ms" or "s" or "sec"
+                            ? f with { Label = "time", Unit = word.ToString(), Integral = false }
+                            : f with { Label = word.ToString() };
+                        pendingUnlabeled = -1;
+                    }
+                    else
+                    {
+                        if (words == MaxLabelWords) { label.Clear(); words = 0; }
+                        if (label.Length > 0) label.Append(' ');
+                        label.Append(word);
+                        words++;
+                    }
+                }
+                else
+                {
+                    // Something that is neither a name nor a number (a path, a date): labels do not reach across it.
+                    label.Clear();
+                    words = 0;
+                    pendingUnlabeled = -1;
+                }
+            }
+            i = next == i ? i + 1 : next;
+        }
+        return fields;
+
+        void Separate()
+        {
+            label.Clear();
+            words = 0;
+        }
+    }
+
+    /// <summary>A comma inside a number that groups thousands: "1,234" followed by no further digit.</summary>
+    private static bool IsThousandsComma(ReadOnlySpan<char> line, int at)
+    {
+        if (line[at] != ',' || at == 0 || !char.IsAsciiDigit(line[at - 1]) || !HasThreeDigits(line, at + 1)) return false;
+        if (at + 4 < line.Length && char.IsAsciiDigit(line[at + 4])) return false;
+        // Only when the digits before the comma are a leading group of 1–3 digits or an earlier group.
+        var k = at - 1;
+        var digits = 0;
+        while (k >= 0 && char.IsAsciiDigit(line[k])) { k--; digits++; }
+        return digits <= 3 && (k < 0 || line[k] is not '.');
+    }
+
+    /// <summary>"0:10:00" and "12:34" inside a line: a clock or duration, one token.</summary>
+    private static bool IsClockColon(ReadOnlySpan<char> line, int tokenStart, int at)
+    {
+        if (line[at] != ':' || at == tokenStart || at + 2 >= line.Length) return false;
+        if (!char.IsAsciiDigit(line[at + 1]) || !char.IsAsciiDigit(line[at + 2])) return false;
+        if (at + 3 < line.Length && char.IsAsciiDigit(line[at + 3])) return false;
+        for (var k = tokenStart; k < at; k++)
+        {
+            if (!char.IsAsciiDigit(line[k]) && line[k] != ':') return false;
+        }
+        return true;
+    }
+
+    private static bool NextIsBoundaryOfField(ReadOnlySpan<char> line, int from)
+    {
+        var rest = line[from..].TrimStart(' ');
+        return rest.IsEmpty || rest[0] is '|' or ',' or ';' or ')' or ']' or '}';
+    }
+
+    private static bool IsBoundary(char c) =>
+        c is ' ' or '\t' or '|' or ',' or ';' or ':' or '{' or '}' or '(' or ')' or '[' or ']' or '=' or '<' or '>' or '\'' or '"' or '│' or '┃' or '║';
+
+    private static bool IsWordLike(ReadOnlySpan<char> word)
+    {
+        if (!char.IsLetter(word[0]) && word[0] != '_') return false;
+        // "ckpt-500", "out/run-3", "v1.2": names of files and versions, not metric labels.
+        if (word.IndexOfAnyInRange('0', '9') >= 0 && word.IndexOfAny('-', '/', '.') >= 0) return false;
+        foreach (var ch in word)
+        {
+            if (!(char.IsLetterOrDigit(ch) || ch is '_' or '/' or '.' or '-' or '@' or '#' or '%' or '*')) return false;
+        }
+        return true;
+    }
+
+    private static readonly (string Suffix, double Scale)[] Scales =
+    [
+        ("k", 1e3), ("K", 1e3), ("M", 1e6), ("B", 1e9), ("G", 1e9), ("T", 1e12),
+    ];
+
+    private static readonly string[] Units = ["ms", "us", "µs", "ns", "s", "sec", "%", "GB", "GiB", "MB", "MiB", "KB", "x", "h", "m", "min"];
+
+    /// <summary>Parses one token as a number with its unit, thousands separators, scale suffix or <c>N/M</c> total.</summary>
+    public static bool TryNumber(ReadOnlySpan<char> token, out double value, out string unit, out long? total, out bool integral)
+    {
+        value = 0;
+        unit = "";
+        total = null;
+        integral = false;
+        if (token.IsEmpty) return false;
+        if (Numbers.TryParseSpecialWord(token, out value)) return true;
+        if (token.Contains(':')) return TryClock(token, out value, out unit);
+        var first = token[0];
+        if (!(char.IsAsciiDigit(first) || ((first is '-' or '+' or '.') && token.Length > 1 && (char.IsAsciiDigit(token[1]) || token[1] == '.'))))
+        {
+            return false;
+        }
+        // N/M progress.
+        var slash = token.IndexOf('/');
+        if (slash > 0)
+        {
+            if (long.TryParse(token[..slash], NumberStyles.None, CultureInfo.InvariantCulture, out var current)
+                && long.TryParse(token[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var all))
+            {
+                value = current;
+                total = all;
+                integral = true;
+                return true;
+            }
+            return false;
+        }
+        // H:MM:SS or MM:SS durations never reach here (':' is a boundary); the reader joins them below.
+        var numberEnd = NumberLength(token);
+        if (numberEnd == 0) return false;
+        var numberText = token[..numberEnd];
+        var rest = token[numberEnd..];
+        var hasThousands = numberText.Contains(',');
+        if (hasThousands)
+        {
+            if (!double.TryParse(numberText, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out value)) return false;
+        }
+        else if (!Numbers.TryParse(numberText, out value)) return false;
+        integral = !numberText.ContainsAny('.', 'e', 'E') && Math.Abs(value) < 9e15;
+        if (rest.IsEmpty) return true;
+        // "iteration 20/ 500": the position with its total after a space.
+        if (rest.SequenceEqual("/")) { integral = !numberText.ContainsAny('.', 'e', 'E'); return true; }
+        foreach (var (suffix, scale) in Scales)
+        {
+            if (rest.SequenceEqual(suffix))
+            {
+                value *= scale;
+                integral = value == Math.Floor(value);
+                return true;
+            }
+        }
+        foreach (var u in Units)
+        {
+            if (rest.SequenceEqual(u))
+            {
+                unit = u;
+                integral = false;
+                return true;
+            }
+        }
+        // "20ms/step", "1.2s/it" and the like: a rate, keep the unit text.
+        if (rest.Length <= 8 && rest.Contains('/') && char.IsLetter(rest[0]))
+        {
+            unit = rest.ToString();
+            integral = false;
+            return true;
+        }
+        return false;
+    }
+
+    private static bool TryClock(ReadOnlySpan<char> token, out double seconds, out string unit)
+    {
+        seconds = 0;
+        unit = "s";
+        foreach (var r in token.Split(':'))
+        {
+            if (!int.TryParse(token[r], NumberStyles.None, CultureInfo.InvariantCulture, out var part)) return false;
+            seconds = seconds * 60 + part;
+        }
+        return true;
+    }
+
+    /// <summary>Length of the leading decimal number (sign, digits with <c>,ddd</c> groups, fraction, exponent).</summary>
+    private static int NumberLength(ReadOnlySpan<char> s)
+    {
+        var i = 0;
+        if (i < s.Length && s[i] is '-' or '+') i++;
+        var digitsStart = i;
+        while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
+        var intDigits = i - digitsStart;
+        // Thousands separators: "1,234" or "12,345,678" — groups of exactly three digits.
+        while (intDigits is > 0 and <= 3 && i < s.Length && s[i] == ',' && HasThreeDigits(s, i + 1)
+               && (i + 4 >= s.Length || !char.IsAsciiDigit(s[i + 4])))
+        {
+            i += 4;
+        }
+        if (i < s.Length && s[i] == '.')
+        {
+            i++;
+            while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
+        }
+        if (i == digitsStart || (i == digitsStart + 1 && s[digitsStart] == '.')) return 0;
+        if (i < s.Length && s[i] is 'e' or 'E')
+        {
+            var j = i + 1;
+            if (j < s.Length && s[j] is '-' or '+') j++;
+            var expStart = j;
+            while (j < s.Length && char.IsAsciiDigit(s[j])) j++;
+            if (j > expStart) i = j;
+        }
+        return i;
+    }
+
+    private static bool HasThreeDigits(ReadOnlySpan<char> s, int at) =>
+        at + 3 <= s.Length && char.IsAsciiDigit(s[at]) && char.IsAsciiDigit(s[at + 1]) && char.IsAsciiDigit(s[at + 2]);
+}

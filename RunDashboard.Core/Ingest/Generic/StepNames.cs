@@ -1,0 +1,32 @@
+namespace RunDashboard.Core.Ingest.Generic;
+
+/// <summary>Labels that name the step of a metric line, finest first; <c>epoch</c> only when nothing finer exists.</summary>
+public static class StepNames
+{
+    private static readonly string[] Fine =
+    [
+        "global_step", "global step", "globalstep", "step", "steps", "train_step", "iteration", "iterations", "iter", "iters", "it",
+        "num_updates", "updates", "update", "batch", "batches", "s", "optimizer_step", "trainer/global_step", "train/global_step",
+    ];
+
+    private static readonly string[] Coarse = ["epoch", "epochs", "ep"];
+
+    /// <summary>"validation step: 300" names the step of a validation line.</summary>
+    private static readonly string[] SplitWords = ["validation ", "valid ", "val ", "eval ", "evaluation ", "train ", "training ", "test "];
+
+    /// <summary>Rank of a label as a step name: lower is finer; -1 when it is not one.</summary>
+    public static int Rank(string label)
+    {
+        var l = label.Trim().Trim('\'', '"', '#').ToLowerInvariant();
+        foreach (var split in SplitWords)
+        {
+            if (l.StartsWith(split, StringComparison.Ordinal) && l.Length > split.Length) { l = l[split.Length..]; break; }
+        }
+        var i = Array.IndexOf(Fine, l);
+        if (i >= 0) return i;
+        i = Array.IndexOf(Coarse, l);
+        return i >= 0 ? 100 + i : -1;
+    }
+
+    public static bool IsEpoch(string label) => Rank(label) >= 100;
+}

@@ -1,0 +1,90 @@
+using System.Text.RegularExpressions;
+
+namespace RunDashboard.Core.Ingest.Lines;
+
+/// <summary>
+/// Removes what launchers and loggers put in front of a trainer's own text, so every reader sees the line as the
+/// trainer printed it: timestamps (ISO, <c>05/01/2024 10:00:00</c>, glog's <c>I0501 10:00:00.123 42 file.py:12]</c>),
+/// log levels (<c>INFO</c>, <c>[INFO|trainer.py:2048]</c>, <c>- INFO - trainer -</c>, loguru's <c>| INFO | mod:fn:1 -</c>),
+/// rank tags (torchrun <c>[rank0]:</c> / <c>[default0]:</c>, DeepSpeed <c>[Rank 0]</c>, mpirun <c>[1,0]&lt;stdout&gt;:</c>),
+/// pdsh host prefixes (<c>10.0.0.2: </c>) and logger call sites (<c>[logging.py:96:log_dist]</c>).
+/// Bracketed text that is part of the trainer's line (<c>[batch=10/100]</c>, <c>[step 5]</c>) is left alone.
+/// </summary>
+public static partial class LinePrefix
+{
+    private const string Level = @"(?:INFO|WARNING|WARN|ERROR|DEBUG|CRITICAL|FATAL|TRACE|NOTICE|I|W|E)";
+
+    // One prefix element at the start of the line; the caller applies it until nothing more matches.
+    [GeneratedRegex(
+        @"^(?:" +
+        @"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?:\s+[A-Z]{2,5})?\]?" + // ISO date and time
+        @"|\[?\d{4}/\d{2}/\d{2}\s+\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?" +
+        @"|\[?\d{2}/\d{2}/\d{4}\s+\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?" +
+        @"|\[?\d{2}/\d{2}\s+\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?" +
+        @"|\[\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]" +
+        @"|\d{2}:\d{2}:\d{2}[.,]\d+" +
+        @"|[IWEF]\d{4}\s+\d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+[\w./-]+:\d+\]" + // glog / absl
+        @"|\[(?:rank|RANK|Rank)\s*(?<rank>\d+)\]:?" +
+        @"|(?:rank|RANK|Rank)\s*(?<rank>\d+):" +
+        @"|\[default(?<rank>\d+)\]:?" +
+        @"|\[\d+,(?<rank>\d+)\]<std(?:out|err)>:" +
+        @"|(?:\d{1,3}(?:\.\d{1,3}){3}|localhost|[A-Za-z][\w.]*-\d+):(?=\s)" + // pdsh host: an address, localhost or name-07
+        @"|\[(?:INFO|WARNING|WARN|ERROR|DEBUG|CRITICAL)(?:\|[^\]]*)?\]:?" +
+        @"|(?:INFO|WARNING|WARN|ERROR|DEBUG|CRITICAL):(?:[\w.]+:)?" + // INFO:root:
+        @"|-\s+(?:INFO|WARNING|WARN|ERROR|DEBUG|CRITICAL)\s+-(?:\s+[\w.<>]+\s+-(?=\s))?" + // - INFO - trainer -
+        @"|-\s+[\w.<>]+\s+-\s+(?:INFO|WARNING|WARN|ERROR|DEBUG|CRITICAL)\s+-" + // - trainer - INFO -
+        @"|\|\s*(?:INFO|WARNING|WARN|ERROR|DEBUG|CRITICAL|SUCCESS)\s*\|(?:\s*[\w.<>]+(?::[\w<>]+)*:\d+\s+-)?" + // loguru
+        @"|\[[\w./-]+\.py:\d+(?::\w+)?\]" + // [logging.py:96:log_dist]
+        @"|(?:INFO|WARNING|ERROR|DEBUG|CRITICAL)(?=\s+\S)" +
+        @"|>>" +
+        @")\s*", RegexOptions.CultureInvariant)]
+    private static partial Regex Element();
+
+    // After a timestamp, loggers name the host and rank or the logger and line (OLMo: "host:0\tolmo.train:990\tINFO\t").
+    // Only there: at the start of a line "epoch:3 loss…" is the trainer's own text.
+    [GeneratedRegex(@"^(?:[\w.-]+:(?<rank>\d+)|[\w.]+\.py:\d+|[\w.]+:\d+)(?=\s)\s*", RegexOptions.CultureInvariant)]
+    private static partial Regex AfterTimestamp();
+
+    /// <summary>
+    /// Returns where the trainer's text starts in <paramref name="line"/> and the rank the prefix named (-1 when none).
+    /// </summary>
+    public static int Strip(ReadOnlySpan<char> line, out int rank)
+    {
+        rank = -1;
+        if (line.IsEmpty || !MayHavePrefix(line[0], line)) return 0;
+        var start = 0;
+        for (var guard = 0; guard < 8 && start < line.Length; guard++)
+        {
+            var rest = line[start..];
+            var text = rest.ToString();
+            Match match;
+            if (start > 0 && (match = AfterTimestamp().Match(text)).Success && match.Length > 0)
+            {
+                if (match.Groups["rank"].Success && int.TryParse(match.Groups["rank"].ValueSpan, out var hostRank)) rank = rank < 0 ? hostRank : Math.Min(rank, hostRank);
+                start += match.Length;
+                continue;
+            }
+            if (!MayHavePrefix(rest[0], rest)) break;
+            match = Element().Match(text);
+            if (!match.Success || match.Length == 0) break;
+            if (match.Groups["rank"].Success && int.TryParse(match.Groups["rank"].ValueSpan, out var r)) rank = rank < 0 ? r : Math.Min(rank, r);
+            start += match.Length;
+        }
+        return start;
+    }
+
+    /// <summary>Cheap test that keeps the regex off the lines that cannot start with a prefix (most metric lines).</summary>
+    private static bool MayHavePrefix(char first, ReadOnlySpan<char> text)
+    {
+        if (char.IsAsciiDigit(first) || first is '[' or '-' or '|' or '>') return true;
+        if (text.IndexOf(':') is > 0 and < 64 && text.IndexOf(": ") is var colon and > 0 && char.IsAsciiDigit(text[colon - 1])) return true;
+        if (text.StartsWith("localhost:")) return true;
+        if (first is 'I' or 'W' or 'E' or 'F' or 'D' or 'C' or 'r' or 'R')
+        {
+            if (text.Length > 1 && char.IsAsciiDigit(text[1])) return true;
+            return text.StartsWith("INFO") || text.StartsWith("WARN") || text.StartsWith("ERROR") || text.StartsWith("DEBUG")
+                || text.StartsWith("CRITICAL") || text.StartsWith("rank", StringComparison.OrdinalIgnoreCase);
+        }
+        return false;
+    }
+}
