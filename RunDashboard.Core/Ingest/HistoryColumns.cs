@@ -5,13 +5,14 @@ namespace RunDashboard.Core.Ingest;
 /// <summary>What a column of a metrics export holds: the step, a time, which run, or a metric (and which).</summary>
 public static class HistoryColumns
 {
-    public enum Role { Metric, Step, Timestamp, RunId, RunName, Project, Skip }
+    public enum Role { Metric, Step, Timestamp, RunId, RunName, Project, Skip, Progress }
 
     private static readonly string[] StepNames = ["_step", "step", "global_step", "trainer/global_step", "current_steps", "iteration", "iter", "train/global_step"];
 
     public static Role Classify(string name) => name.ToLowerInvariant() switch
     {
         var n when StepNames.Contains(n) => Role.Step,
+        "global_step/max_steps" => Role.Progress,
         "_timestamp" or "timestamp" => Role.Timestamp,
         "run_id" or "runid" or "run" or "id" => Role.RunId,
         "run_name" or "name" or "display_name" or "runname" => Role.RunName,

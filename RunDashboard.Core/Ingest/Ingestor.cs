@@ -30,6 +30,7 @@ public sealed class Ingestor
         new NanoGptFormat(),
         new MegatronFormat(),
         new MetricsCsvFormat(),
+        new RunsTableCsvFormat(),
         new MetricsJsonlFormat(),
         new ComparisonJsonFormat(),
         new SettingsJsonFormat(),
@@ -183,8 +184,11 @@ public sealed class Ingestor
 
     private static bool LooksStructured(FileSample sample)
     {
+        // A JSON document, not a log line that starts with a bracket ("[rank0]:", "[2024-05-01 …]", "[dual16] …").
         var start = sample.TextStart;
-        return start.StartsWith('{') && !start.StartsWith("{'") || start.StartsWith('[') && !start.StartsWith("[2") && !start.StartsWith("[I");
+        if (start.Length < 2) return false;
+        return start[0] == '{' && (start[1] == '"' || char.IsWhiteSpace(start[1]))
+            || start[0] == '[' && (start[1] is '{' or '[' || char.IsWhiteSpace(start[1]));
     }
 
     private static long Length(Func<Stream> open)
@@ -200,22 +204,38 @@ public sealed class Ingestor
         }
     }
 
-    /// <summary>Streams the file (never whole in memory) for lines that pair names with numbers, wherever they are.</summary>
+    /// <summary>
+    /// Streams the file (never whole in memory) for lines that pair names with numbers, wherever they are, and
+    /// keeps those of the shapes that repeat most: an environment dump early in the file does not crowd out the
+    /// metric lines that follow it.
+    /// </summary>
     private static FileSample? DeepSample(FileSample sample, Func<Stream> open, CancellationToken cancellationToken)
     {
-        var lines = new List<string>();
+        const int perShape = 40;
+        var miner = new Templates.TemplateMiner();
+        var byShape = new Dictionary<int, List<string>>();
         var fields = new List<LineField>();
         using var stream = open();
         using var reader = new LogLineReader(stream);
-        while (lines.Count < DeepSampleLines && reader.Next())
+        while (reader.Next())
         {
             if ((reader.LineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();
             var line = reader.Line;
             if (line.Length > 2000 || line.IndexOfAnyInRange('0', '9') < 0) continue;
             LineFields.Read(line, fields);
-            if (fields.Count(f => f.HasLabel) >= 1 && (line.Contains('{') || fields.Count(f => f.HasLabel) >= 2)) lines.Add(line.ToString());
+            var labelled = fields.Count(f => f.HasLabel);
+            if (labelled == 0 || !(line.Contains('{') || labelled >= 2)) continue;
+            var shape = miner.Add(line, reader.LineNumber);
+            if (shape is null) continue;
+            if (!byShape.TryGetValue(shape.Id, out var lines)) byShape[shape.Id] = lines = [];
+            if (lines.Count < perShape) lines.Add(line.ToString());
+            // Enough of the repeating shapes seen: the rest of the file will not change the verdict.
+            if (shape.Count >= 1000) break;
         }
-        return lines.Count == 0 ? null : sample.WithLines(lines);
+        var chosen = miner.Templates.Where(t => t.Count >= 3).OrderByDescending(t => t.Count)
+            .SelectMany(t => byShape.GetValueOrDefault(t.Id) ?? []).Take(DeepSampleLines).ToList();
+        if (chosen.Count == 0) chosen = byShape.Values.SelectMany(l => l).Take(DeepSampleLines).ToList();
+        return chosen.Count == 0 ? null : sample.WithLines(chosen);
     }
 
     /// <summary>When nothing is recognised, the three most frequent line shapes say what the file holds.</summary>

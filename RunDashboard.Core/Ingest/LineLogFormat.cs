@@ -11,6 +11,12 @@ public abstract class LineLogFormat : ILogFormat
     /// <summary>Starts the parse of one file; the returned object holds that file's state.</summary>
     protected abstract ILineParser Begin(ImportContext context, LogLineReader reader);
 
+    /// <summary>
+    /// Dedicated readers are told when they skip a line that carries a step and a loss or learning rate: nothing
+    /// that looks like a metric is dropped silently. The generic reader reads such lines itself.
+    /// </summary>
+    protected virtual bool ChecksDroppedLines => true;
+
     /// <summary>False for tables, whose first column must not be taken for a timestamp prefix.</summary>
     protected virtual bool StripsPrefixes => true;
 
@@ -21,7 +27,9 @@ public abstract class LineLogFormat : ILogFormat
         while (reader.Next())
         {
             if ((reader.LineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            var before = context.PointLines + context.ProblemLines;
             parser.Line(reader.Line, reader.LineNumber);
+            if (ChecksDroppedLines && context.PointLines + context.ProblemLines == before) DroppedLines.Check(reader.Line, reader.LineNumber, context);
         }
         parser.End();
         context.LinesRead = reader.LineNumber;

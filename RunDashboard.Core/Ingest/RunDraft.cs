@@ -123,6 +123,9 @@ public sealed class RunDraft
 
     public void Report(int line, string message) => _context.Report(line, message);
 
+    /// <summary>True when the series of this source name already has a point at <paramref name="step"/>.</summary>
+    public bool HasSeriesAt(string alias, long step) => _byAlias.TryGetValue(alias, out var w) && w.Count > 0 && w.LastStep == step;
+
     internal void CountPoint(int line) => _context.CountPoint(line);
 
     private SeriesWriter Create(string alias, string key)

@@ -16,6 +16,8 @@ public sealed class MetricsCsvFormat : LineLogFormat
 
     protected override bool StripsPrefixes => false;
 
+    protected override bool ChecksDroppedLines => false;
+
     public override FormatMatch Match(FileSample sample)
     {
         if (sample.RawLines.Count == 0) return FormatMatch.None;
@@ -28,6 +30,7 @@ public sealed class MetricsCsvFormat : LineLogFormat
         if (!hasStep)
         {
             var fallback = header.Select(h => h.Trim().ToLowerInvariant()).FirstOrDefault(h => FallbackStepNames.Contains(h) && h.Length > 0);
+            if (fallback is null && FirstColumnIncreases(sample.RawLines)) fallback = header[0].Trim();
             if (fallback is null || sample.RawLines.Count < 3) return FormatMatch.None;
             var numericRows = sample.RawLines.Skip(1).Count(l => CsvLine.Split(l).Count == header.Count && CsvLine.Split(l).All(c => c.Trim().Length == 0 || Numbers.TryParse(c, out _) || !char.IsDigit(c.Trim()[0]) && c.Trim().Length < 40));
             if (numericRows * 2 < sample.RawLines.Count - 1) return FormatMatch.None;
@@ -52,6 +55,23 @@ public sealed class MetricsCsvFormat : LineLogFormat
     ];
 
     protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new Parser(context);
+
+    /// <summary>A table whose first column holds integers that increase row by row: that column is its step.</summary>
+    internal static bool FirstColumnIncreases(IReadOnlyList<string> lines)
+    {
+        if (lines.Count < 4) return false;
+        long? previous = null;
+        var rows = 0;
+        foreach (var line in lines.Skip(1).Take(50))
+        {
+            var cells = CsvLine.Split(line);
+            if (cells.Count < 2 || !long.TryParse(cells[0].Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)) return false;
+            if (previous is { } p && value <= p) return rows >= 3;
+            previous = value;
+            rows++;
+        }
+        return rows >= 3;
+    }
 
     private sealed class Parser(ImportContext context) : ILineParser
     {
@@ -104,6 +124,7 @@ public sealed class MetricsCsvFormat : LineLogFormat
                 }
             }
             if (_stepIndex < 0) _stepIndex = FallbackStepColumn(_columns);
+            if (_stepIndex < 0 && _columns.Count > 1) _stepIndex = 0;
             if (_stepIndex < 0) throw new FormatException("the CSV header has no step column (_step, step, Step, global_step, epoch)");
             _columns[_stepIndex] = _columns[_stepIndex] with { Role = HistoryColumns.Role.Skip };
         }

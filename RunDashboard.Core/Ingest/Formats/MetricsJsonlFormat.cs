@@ -15,6 +15,8 @@ public sealed class MetricsJsonlFormat : LineLogFormat
 
     protected override bool StripsPrefixes => false;
 
+    protected override bool ChecksDroppedLines => false;
+
     public override FormatMatch Match(FileSample sample)
     {
         if (sample.RawLines.Count == 0 || !sample.RawLines[0].TrimStart().StartsWith('{')) return FormatMatch.None;
@@ -25,13 +27,13 @@ public sealed class MetricsJsonlFormat : LineLogFormat
         {
             try
             {
-                using var doc = JsonDocument.Parse(line);
+                using var doc = JsonDocument.Parse(ExtendedJson.Quote(line));
                 if (doc.RootElement.ValueKind != JsonValueKind.Object) continue;
                 foreach (var p in doc.RootElement.EnumerateObject())
                 {
-                    if (HistoryColumns.Classify(p.Name) != HistoryColumns.Role.Step) continue;
+                    if (HistoryColumns.Classify(p.Name) is not (HistoryColumns.Role.Step or HistoryColumns.Role.Progress)) continue;
                     withStep++;
-                    kind = p.Name switch { "current_steps" => "LLaMA-Factory", "_step" => "W&B", _ => kind };
+                    kind = p.Name switch { "current_steps" => "LLaMA-Factory", "_step" => "W&B", "global_step/max_steps" => "ms-swift", _ => kind };
                     break;
                 }
             }
@@ -47,6 +49,13 @@ public sealed class MetricsJsonlFormat : LineLogFormat
 
     protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new Parser(context);
 
+    /// <summary>ms-swift's <c>"global_step/max_steps": "1/294"</c>.</summary>
+    private static (long Current, long Total)? Progress(string? text)
+    {
+        var slash = text?.IndexOf('/') ?? -1;
+        return slash > 0 && long.TryParse(text![..slash], out var current) && long.TryParse(text[(slash + 1)..], out var total) ? (current, total) : null;
+    }
+
     private sealed class Parser(ImportContext context) : ILineParser
     {
         public void Line(ReadOnlySpan<char> line, int lineNumber)
@@ -54,7 +63,7 @@ public sealed class MetricsJsonlFormat : LineLogFormat
             JsonDocument doc;
             try
             {
-                doc = JsonDocument.Parse(line.ToString());
+                doc = JsonDocument.Parse(ExtendedJson.Quote(line.ToString()));
             }
             catch (JsonException ex)
             {
@@ -66,6 +75,7 @@ public sealed class MetricsJsonlFormat : LineLogFormat
                 var root = doc.RootElement;
                 if (root.ValueKind != JsonValueKind.Object) return;
                 long? step = null;
+                long? run0Total = null;
                 var time = double.NaN;
                 string runKey = "", name = "";
                 foreach (var p in root.EnumerateObject())
@@ -73,6 +83,10 @@ public sealed class MetricsJsonlFormat : LineLogFormat
                     switch (HistoryColumns.Classify(p.Name))
                     {
                         case HistoryColumns.Role.Step when JsonSettings.TryGetNumber(p.Value, out var s): step ??= (long)s; break;
+                        case HistoryColumns.Role.Progress when p.Value.ValueKind == JsonValueKind.String && Progress(p.Value.GetString()) is { } at:
+                            step ??= at.Current;
+                            run0Total = at.Total;
+                            break;
                         case HistoryColumns.Role.Timestamp when JsonSettings.TryGetNumber(p.Value, out var t): time = t; break;
                         case HistoryColumns.Role.RunId: runKey = p.Value.ToString(); break;
                         case HistoryColumns.Role.RunName: name = p.Value.ToString(); break;
@@ -84,6 +98,7 @@ public sealed class MetricsJsonlFormat : LineLogFormat
                     return;
                 }
                 var run = context.Run(runKey.Length > 0 ? runKey : name);
+                if (run0Total is { } max) run.Hyperparameters.TryAdd("max_steps", max.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 if (name.Length > 0) run.Name ??= name;
                 if (!double.IsNaN(time)) run.CreatedAt ??= DateTime.UnixEpoch.AddSeconds(time);
                 var isEval = root.EnumerateObject().Any(p => p.Name.StartsWith("eval_", StringComparison.Ordinal));
@@ -92,6 +107,8 @@ public sealed class MetricsJsonlFormat : LineLogFormat
                     var role = HistoryColumns.Classify(p.Name);
                     if (p.NameEquals("total_steps") && p.Value.TryGetInt64(out var total)) run.Hyperparameters.TryAdd("max_steps", total.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     if (role != HistoryColumns.Role.Metric || (isEval && p.NameEquals("epoch"))) continue;
+                    // Evaluation records repeat training bookkeeping (memory, speed) at the step just logged.
+                    if (isEval && !p.Name.StartsWith("eval_", StringComparison.Ordinal) && run.HasSeriesAt(p.Name, step.Value)) continue;
                     double value;
                     string key;
                     if (p.NameEquals("elapsed_time") && p.Value.ValueKind == JsonValueKind.String && Durations.TryParseSeconds(p.Value.GetString(), out value))

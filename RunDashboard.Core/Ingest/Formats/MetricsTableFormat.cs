@@ -17,6 +17,8 @@ public sealed class MetricsTableFormat : LineLogFormat
     public override string Name => "metrics-table";
     public override string Description => "Console metrics table (box-drawing, e.g. a KTO/DPO callback)";
 
+    protected override bool ChecksDroppedLines => false;
+
     public override FormatMatch Match(FileSample sample)
     {
         var rows = 0;

@@ -23,7 +23,9 @@ public sealed class TrainerStateFormat : ILogFormat
 
     public void Parse(Stream stream, ImportContext context, CancellationToken cancellationToken)
     {
-        using var doc = JsonDocument.Parse(stream, JsonSettings.Lenient);
+        var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        using var doc = JsonDocument.Parse(ExtendedJson.Quote(buffer.ToArray()), JsonSettings.Lenient);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new FormatException("expected a JSON object with \"log_history\"");
         var run = context.Run();

@@ -29,5 +29,7 @@ public sealed class GenericTextFormat : LineLogFormat
         return new FormatMatch(Confidence, $"{lines} sampled lines in {shapes} repeating shape{(shapes == 1 ? "" : "s")} pair names with numbers, e.g. \"{example}\"");
     }
 
+    protected override bool ChecksDroppedLines => false;
+
     protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new GenericTextParser(context);
 }
