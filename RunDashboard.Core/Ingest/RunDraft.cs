@@ -95,6 +95,19 @@ public sealed class RunDraft
 
     public void AddEvent(long step, string kind, string message, int line) => _context.AddEvent(Latest, new RunEvent(step, kind, message, line));
 
+    /// <summary>Gives a series another key while none of its chunks is written yet; false once it is.</summary>
+    internal bool TryRekey(SeriesWriter series, string key, string alias)
+    {
+        if (!series.NothingWritten || _byKey.ContainsKey(key) || _byAlias.ContainsKey(alias)) return false;
+        _byKey.Remove(series.Key);
+        _byAlias.Remove(series.Alias);
+        series.Key = key;
+        series.Alias = alias;
+        _byKey[key] = series;
+        _byAlias[alias] = series;
+        return true;
+    }
+
     internal void NoteFirstStep(long step)
     {
         if (FirstStep is null || step < FirstStep) FirstStep = step;

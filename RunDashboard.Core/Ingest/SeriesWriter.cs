@@ -34,8 +34,11 @@ public sealed class SeriesWriter
         _values = new double[_steps.Length];
     }
 
-    public string Key { get; }
-    public string Alias { get; }
+    public string Key { get; internal set; }
+
+    /// <summary>True until a chunk of this series went to the sink (its key can still change).</summary>
+    internal bool NothingWritten => _sequence == 0 && _lastFlushed is null;
+    public string Alias { get; internal set; }
     public long Count { get; private set; }
     public long FirstStep { get; private set; }
     public long LastStep { get; private set; } = long.MinValue;
@@ -53,7 +56,17 @@ public sealed class SeriesWriter
         {
             if (step == LastStep)
             {
-                _run.Report(line, $"duplicate step {step} for '{Alias}' (first seen on line {_lastLine}); kept the first value");
+                // The same step printed again (an evaluation line repeating a training value): the later value
+                // stands, as after a resume.
+                _run.Report(line, $"duplicate step {step} for '{Alias}' (first seen on line {_lastLine}); the later value replaces it");
+                if (_pending > 0 && double.IsFinite(value))
+                {
+                    _values[_pending - 1] = value;
+                    LastValue = value;
+                    if (value < Min) Min = value;
+                    if (value > Max) Max = value;
+                    _lastLine = line;
+                }
                 return false;
             }
             if (_run.FirstStep is { } first && step <= first)

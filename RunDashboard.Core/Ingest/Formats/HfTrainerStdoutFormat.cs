@@ -63,7 +63,7 @@ public sealed class HfTrainerStdoutFormat : LineLogFormat
             var value = line[(eq + 3)..].Trim();
             if (name.IsEmpty || value.IsEmpty || name.Length > 60 || !Numbers.TryParseLong(value, out var number)) return;
             var key = name.ToString().ToLowerInvariant().Replace(' ', '_');
-            _run.Hyperparameters[key] = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _run.Hyperparameters.TryAdd(key, number.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (key == "total_optimization_steps") _trainTotal = number;
         }
 

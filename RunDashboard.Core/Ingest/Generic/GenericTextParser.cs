@@ -60,7 +60,16 @@ internal sealed class GenericTextParser : ILineParser
         var state = _states[template.Id] ??= new State(template, IsEvalTemplate(template));
         state.Metric = true;
         state.Lines++;
-        if (state.Lines == 1) foreach (var f in _fields) if (f.HasLabel && StepNames.IsEpoch(f.Label)) state.HasEpochField = true;
+        if (state.Lines == 1)
+        {
+            foreach (var f in _fields)
+            {
+                if (f.HasLabel && StepNames.IsEpoch(f.Label)) state.HasEpochField = true;
+                if (f.Total is not null && !(f.HasLabel && StepNames.IsEpoch(f.Label))) state.HasPosition = true;
+            }
+            // "1000 / 2737" is read as two numbers around a slash.
+            if (line.Contains(" / ", StringComparison.Ordinal)) state.HasPosition = true;
+        }
 
         if (state.Decision == Decision.Undecided) DecideByName(state);
         if (state.Decision == Decision.Undecided && _currentStep is not null)
@@ -295,7 +304,14 @@ internal sealed class GenericTextParser : ILineParser
         if (!state.Series.TryGetValue(field.Label, out var series))
         {
             var key = KeyFor(field, state);
-            if (_keyOwner.TryGetValue(key, out var owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel)
+            if (_keyOwner.TryGetValue(key, out var owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel
+                && state.HasPosition && _states[owner] is { HasPosition: false, HasEpochField: true, EpochLevel: false } summary && ToEpochLevel(summary))
+            {
+                // The shape seen first was the end-of-epoch summary (fairseq prints it before the next epoch's
+                // updates); this one, with a position inside the epoch, holds the per-update values.
+                _keyOwner[key] = state.Template.Id;
+            }
+            else if (_keyOwner.TryGetValue(key, out owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel)
             {
                 // A second shape with the same metrics and an epoch number is the end-of-epoch summary: its
                 // values are averages over the epoch and stay out of the per-step series.
@@ -315,6 +331,25 @@ internal sealed class GenericTextParser : ILineParser
         {
             _context.Report(lineNumber, $"non-finite value ({Numbers.Format(field.Value)}) for '{field.Label}' at step {step}");
         }
+    }
+
+    /// <summary>Turns a shape already read as per-step into the epoch summary, while its series can still be renamed.</summary>
+    private bool ToEpochLevel(State summary)
+    {
+        if (_context is null) return false;
+        if (summary.Series.Values.Any(s => !s.NothingWritten)) return false;
+        summary.EpochLevel = true;
+        summary.Keys.Clear();
+        foreach (var (label, series) in summary.Series.ToList())
+        {
+            var key = KeyFor(label, "", summary.IsEval, epochLevel: true);
+            var old = series.Key;
+            if (!Run!.TryRekey(series, key, "epoch " + label)) return false;
+            _keyOwner.Remove(old);
+            _keyOwner[key] = summary.Template.Id;
+            summary.Keys.Add(key);
+        }
+        return true;
     }
 
     /// <summary>The canonical key of a field: split words (train/val/eval) say where it goes, units mark the key.</summary>
@@ -374,6 +409,9 @@ internal sealed class GenericTextParser : ILineParser
         public int StepRank { get; set; } = int.MaxValue;
         public bool EpochLevel { get; set; }
         public bool HasEpochField { get; set; }
+
+        /// <summary>The line has a position inside the epoch ("1000 / 2737", "[50/500]"): a per-update line.</summary>
+        public bool HasPosition { get; set; }
         public int OnlyLine { get; set; }
         public long Ordinal { get; set; }
         public string StepDescription { get; set; } = "";

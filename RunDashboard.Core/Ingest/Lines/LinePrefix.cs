@@ -42,7 +42,8 @@ public static partial class LinePrefix
 
     // After a timestamp, loggers name the host and rank or the logger and line (OLMo: "host:0\tolmo.train:990\tINFO\t").
     // Only there: at the start of a line "epoch:3 loss…" is the trainer's own text.
-    [GeneratedRegex(@"^(?:[\w.-]+:(?<rank>\d+)|[\w.]+\.py:\d+|[\w.]+:\d+)(?=\s)\s*", RegexOptions.CultureInvariant)]
+    // A host names its rank without dots ("node-03:0"); a logger names its line with them ("trainer.py:2314").
+    [GeneratedRegex(@"^(?:[\w.]+\.\w+:\d+|[\w-]+:(?<rank>\d{1,4}))(?=\s)\s*", RegexOptions.CultureInvariant)]
     private static partial Regex AfterTimestamp();
 
     /// <summary>
