@@ -32,5 +32,8 @@ public sealed class WandbOptions
     public int BreakAfter { get; set; } = 5;
     public TimeSpan BreakFor { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Total time one sync round may spend waiting out 429s (configurable before the client honours it).</summary>
+    public TimeSpan MaxRateLimitWait { get; set; } = TimeSpan.FromMinutes(5);
+
     public bool HasApiKey => !string.IsNullOrWhiteSpace(ApiKey);
 }
