@@ -219,4 +219,19 @@ public class WandbSyncTests(ITestOutputHelper output) : WandbSyncTestBase(output
         Assert.Equal(history * 2, Wandb.HistoryRequests);
         Assert.Equal(120, Store.GetSeries(StoredRun("a").Id, MetricKeys.TrainLoss)!.Count);
     }
+
+    [Fact]
+    public async Task A_run_listing_whose_cursor_does_not_advance_stops_and_marks_nothing_deleted()
+    {
+        AddRun("kept");
+        await SyncAsync();
+        // A page that says there is more but gives no cursor to ask for it with.
+        Wandb.AnswerNext("""{"data":{"project":{"internalId":"UHJvamVjdDox","runCount":1,"runs":{"edges":[],"pageInfo":{"endCursor":null,"hasNextPage":true}}}}}""");
+
+        var result = await SyncAsync(timeout: TimeSpan.FromSeconds(20));
+
+        Assert.Contains("did not move past", Assert.Single(result.Errors));
+        Assert.Equal(0, result.DeletedRuns);
+        Assert.Equal("finished", StoredRun("kept").State);
+    }
 }
