@@ -10,8 +10,10 @@ namespace RunDashboard.Core.WandB;
 /// find where rows resume, so a gap costs a few requests instead of one per empty window. Every request moves the
 /// scan forward or ends it.
 /// </summary>
-public sealed class WandbHistoryScan(WandbClient client, string entity, string project, string run, int pageSize)
+public sealed class WandbHistoryScan(WandbClient client, string entity, string project, string run, int historyPageSize)
 {
+    private readonly int pageSize = Math.Max(1, historyPageSize);
+
     /// <summary>Past this many problems per run only the count goes on.</summary>
     public const int MaxProblems = 20;
 

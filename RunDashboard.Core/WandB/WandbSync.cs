@@ -52,6 +52,7 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
         var stored = store.WandbRuns(entity, project);
         var listed = new HashSet<string>();
         var problems = new List<string>();
+        long problemCount = 0;
         var incomplete = new List<string>();
         var complete = false;
         var rateLimited = false;
@@ -67,12 +68,12 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
                 {
                     if (!listed.Add(remote.Name)) continue; // a run listed twice (the order changed between pages) is synced once
                     stored.TryGetValue(remote.Name, out var existing);
-                    problems.AddRange(remote.Problems.Select(p => $"{remote.Name}: {p}"));
+                    Note(problems, remote.Name, remote.Problems);
                     try
                     {
                         var outcome = await SyncRunAsync(entity, project, remote, existing, force, cancellationToken);
                         points += outcome.Added;
-                        problems.AddRange(outcome.Problems.Select(p => $"{remote.Name}: {p}"));
+                        Note(problems, remote.Name, outcome.Problems);
                         if (outcome.Incomplete is { } note) incomplete.Add($"{remote.Name}: {note}");
                         if (existing is null) created++;
                         else if (outcome.Added > 0 || force) updated++;
@@ -118,6 +119,8 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
                 deleted++;
             }
         }
+        if (problemCount > problems.Count) problems.Add($"… and {problemCount - problems.Count} more problems");
+
         return new ProjectSyncResult
         {
             Project = projectName, Runs = seen, NewRuns = created, UpdatedRuns = updated, DeletedRuns = deleted, NewPoints = points,
@@ -125,7 +128,19 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
             FinishedAt = time.GetUtcNow().UtcDateTime,
             Seconds = time.GetElapsedTime(started).TotalSeconds,
         };
+
+        void Note(List<string> into, string run, IEnumerable<string> found)
+        {
+            foreach (var problem in found)
+            {
+                problemCount++;
+                if (into.Count < MaxProblems) into.Add($"{run}: {problem}");
+            }
+        }
     }
+
+    /// <summary>The report keeps this many problems per project (it is stored with the project); past it only the count goes on.</summary>
+    private const int MaxProblems = 200;
 
     /// <summary>What syncing one run did; <paramref name="Stopped"/> is the rate limit or outage that ended the round after its prefix was kept.</summary>
     private sealed record RunOutcome(long Added, IReadOnlyList<string> Problems, string? Incomplete, WandbException? Stopped = null);

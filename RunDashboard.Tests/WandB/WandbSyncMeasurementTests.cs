@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace RunDashboard.Tests.WandB;
 
 /// <summary>What a first sync and an unchanged re-sync of a real-sized project cost; prints the figures for the README.</summary>
+[Collection(MeasurementCollection.Name)]
 public class WandbSyncMeasurementTests(ITestOutputHelper output) : WandbSyncTestBase(output)
 {
     [Fact]
