@@ -226,7 +226,10 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
                     : string.Create(CultureInfo.InvariantCulture, $"stored {rows:N0} history rows, {scan.ProblemCount:N0} could not be read; read again next sync");
             }
         }
-        var historyComplete = upToDate || (scanned && stopped is null && finished && verified);
+        var historyRows = scanned ? rows : info?.HistoryRows ?? 0;
+        // Also true without a scan: a run that finished since the last sync with nothing new is complete now.
+        var historyComplete = finished && verified && stopped is null && readThrough >= (remote.LastStep ?? readThrough)
+            && (remote.HistoryLineCount is null || remote.HistoryLineCount == historyRows);
 
         var now = time.GetUtcNow().UtcDateTime;
         var run = new Run
@@ -250,7 +253,7 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
             {
                 Entity = entity, Project = project, Name = remote.Name, Group = remote.Group, JobType = remote.JobType, User = remote.User,
                 Notes = remote.Notes, HeartbeatAt = remote.HeartbeatAt, LastStep = readThrough, SyncedAt = now,
-                HistoryRows = scanned ? rows : info?.HistoryRows ?? 0, HistoryLineCount = remote.HistoryLineCount,
+                HistoryRows = historyRows, HistoryLineCount = remote.HistoryLineCount,
                 HistoryVerified = verified, HistoryComplete = historyComplete,
             },
         };

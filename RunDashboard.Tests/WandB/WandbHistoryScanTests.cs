@@ -122,4 +122,20 @@ public class WandbHistoryScanTests(ITestOutputHelper output) : WandbSyncTestBase
         await SyncAsync();
         Assert.Equal(before, Wandb.HistoryRequests);
     }
+
+    [Fact]
+    public async Task A_run_that_finishes_without_new_steps_is_complete_without_reading_its_history_again()
+    {
+        var run = AddRun("settling", state: "running");
+        await SyncAsync();
+        Assert.False(StoredRun("settling").Wandb!.HistoryComplete);
+        var before = Wandb.HistoryRequests;
+
+        run.State = "finished";
+        await SyncAsync();
+
+        Assert.Equal(before, Wandb.HistoryRequests);
+        Assert.True(StoredRun("settling").Wandb!.HistoryComplete);
+        Assert.Equal(Enumerable.Range(0, 120).Select(i => (long)i), StoredSteps("settling"));
+    }
 }
