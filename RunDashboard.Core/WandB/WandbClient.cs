@@ -10,7 +10,7 @@ using Polly.Timeout;
 namespace RunDashboard.Core.WandB;
 
 /// <summary>
-/// W&amp;B's GraphQL API as the official client uses it (wandb-api.md): run listing by cursor and history by
+/// W&amp;B's GraphQL API as the official Python client uses it: run listing by cursor and history by
 /// step range. Retries on 5xx, backoff and the circuit breaker live in the HttpClient's Polly handlers; 429s are
 /// waited out here against a budget per sync round (<see cref="StartRound"/>); what is left becomes a
 /// <see cref="WandbException"/> that says what to do. Text from W&amp;B is read as extended JSON (<see cref="WandbJson"/>).

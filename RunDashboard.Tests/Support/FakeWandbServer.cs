@@ -12,8 +12,8 @@ using Microsoft.Extensions.Logging;
 namespace RunDashboard.Tests.Support;
 
 /// <summary>
-/// A W&amp;B GraphQL server on loopback that answers the operations of wandb-api.md (run listing, history by step
-/// range) the way the service does, not the way a client would like it to:
+/// A W&amp;B GraphQL server on loopback that answers the operations the official client sends (run listing, history
+/// by step range) the way the service does, not the way a client would like it to:
 /// <list type="bullet">
 /// <item><c>history(minStep, maxStep, samples)</c> returns every row of the range only when the range holds at most
 /// <c>samples</c> rows; a fuller range is downsampled to about <c>samples</c> rows spread over it, picked at random
