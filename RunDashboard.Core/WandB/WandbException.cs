@@ -17,6 +17,9 @@ public enum WandbError
     /// <summary>A body that is not the JSON expected.</summary>
     BadResponse,
 
-    /// <summary>429/5xx/network trouble that outlasted the retries, or the circuit is open.</summary>
+    /// <summary>5xx/network trouble that outlasted the retries, or the circuit is open.</summary>
     Unavailable,
+
+    /// <summary>429s that outlasted the tries or the round's wait budget: the next round resumes where this one stopped.</summary>
+    RateLimited,
 }

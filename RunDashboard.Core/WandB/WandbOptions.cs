@@ -28,6 +28,18 @@ public sealed class WandbOptions
     /// <summary>Longest wait a <c>Retry-After</c> header is obeyed for; longer answers wait this long.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Answers of HTTP 429 waited through for one request. W&amp;B rate-limits per key and says when to come back
+    /// (<c>Retry-After</c>); the official client keeps trying about 20 times, so a busy key is not a failure.
+    /// </summary>
+    public int RateLimitTries { get; set; } = 20;
+
+    /// <summary>
+    /// Total time one sync round may spend waiting out 429s. When it is spent the round stops, says "rate limited",
+    /// and the next round resumes where it stopped (finished windows are kept).
+    /// </summary>
+    public TimeSpan MaxRateLimitWait { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Consecutive failed requests (after their retries) that open the circuit, and for how long.</summary>
     public int BreakAfter { get; set; } = 5;
     public TimeSpan BreakFor { get; set; } = TimeSpan.FromSeconds(30);

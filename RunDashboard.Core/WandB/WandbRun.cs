@@ -22,8 +22,14 @@ public sealed record WandbRun
     /// <summary>The <c>summaryMetrics</c> JSON string, parsed.</summary>
     public JsonElement Summary { get; init; }
 
-    /// <summary>Last logged step per <c>historyKeys.lastStep</c>; null when W&amp;B did not say.</summary>
+    /// <summary>Last logged step per <c>historyKeys.lastStep</c>; null when W&amp;B did not say (runs logged by old clients).</summary>
     public long? LastStep { get; init; }
+
+    /// <summary>How many history rows W&amp;B holds for the run (<c>historyLineCount</c>); null when it did not say.</summary>
+    public long? HistoryLineCount { get; init; }
+
+    /// <summary>Parts of the run's description that could not be read (a config or summary that is not JSON), in words.</summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
 }
 
 public sealed record WandbRunsPage(IReadOnlyList<WandbRun> Runs, string? EndCursor, bool HasNextPage, int? RunCount);

@@ -8,10 +8,10 @@ using RunDashboard.Core.Storage;
 namespace RunDashboard.Core.WandB;
 
 /// <summary>
-/// Mirrors W&amp;B projects into the store. Every sync re-reads every run's metadata (tags added after a run
-/// finished are seen: seed 001), but fetches history only past the last stored step, and not at all for a
-/// finished run whose history is complete. Each run is committed on its own, so an interrupted sync resumes
-/// where it stopped without duplicate points.
+/// Mirrors W&amp;B projects into the store. Every sync re-reads every run's metadata (tags can be added after a run
+/// finished), but fetches history only past the last step read, and not at all for a finished run whose stored rows
+/// agree with W&amp;B's <c>historyLineCount</c>. History is read in whole windows (<see cref="WandbHistoryScan"/>).
+/// Each run is committed on its own, so an interrupted sync resumes where it stopped without duplicate points.
 /// </summary>
 public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectStore projects, WandbRequestCounter counter,
     IOptions<WandbOptions> options, TimeProvider time)
@@ -20,6 +20,7 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var results = new List<ProjectSyncResult>();
+        client.StartRound();
         foreach (var name in projectNames)
         {
             var result = await SyncProjectAsync(name, force, progress, cancellationToken);
@@ -50,7 +51,11 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
 
         var stored = store.WandbRuns(entity, project);
         var listed = new HashSet<string>();
+        var problems = new List<string>();
+        long problemCount = 0;
+        var incomplete = new List<string>();
         var complete = false;
+        var rateLimited = false;
         try
         {
             string? cursor = null;
@@ -61,14 +66,22 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
                 total ??= page.RunCount;
                 foreach (var remote in page.Runs)
                 {
-                    listed.Add(remote.Name);
+                    if (!listed.Add(remote.Name)) continue; // a run listed twice (the order changed between pages) is synced once
                     stored.TryGetValue(remote.Name, out var existing);
+                    Note(problems, remote.Name, remote.Problems);
                     try
                     {
-                        var added = await SyncRunAsync(entity, project, remote, existing, force, cancellationToken);
-                        points += added;
+                        var outcome = await SyncRunAsync(entity, project, remote, existing, force, cancellationToken);
+                        points += outcome.Added;
+                        Note(problems, remote.Name, outcome.Problems);
+                        if (outcome.Incomplete is { } note) incomplete.Add($"{remote.Name}: {note}");
                         if (existing is null) created++;
-                        else if (added > 0 || force) updated++;
+                        else if (outcome.Added > 0 || force) updated++;
+                        if (outcome.Stopped is { } stop)
+                        {
+                            seen++;
+                            throw stop;
+                        }
                     }
                     catch (WandbException ex) when (ex.Kind is WandbError.GraphQl or WandbError.BadResponse)
                     {
@@ -78,6 +91,11 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
                     seen++;
                     progress?.Report(new SyncProgress(projectName, seen, Math.Max(total ?? seen, seen), points));
                 }
+                if (page.HasNextPage && (page.EndCursor is null || page.EndCursor == cursor))
+                {
+                    // A next page that starts where this one did would be asked for forever.
+                    throw new WandbException(WandbError.BadResponse, $"W&B's run listing did not move past cursor '{cursor}'; stopped after {seen} runs");
+                }
                 cursor = page.HasNextPage ? page.EndCursor : null;
             }
             while (cursor is not null);
@@ -85,6 +103,7 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
         }
         catch (WandbException ex)
         {
+            rateLimited = ex.Kind == WandbError.RateLimited;
             errors.Add(ex.Message);
         }
 
@@ -100,63 +119,117 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
                 deleted++;
             }
         }
+        if (problemCount > problems.Count) problems.Add($"… and {problemCount - problems.Count} more problems");
+
         return new ProjectSyncResult
         {
             Project = projectName, Runs = seen, NewRuns = created, UpdatedRuns = updated, DeletedRuns = deleted, NewPoints = points,
-            Requests = counter.Count - requestsBefore, Errors = errors, FinishedAt = time.GetUtcNow().UtcDateTime,
+            Requests = counter.Count - requestsBefore, Errors = errors, Problems = problems, Incomplete = incomplete, RateLimited = rateLimited,
+            FinishedAt = time.GetUtcNow().UtcDateTime,
             Seconds = time.GetElapsedTime(started).TotalSeconds,
         };
+
+        void Note(List<string> into, string run, IEnumerable<string> found)
+        {
+            foreach (var problem in found)
+            {
+                problemCount++;
+                if (into.Count < MaxProblems) into.Add($"{run}: {problem}");
+            }
+        }
     }
 
-    /// <summary>Stores one run's metadata and its new history in one commit; returns the points added.</summary>
-    private async Task<long> SyncRunAsync(string entity, string project, WandbRun remote, Run? existing, bool force, CancellationToken cancellationToken)
+    /// <summary>The report keeps this many problems per project (it is stored with the project); past it only the count goes on.</summary>
+    private const int MaxProblems = 200;
+
+    /// <summary>What syncing one run did; <paramref name="Stopped"/> is the rate limit or outage that ended the round after its prefix was kept.</summary>
+    private sealed record RunOutcome(long Added, IReadOnlyList<string> Problems, string? Incomplete, WandbException? Stopped = null);
+
+    /// <summary>
+    /// Stores one run's metadata and its new history in one commit. The history read continues after the last step
+    /// read when the stored rows are a faithful copy; otherwise (never counted, or disagreeing with W&amp;B's count)
+    /// the run is read again whole and replaces what was stored.
+    /// </summary>
+    private async Task<RunOutcome> SyncRunAsync(string entity, string project, WandbRun remote, Run? existing, bool force, CancellationToken cancellationToken)
     {
-        var lastStored = force || existing?.Wandb is null ? -1 : existing.Wandb.LastStep;
+        var info = existing?.Wandb;
         var finished = remote.State is not (RunStates.Running or "pending" or "");
-        var historyComplete = !force && existing?.Wandb is { HistoryComplete: true } && (remote.LastStep is null || remote.LastStep <= lastStored);
-        var hasNewSteps = remote.LastStep is null ? !historyComplete : remote.LastStep > lastStored;
+        var reread = force || info is null || !info.HistoryVerified;
+        var upToDate = !reread && info!.HistoryComplete
+            && (remote.LastStep is null || remote.LastStep <= info.LastStep)
+            && (remote.HistoryLineCount is null || remote.HistoryLineCount == info.HistoryRows);
+        var replace = reread && existing is not null;
+        var lastRead = reread ? -1 : info!.LastStep;
+        var rowsBefore = reread ? 0 : info!.HistoryRows;
 
         using var staged = store.BeginImport();
         var context = new ImportContext($"wandb:{entity}/{project}/{remote.Name}", staged);
         var draft = context.Run();
         draft.Id = existing?.Id ?? RunIds.New();
-        var lastStep = lastStored;
+        var scan = new WandbHistoryScan(client, entity, project, remote.Name, options.Value.HistoryPageSize);
         long added = 0;
-        if (hasNewSteps && !historyComplete)
+        var scanned = false;
+        WandbException? stopped = null;
+        if (!upToDate && (remote.LastStep is null || remote.LastStep > lastRead || remote.HistoryLineCount != rowsBefore))
         {
+            scanned = true;
             var writers = new Dictionary<string, SeriesWriter>(StringComparer.Ordinal);
-            var minStep = lastStored + 1;
-            // maxStep is exclusive; with no lastStep from W&B, page until a short page.
-            var maxStep = (remote.LastStep ?? long.MaxValue - 1) + 1;
-            while (minStep < maxStep)
+            try
             {
-                var rows = await client.HistoryPageAsync(entity, project, remote.Name, minStep, maxStep, cancellationToken);
-                if (rows.Count == 0) break;
-                foreach (var row in rows)
-                {
-                    if (!TryStep(row, out var step) || step <= lastStep) continue;
-                    var seconds = row.TryGetProperty("_timestamp", out var ts) && ts.ValueKind == JsonValueKind.Number ? ts.GetDouble() : double.NaN;
-                    foreach (var p in row.EnumerateObject())
-                    {
-                        if (HistoryColumns.Classify(p.Name) != HistoryColumns.Role.Metric || !TryNumber(p.Value, out var value)) continue;
-                        if (!writers.TryGetValue(p.Name, out var writer))
-                        {
-                            writer = draft.Metric(p.Name, HistoryColumns.MetricKey(p.Name));
-                            if (existing?.FindMetric(writer.Key) is not null && !force) writer.ContinueAfter(store.NextSequence(draft.Id, writer.Key), lastStored);
-                            writers[p.Name] = writer;
-                        }
-                        writer.Add(step, value, 0, seconds);
-                        added++;
-                    }
-                    lastStep = step;
-                }
-                if (rows.Count < options.Value.HistoryPageSize) break;
-                minStep = lastStep + 1;
+                await scan.RunAsync(lastRead + 1, remote.LastStep, (step, row) => added += AddRow(step, row), cancellationToken);
             }
-            // Everything up to W&B's last step has been asked for: steps it never logged are not asked for again.
-            if (remote.LastStep is { } reported && reported > lastStep) lastStep = reported;
+            catch (WandbException ex) when (ex.Kind is WandbError.RateLimited or WandbError.Unavailable)
+            {
+                // Whole windows read so far are kept when they extend what is stored (not when they would replace
+                // a fuller copy); the next sync continues from the window that failed.
+                if (replace || scan.NextStep <= lastRead + 1) throw;
+                stopped = ex;
+            }
+
+            long AddRow(long step, JsonElement row)
+            {
+                var seconds = row.TryGetProperty("_timestamp", out var ts) && ts.ValueKind == JsonValueKind.Number ? ts.GetDouble() : double.NaN;
+                long points = 0;
+                foreach (var p in row.EnumerateObject())
+                {
+                    if (HistoryColumns.Classify(p.Name) != HistoryColumns.Role.Metric || !WandbValues.TryNumber(p.Value, out var value)) continue;
+                    if (!writers.TryGetValue(p.Name, out var writer))
+                    {
+                        writer = draft.Metric(p.Name, HistoryColumns.MetricKey(p.Name));
+                        if (!reread && existing?.FindMetric(writer.Key) is not null) writer.ContinueAfter(store.NextSequence(draft.Id, writer.Key), lastRead);
+                        writers[p.Name] = writer;
+                    }
+                    if (writer.Add(step, value, 0, seconds)) points++;
+                }
+                return points;
+            }
         }
         context.Flush();
+
+        var rows = rowsBefore + scan.Rows;
+        // Everything up to W&B's last step has been asked for: steps it never logged are not asked for again.
+        var readThrough = !scanned ? info?.LastStep ?? -1
+            : stopped is not null ? scan.NextStep - 1
+            : Math.Max(remote.LastStep ?? scan.LastRowStep, scan.LastRowStep);
+        string? incomplete = null;
+        bool verified;
+        if (!scanned) verified = info?.HistoryVerified ?? true;
+        else if (stopped is not null || !finished) verified = (reread || info!.HistoryVerified) && scan.ProblemCount == 0;
+        else
+        {
+            // A finished run's rows are all in: they must agree with W&B's count, or something was missed.
+            verified = scan.ProblemCount == 0 && (remote.HistoryLineCount is null || remote.HistoryLineCount == rows);
+            if (!verified)
+            {
+                incomplete = remote.HistoryLineCount is { } count
+                    ? string.Create(CultureInfo.InvariantCulture, $"stored {rows:N0} of {count:N0} history rows W&B counts; read again next sync")
+                    : string.Create(CultureInfo.InvariantCulture, $"stored {rows:N0} history rows, {scan.ProblemCount:N0} could not be read; read again next sync");
+            }
+        }
+        var historyRows = scanned ? rows : info?.HistoryRows ?? 0;
+        // Also true without a scan: a run that finished since the last sync with nothing new is complete now.
+        var historyComplete = finished && verified && stopped is null && readThrough >= (remote.LastStep ?? readThrough)
+            && (remote.HistoryLineCount is null || remote.HistoryLineCount == historyRows);
 
         var now = time.GetUtcNow().UtcDateTime;
         var run = new Run
@@ -173,43 +246,22 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
             ExternalUrl = AppUrl(entity, project, remote.Name),
             Hyperparameters = FlattenConfig(remote.Config),
             Summary = SummaryValues(remote.Summary),
-            Metrics = MergeMetrics(force ? [] : existing?.Metrics ?? [], draft.Series.Select(w => w.ToInfo())),
+            Metrics = MergeMetrics(replace ? [] : existing?.Metrics ?? [], draft.Series.Select(w => w.ToInfo())),
             Events = existing?.Events ?? [],
-            DataVersion = (existing?.DataVersion ?? 0) + (added > 0 || force ? 1 : 0),
+            DataVersion = (existing?.DataVersion ?? 0) + (added > 0 || replace ? 1 : 0),
             Wandb = new WandbRunInfo
             {
                 Entity = entity, Project = project, Name = remote.Name, Group = remote.Group, JobType = remote.JobType, User = remote.User,
-                Notes = remote.Notes, HeartbeatAt = remote.HeartbeatAt, LastStep = lastStep, SyncedAt = now,
-                HistoryComplete = finished && (remote.LastStep is null || lastStep >= remote.LastStep),
+                Notes = remote.Notes, HeartbeatAt = remote.HeartbeatAt, LastStep = readThrough, SyncedAt = now,
+                HistoryRows = historyRows, HistoryLineCount = remote.HistoryLineCount,
+                HistoryVerified = verified, HistoryComplete = historyComplete,
             },
         };
         if (existing is not null && string.IsNullOrEmpty(run.Name)) run.Name = existing.Name;
-        staged.Commit([run], [], force && existing is not null ? [existing.Id] : []);
-        return added;
-    }
-
-    private static bool TryStep(JsonElement row, out long step)
-    {
-        step = 0;
-        return row.TryGetProperty("_step", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out step);
-    }
-
-    /// <summary>Numbers, and W&amp;B's "NaN"/"Infinity" strings; media, histograms and text are not series.</summary>
-    private static bool TryNumber(JsonElement v, out double value)
-    {
-        value = 0;
-        switch (v.ValueKind)
-        {
-            case JsonValueKind.Number: return v.TryGetDouble(out value);
-            case JsonValueKind.String:
-                var text = v.GetString();
-                if (text is "NaN" or "nan") { value = double.NaN; return true; }
-                if (text is "Infinity" or "inf") { value = double.PositiveInfinity; return true; }
-                if (text is "-Infinity" or "-inf") { value = double.NegativeInfinity; return true; }
-                return false;
-            case JsonValueKind.True: value = 1; return false;
-            default: return false;
-        }
+        staged.Commit([run], [], replace ? [existing!.Id] : []);
+        var problems = scan.Problems.ToList();
+        if (scan.ProblemCount > scan.Problems.Count) problems.Add($"… and {scan.ProblemCount - scan.Problems.Count} more rows like these");
+        return new RunOutcome(added, problems, incomplete, stopped);
     }
 
     private static List<MetricInfo> MergeMetrics(IReadOnlyList<MetricInfo> old, IEnumerable<MetricInfo> added)
@@ -236,14 +288,18 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
         return merged.Values.OrderBy(m => m.Key, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>W&amp;B config: <c>{"lr":{"desc":null,"value":1e-5}}</c> → <c>lr = 1e-5</c>; nested values flattened with dots; <c>_wandb</c> dropped.</summary>
+    /// <summary>
+    /// W&amp;B config: <c>{"lr":{"desc":null,"value":1e-5}}</c> → <c>lr = 1e-5</c>; nested values flattened with dots.
+    /// The Python client adds <c>_wandb</c> (its own metadata) and <c>wandb_version</c> to every config, and drops
+    /// both when it reads a config back: neither was set by the user, so neither is a hyperparameter.
+    /// </summary>
     internal static List<Hyperparameter> FlattenConfig(JsonElement config)
     {
         var result = new List<Hyperparameter>();
         if (config.ValueKind != JsonValueKind.Object) return result;
         foreach (var p in config.EnumerateObject())
         {
-            if (p.Name.StartsWith("_wandb", StringComparison.Ordinal)) continue;
+            if (p.Name.StartsWith("_wandb", StringComparison.Ordinal) || p.Name == "wandb_version") continue;
             var value = p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("value", out var inner) ? inner : p.Value;
             Flatten(p.Name, value, result);
         }
@@ -263,14 +319,17 @@ public sealed class WandbSync(WandbClient client, RunStore store, WandbProjectSt
         }
     }
 
-    /// <summary>Numeric summary values; the runtime comes from <c>_runtime</c> or <c>_wandb.runtime</c> (seed 001: it is not a top-level field).</summary>
+    /// <summary>
+    /// Numeric summary values, non-finite ones included (a run whose loss ended NaN says so); the runtime comes from
+    /// <c>_runtime</c> or <c>_wandb.runtime</c>, because W&amp;B has no top-level runtime field.
+    /// </summary>
     internal static List<SummaryValue> SummaryValues(JsonElement summary)
     {
         var result = new List<SummaryValue>();
         if (summary.ValueKind != JsonValueKind.Object) return result;
         foreach (var p in summary.EnumerateObject())
         {
-            if (p.Value.ValueKind == JsonValueKind.Number) result.Add(new SummaryValue(p.Name, p.Value.GetDouble()));
+            if (WandbValues.TryNumber(p.Value, out var value)) result.Add(new SummaryValue(p.Name, value));
         }
         if (result.All(s => s.Key != "_runtime") && summary.TryGetProperty("_wandb", out var w) && w.ValueKind == JsonValueKind.Object
             && w.TryGetProperty("runtime", out var rt) && rt.ValueKind == JsonValueKind.Number)

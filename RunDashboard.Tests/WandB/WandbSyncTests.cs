@@ -9,56 +9,13 @@ using Xunit.Abstractions;
 
 namespace RunDashboard.Tests.WandB;
 
-public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
+public class WandbSyncTests(ITestOutputHelper output) : WandbSyncTestBase(output)
 {
-    private const string Project = "lab/pretrain";
-    private FakeWandbServer _wandb = null!;
-    private readonly TempDirectory _dir = new();
-    private ServiceProvider _services = null!;
-
-    public async Task InitializeAsync()
-    {
-        _wandb = await FakeWandbServer.StartAsync();
-        _services = Services(FakeWandbServer.ApiKey);
-    }
-
-    private ServiceProvider Services(string? key, int perPage = 2)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.Configure<StorageOptions>(o => o.DatabasePath = _dir.File($"wandb-{Guid.NewGuid():N}.db"));
-        services.Configure<WandbOptions>(o =>
-        {
-            o.BaseUrl = _wandb.BaseUrl;
-            o.ApiKey = key;
-            o.PerPage = perPage;
-            o.HistoryPageSize = 100;
-            o.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
-            o.Retries = 3;
-        });
-        services.AddRunDashboardCore(_dir.Path);
-        return services.BuildServiceProvider();
-    }
-
-    private RunStore Store => _services.GetRequiredService<RunStore>();
-
-    private async Task<ProjectSyncResult> SyncAsync(bool force = false, ServiceProvider? services = null) =>
-        (await (services ?? _services).GetRequiredService<WandbSyncRunner>().SyncAsync([Project], force)).Single();
-
-    private FakeRun AddRun(string name, string state = "finished", int steps = 120, params string[] tags)
-    {
-        var run = new FakeRun { Name = name, DisplayName = $"display-{name}", State = state, Tags = [.. tags] }.Steps(0, steps - 1);
-        _wandb.Project(Project).Add(run);
-        return run;
-    }
-
-    private Run StoredRun(string name) => Store.WandbRuns("lab", "pretrain")[name];
-
     [Fact]
     public async Task Pages_through_every_run_and_stores_metadata_config_summary_and_history()
     {
         for (var i = 0; i < 7; i++) AddRun($"run{i}", tags: i == 0 ? ["4M", "10mtx1"] : []);
-        var first = _wandb.Project(Project)[0];
+        var first = Wandb.Project(Project)[0];
         first.Config = """{"learning_rate":{"desc":null,"value":4.68e-05},"model":{"desc":null,"value":{"size":"10M","layers":6}},"_wandb":{"value":{"cli_version":"0.19"}}}""";
         first.Summary = """{"train/loss":2.17,"_step":119,"_timestamp":1757012345.6,"_wandb":{"runtime":1804}}""";
         first.Group = "test_match_60M";
@@ -68,9 +25,9 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Empty(result.Errors);
         Assert.Equal(7, result.Runs);
         Assert.Equal(7, result.NewRuns);
-        Assert.Equal(4, _wandb.ListRequests); // 7 runs at 2 per page
-        Assert.Equal(14, _wandb.HistoryRequests); // 120 steps at 100 per page
-        Assert.Equal(result.Requests, _wandb.Requests.Count);
+        Assert.Equal(4, Wandb.ListRequests); // 7 runs at 2 per page
+        Assert.Equal(14, Wandb.HistoryRequests); // 120 steps at 100 per page
+        Assert.Equal(result.Requests, Wandb.Requests.Count);
         var run = StoredRun("run0");
         Assert.Equal(RunSource.Wandb, run.Source);
         Assert.Equal("display-run0", run.Name);
@@ -82,7 +39,7 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(1804, run.Summary.Single(s => s.Key == "_runtime").Value);
         Assert.Equal("test_match_60M", run.Wandb!.Group);
         Assert.Equal("ada", run.Wandb.User);
-        Assert.Equal($"{_wandb.BaseUrl}/lab/pretrain/runs/run0", run.ExternalUrl);
+        Assert.Equal($"{Wandb.BaseUrl}/lab/pretrain/runs/run0", run.ExternalUrl);
         var loss = Store.GetSeries(run.Id, MetricKeys.TrainLoss)!;
         Assert.Equal(120, loss.Count);
         Assert.Equal(Enumerable.Range(0, 120).Select(i => (long)i), loss.Steps);
@@ -94,15 +51,15 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task A_resync_where_nothing_changed_only_lists_the_runs()
     {
-        for (var i = 0; i < 300; i++) _wandb.Project(Project).Add(new FakeRun { Name = $"r{i:000}" }.Steps(0, 9));
+        for (var i = 0; i < 300; i++) Wandb.Project(Project).Add(new FakeRun { Name = $"r{i:000}" }.Steps(0, 9));
         using var services = Services(FakeWandbServer.ApiKey, perPage: 50);
         await SyncAsync(services: services);
-        var before = _wandb.Requests.Count;
+        var before = Wandb.Requests.Count;
 
         var again = await SyncAsync(services: services);
 
-        var requests = _wandb.Requests.Count - before;
-        output.WriteLine($"re-sync of 300 unchanged runs at 50 per page: {requests} requests (bound {300 / 50 + 1})");
+        var requests = Wandb.Requests.Count - before;
+        Output.WriteLine($"re-sync of 300 unchanged runs at 50 per page: {requests} requests (bound {300 / 50 + 1})");
         Assert.True(requests <= 300 / 50 + 1, $"{requests} requests");
         Assert.Equal(requests, again.Requests);
         Assert.Equal(0, again.NewPoints);
@@ -113,13 +70,13 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var run = AddRun("done", tags: ["finetune"]);
         await SyncAsync();
-        var history = _wandb.HistoryRequests;
+        var history = Wandb.HistoryRequests;
 
         run.Tags = ["10mtx1", "4M", "finetune"];
         await SyncAsync();
 
         Assert.Equal(["10mtx1", "4M", "finetune"], StoredRun("done").Tags);
-        Assert.Equal(history, _wandb.HistoryRequests);
+        Assert.Equal(history, Wandb.HistoryRequests);
         Assert.Equal(120, Store.GetSeries(StoredRun("done").Id, MetricKeys.TrainLoss)!.Count);
     }
 
@@ -128,14 +85,14 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var run = AddRun("live", state: "running", steps: 150);
         await SyncAsync();
-        var history = _wandb.HistoryRequests;
+        var history = Wandb.HistoryRequests;
         var id = StoredRun("live").Id;
 
         run.Steps(150, 269); // 120 new steps: two pages of 100
         run.State = "finished";
         var result = await SyncAsync();
 
-        Assert.Equal(2, _wandb.HistoryRequests - history);
+        Assert.Equal(2, Wandb.HistoryRequests - history);
         Assert.Equal(243, result.NewPoints); // loss and learning rate for 120 steps, eval loss at 150, 200 and 250
         var loss = Store.GetSeries(id, MetricKeys.TrainLoss)!;
         Assert.Equal(Enumerable.Range(0, 270).Select(i => (long)i), loss.Steps);
@@ -144,20 +101,20 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("finished", StoredRun("live").State);
 
         await SyncAsync(); // finished and complete now: not fetched again
-        Assert.Equal(history + 2, _wandb.HistoryRequests);
+        Assert.Equal(history + 2, Wandb.HistoryRequests);
     }
 
     [Fact]
     public async Task A_429_with_retry_after_is_waited_out_and_then_succeeds()
     {
         AddRun("a");
-        _wandb.FailNext(429, retryAfterSeconds: 1);
+        Wandb.FailNext(429, retryAfterSeconds: 1);
 
         var result = await SyncAsync();
 
         Assert.Empty(result.Errors);
-        Assert.Equal(2, _wandb.ListRequests);
-        var gap = _wandb.Requests[1].At - _wandb.Requests[0].At;
+        Assert.Equal(2, Wandb.ListRequests);
+        var gap = Wandb.Requests[1].At - Wandb.Requests[0].At;
         Assert.True(gap >= TimeSpan.FromMilliseconds(900), $"retried after {gap.TotalMilliseconds:F0} ms, Retry-After said 1 s");
         Assert.Single(Store.WandbRuns("lab", "pretrain"));
     }
@@ -166,13 +123,13 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Two_503s_are_retried_and_the_sync_succeeds()
     {
         AddRun("a");
-        _wandb.FailNext(503, times: 2);
+        Wandb.FailNext(503, times: 2);
 
         var result = await SyncAsync();
 
         Assert.Empty(result.Errors);
-        Assert.Equal(3, _wandb.ListRequests);
-        Assert.Equal(result.Requests, _wandb.Requests.Count);
+        Assert.Equal(3, Wandb.ListRequests);
+        Assert.Equal(result.Requests, Wandb.Requests.Count);
     }
 
     [Fact]
@@ -186,7 +143,7 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
         var error = Assert.Single(result.Errors);
         Assert.Contains("refused the API key (HTTP 401)", error);
         Assert.DoesNotContain("wrong-key-value", error);
-        Assert.Single(_wandb.Requests);
+        Assert.Single(Wandb.Requests);
         Assert.Empty(services.GetRequiredService<RunStore>().ListRuns());
     }
 
@@ -194,18 +151,18 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Malformed_json_is_reported_not_crashed_on()
     {
         AddRun("a");
-        _wandb.AnswerNext("{\"data\": {\"project\": ");
+        Wandb.AnswerNext("{\"data\": {\"project\": ");
 
         var result = await SyncAsync();
 
         Assert.Contains("not valid JSON", Assert.Single(result.Errors));
-        Assert.Single(_wandb.Requests);
+        Assert.Single(Wandb.Requests);
     }
 
     [Fact]
     public async Task A_graphql_error_body_is_reported_with_its_message()
     {
-        var result = (await _services.GetRequiredService<WandbSyncRunner>().SyncAsync(["lab/missing"])).Single();
+        var result = (await Get<WandbSyncRunner>().SyncAsync(["lab/missing"])).Single();
 
         Assert.Contains("project not found: lab/missing", Assert.Single(result.Errors));
     }
@@ -217,7 +174,7 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
         AddRun("gone");
         await SyncAsync();
 
-        _wandb.Project(Project).RemoveAll(r => r.Name == "gone");
+        Wandb.Project(Project).RemoveAll(r => r.Name == "gone");
         var result = await SyncAsync();
 
         Assert.Equal(1, result.DeletedRuns);
@@ -230,19 +187,19 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task An_interrupted_sync_resumes_without_duplicate_points()
     {
         for (var i = 0; i < 4; i++) AddRun($"run{i}");
-        _wandb.FailHistoryOf = "run2"; // beyond every retry: the sync stops there
+        Wandb.FailHistoryOf = "run2"; // beyond every retry: the sync stops there
 
         var first = await SyncAsync();
 
         Assert.Contains("HTTP 500", Assert.Single(first.Errors));
         Assert.Equal(["run0", "run1"], Store.WandbRuns("lab", "pretrain").Keys.Order());
-        var history = _wandb.HistoryRequests;
+        var history = Wandb.HistoryRequests;
 
-        _wandb.FailHistoryOf = null;
+        Wandb.FailHistoryOf = null;
         var second = await SyncAsync();
 
         Assert.Empty(second.Errors);
-        Assert.Equal(4, _wandb.HistoryRequests - history); // run2 and run3 only, two pages each
+        Assert.Equal(4, Wandb.HistoryRequests - history); // run2 and run3 only, two pages each
         foreach (var run in Store.WandbRuns("lab", "pretrain").Values)
         {
             Assert.Equal(Enumerable.Range(0, 120).Select(i => (long)i), Store.GetSeries(run.Id, MetricKeys.TrainLoss)!.Steps);
@@ -255,18 +212,26 @@ public class WandbSyncTests(ITestOutputHelper output) : IAsyncLifetime
     {
         AddRun("a");
         await SyncAsync();
-        var history = _wandb.HistoryRequests;
+        var history = Wandb.HistoryRequests;
 
         await SyncAsync(force: true);
 
-        Assert.Equal(history * 2, _wandb.HistoryRequests);
+        Assert.Equal(history * 2, Wandb.HistoryRequests);
         Assert.Equal(120, Store.GetSeries(StoredRun("a").Id, MetricKeys.TrainLoss)!.Count);
     }
 
-    public async Task DisposeAsync()
+    [Fact]
+    public async Task A_run_listing_whose_cursor_does_not_advance_stops_and_marks_nothing_deleted()
     {
-        await _services.DisposeAsync();
-        await _wandb.DisposeAsync();
-        _dir.Dispose();
+        AddRun("kept");
+        await SyncAsync();
+        // A page that says there is more but gives no cursor to ask for it with.
+        Wandb.AnswerNext("""{"data":{"project":{"internalId":"UHJvamVjdDox","runCount":1,"runs":{"edges":[],"pageInfo":{"endCursor":null,"hasNextPage":true}}}}}""");
+
+        var result = await SyncAsync(timeout: TimeSpan.FromSeconds(20));
+
+        Assert.Contains("did not move past", Assert.Single(result.Errors));
+        Assert.Equal(0, result.DeletedRuns);
+        Assert.Equal("finished", StoredRun("kept").State);
     }
 }
