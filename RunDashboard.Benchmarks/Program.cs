@@ -18,6 +18,27 @@ if (args.Contains("--web"))
     return;
 }
 
+if (args.Contains("--corpus"))
+{
+    // The real logs of the test corpus: how long each takes to import and what comes out.
+    var root = ArgText("--corpus", "RunDashboard.Tests/Fixtures/real");
+    Console.WriteLine("| file | format | runs | series | points | ms |");
+    Console.WriteLine("|---|---|---|---|---|---|");
+    double total = 0;
+    foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+                 .Where(f => !f.EndsWith(".md") && !f.EndsWith(".json") || f.Contains("trainer_state") || f.Contains("metrics.json"))
+                 .Where(f => !f.Contains("/tools/") && !f.EndsWith("expected.json")).Order())
+    {
+        var sw = Stopwatch.StartNew();
+        var import = Ingestor.CreateDefault().Ingest(file, () => File.OpenRead(file), new CountingSink());
+        var ms = Best(3, () => Ingestor.CreateDefault().Ingest(file, () => File.OpenRead(file), new CountingSink())) * 1000;
+        total += ms;
+        Console.WriteLine($"| {Path.GetRelativePath(root, file)} | {import.Format ?? "-"} | {import.Runs.Count} | {import.Runs.Sum(r => r.Series.Count)} | {import.Runs.Sum(r => r.Series.Sum(s => s.Count))} | {ms:F1} |");
+    }
+    Console.WriteLine($"corpus imported in {total:F0} ms");
+    return;
+}
+
 if (args.Contains("--import-child"))
 {
     // Runs in its own process so its peak working set is the import's alone.
@@ -41,7 +62,8 @@ var hf = Generate("hf_dicts_200mb.log", sizeMb, LogGenerator.HfDicts);
 Console.WriteLine();
 Console.WriteLine("| log | size | line reading | parse | parse / reading | points/s |");
 Console.WriteLine("|---|---|---|---|---|---|");
-foreach (var (name, path) in new[] { ("MLX-LM", mlx), ("HF Trainer dicts", hf) })
+var generic = Generate("generic_200mb.log", sizeMb, LogGenerator.GenericSteps);
+foreach (var (name, path) in new[] { ("MLX-LM", mlx), ("HF Trainer dicts", hf), ("any trainer (generic reader)", generic) })
 {
     var mb = new FileInfo(path).Length / 1048576.0;
     var read = Best(3, () => ReadLines(path));
@@ -49,6 +71,14 @@ foreach (var (name, path) in new[] { ("MLX-LM", mlx), ("HF Trainer dicts", hf) }
     long points = 0;
     var parse = Best(3, () => points = Parse(path));
     Console.WriteLine($"| {name} | {mb:F0} MB | {mb / read:F0} MB/s | {mb / parse:F0} MB/s | {read / parse:F2} | {points / parse / 1e6:F1} M |");
+}
+{
+    // The generic reader on the MLX-LM log itself, against the dedicated MLX-LM parser on the same bytes.
+    var mb = new FileInfo(mlx).Length / 1048576.0;
+    long dedicatedPoints = 0, genericPoints = 0;
+    var dedicated = Best(3, () => dedicatedPoints = Parse(mlx));
+    var any = Best(3, () => genericPoints = ParseGeneric(mlx));
+    Console.WriteLine($"| generic reader on the MLX-LM log | {mb:F0} MB | | {mb / any:F0} MB/s | generic / MLX parser {dedicated / any:F2} | {genericPoints / any / 1e6:F1} M ({genericPoints:N0} points vs {dedicatedPoints:N0}) |");
 }
 
 var big = Generate("mlx_lm_import.log", importMb, LogGenerator.MlxLm);
@@ -67,6 +97,7 @@ Console.WriteLine($"Import of a {new FileInfo(big).Length / 1048576.0:F0} MB MLX
     $"peak working set {long.Parse(output[1]) / 1048576.0:F0} MB, database {long.Parse(output[3]) / 1048576.0:F0} MB (raw upload included)");
 
 int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
+string ArgText(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && !args[i + 1].StartsWith("--") ? args[i + 1] : fallback;
 
 string Generate(string name, int mb, Action<string, long> write)
 {
@@ -114,6 +145,14 @@ static long Parse(string path)
     var import = Ingestor.CreateDefault().Ingest(path, () => File.OpenRead(path), sink);
     if (!import.Succeeded) throw new InvalidOperationException(import.Error);
     return import.Runs.Sum(r => r.Series.Sum(s => s.Count));
+}
+
+static long ParseGeneric(string path)
+{
+    var context = new ImportContext(path, new CountingSink());
+    using (var stream = File.OpenRead(path)) new RunDashboard.Core.Ingest.Generic.GenericTextFormat().Parse(stream, context, default);
+    context.Flush();
+    return context.Runs.Sum(r => r.Series.Sum(s => s.Count));
 }
 
 sealed class CountingSink : IChunkSink

@@ -29,6 +29,12 @@ internal sealed class GenericTextParser : ILineParser
     private bool _anyStepTemplate;
     private readonly Dictionary<string, int> _keyOwner = new(StringComparer.Ordinal);
 
+    /// <summary>Fields of the last line of each text shape, so the next line of that shape parses only its numbers.</summary>
+    private readonly Dictionary<ulong, Layout> _layouts = [];
+    private const int MaxLayouts = 4096;
+
+    private readonly record struct Layout(LineField[] Fields, int Labelled, int Words);
+
     public GenericTextParser(ImportContext? context) => _context = context;
 
     private RunDraft? Run => _context?.Run();
@@ -46,15 +52,26 @@ internal sealed class GenericTextParser : ILineParser
         {
             return;
         }
-        LineFields.Read(line, _fields);
-        var labelled = 0;
-        foreach (var f in _fields) if (f.HasLabel) labelled++;
-        if (labelled == 0 || !LooksLikeMetrics(line, labelled))
+        var shape = TemplateMiner.ShapeHash(line);
+        int labelled, words;
+        if (_layouts.TryGetValue(shape, out var layout) && LineFields.ReadAgain(line, _fields, layout.Fields))
+        {
+            (labelled, words) = (layout.Labelled, layout.Words);
+        }
+        else
+        {
+            LineFields.Read(line, _fields, out words);
+            labelled = 0;
+            foreach (var f in _fields) if (f.HasLabel) labelled++;
+            if (_layouts.Count >= MaxLayouts) _layouts.Clear();
+            _layouts[shape] = new Layout(_fields.ToArray(), labelled, words);
+        }
+        if (labelled == 0 || labelled * 5 < words)
         {
             Checkpoint(line, lineNumber);
             return;
         }
-        var template = _miner.Add(line, lineNumber);
+        var template = _miner.Add(line, lineNumber, shape);
         if (template is null) return;
         while (_states.Count <= template.Id) _states.Add(null);
         var state = _states[template.Id] ??= new State(template, IsEvalTemplate(template));
@@ -140,21 +157,8 @@ internal sealed class GenericTextParser : ILineParser
         state.Keys.Add("settings");
     }
 
-    /// <summary>Metric lines are mostly names and numbers; prose with a number in it is not.</summary>
-    private static bool LooksLikeMetrics(ReadOnlySpan<char> line, int labelled)
-    {
-        var words = 0;
-        foreach (var r in line.Split(' '))
-        {
-            var w = line[r];
-            if (w.IsEmpty) continue;
-            foreach (var ch in w)
-            {
-                if (char.IsLetter(ch)) { words++; break; }
-            }
-        }
-        return labelled * 5 >= words;
-    }
+    // Metric lines are mostly names and numbers: at least one labelled number per five words, so prose with a
+    // number in it is not read as metrics.
 
     private static bool IsEvalTemplate(LineTemplate template)
     {
@@ -259,7 +263,7 @@ internal sealed class GenericTextParser : ILineParser
             var f = _fields[i];
             if (!f.HasLabel) continue;
             // "step 5/100": the total is no metric; "Epoch 3/10" next to a finer step is the epoch.
-            Write(state, f, step, lineNumber);
+            Write(state, f, step, lineNumber, i);
         }
     }
 
@@ -294,14 +298,26 @@ internal sealed class GenericTextParser : ILineParser
         }
         foreach (var f in fields)
         {
-            if (f.HasLabel) Write(state, f, step, lineNumber);
+            if (f.HasLabel) Write(state, f, step, lineNumber, -1);
         }
     }
 
-    private void Write(State state, LineField field, long step, int lineNumber)
+    private void Write(State state, LineField field, long step, int lineNumber, int position)
     {
         if (_context is null) return;
-        if (!state.Series.TryGetValue(field.Label, out var series))
+        // Lines of one shape carry their labels at the same positions, and labels are interned: a reference
+        // comparison finds the series without hashing the label again.
+        SeriesWriter? series = null;
+        if (position >= 0 && position < State.CachedPositions && ReferenceEquals(state.LabelAt[position], field.Label)) series = state.SeriesAt[position];
+        if (series is not null)
+        {
+            if (series.Add(step, field.Value, lineNumber) && !double.IsFinite(field.Value))
+            {
+                _context.Report(lineNumber, $"non-finite value ({Numbers.Format(field.Value)}) for '{field.Label}' at step {step}");
+            }
+            return;
+        }
+        if (!state.Series.TryGetValue(field.Label, out series))
         {
             var key = KeyFor(field, state);
             if (_keyOwner.TryGetValue(key, out var owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel
@@ -327,7 +343,12 @@ internal sealed class GenericTextParser : ILineParser
             state.Series[field.Label] = series;
             state.Keys.Add(series.Key);
         }
-        if (series.Add(step, field.Value, lineNumber) && !double.IsFinite(field.Value))
+        if (position >= 0 && position < State.CachedPositions && series is not null)
+        {
+            state.LabelAt[position] = field.Label;
+            state.SeriesAt[position] = series;
+        }
+        if (series!.Add(step, field.Value, lineNumber) && !double.IsFinite(field.Value))
         {
             _context.Report(lineNumber, $"non-finite value ({Numbers.Format(field.Value)}) for '{field.Label}' at step {step}");
         }
@@ -417,6 +438,10 @@ internal sealed class GenericTextParser : ILineParser
         public string StepDescription { get; set; } = "";
         public List<Buffered> Buffer { get; } = [];
         public Dictionary<string, SeriesWriter> Series { get; } = new(StringComparer.Ordinal);
+
+        public const int CachedPositions = 32;
+        public string?[] LabelAt { get; } = new string?[CachedPositions];
+        public SeriesWriter?[] SeriesAt { get; } = new SeriesWriter?[CachedPositions];
         public SortedSet<string> Keys { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -17,10 +17,76 @@ public static class LineFields
 
     public static List<LineField> Read(ReadOnlySpan<char> line) => Read(line, new List<LineField>());
 
-    public static List<LineField> Read(ReadOnlySpan<char> line, List<LineField> fields)
+    public static List<LineField> Read(ReadOnlySpan<char> line, List<LineField> fields) => Read(line, fields, out _);
+
+    /// <summary>
+    /// Reads a line whose text, numbers aside, equals that of a line already read (<paramref name="layout"/> holds
+    /// that line's fields): the tokens are found the same way but only the numbers are parsed, and labels and
+    /// units come from the layout. False when the numbers do not line up (then read the line in full).
+    /// </summary>
+    public static bool ReadAgain(ReadOnlySpan<char> line, List<LineField> fields, LineField[] layout)
     {
         fields.Clear();
-        var label = new StringBuilder();
+        var i = 0;
+        var n = line.Length;
+        var k = 0;
+        while (i < n)
+        {
+            var c = line[i];
+            if (c is ' ' or '\t' or '|' or ',' or ';' or '{' or '}' or '(' or ')' or '[' or ']' or '<' or '>' or '│' or '┃' or '║' or ':' or '=')
+            {
+                i++;
+                continue;
+            }
+            var quote = c is '\'' or '"' ? c : '\0';
+            var tokenStart = quote != '\0' ? i + 1 : i;
+            var end = tokenStart;
+            if (quote != '\0')
+            {
+                var close = line[tokenStart..].IndexOf(quote);
+                end = close < 0 ? n : tokenStart + close;
+            }
+            else
+            {
+                end = TokenEnd(line, tokenStart);
+            }
+            var token = line[tokenStart..end];
+            var next = quote != '\0' ? Math.Min(n, end + 1) : end;
+            if (!token.IsEmpty && (char.IsAsciiDigit(token[0]) || token[0] is '-' or '+' or '.')
+                && TryNumber(token, out var value, out _, out var total, out var integral))
+            {
+                if (k >= layout.Length) return false;
+                fields.Add(layout[k] with { Value = value, Total = total, Integral = integral && layout[k].Integral });
+                k++;
+            }
+            i = next == i ? i + 1 : next;
+        }
+        return k == layout.Length;
+    }
+
+    [ThreadStatic] private static StringBuilder? _label;
+    [ThreadStatic] private static Dictionary<string, string>? _labels;
+
+    /// <summary>The same labels come back on every line: one string per label text, not one per line.</summary>
+    private static string Intern(StringBuilder label)
+    {
+        var labels = _labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        Span<char> buffer = label.Length <= 256 ? stackalloc char[label.Length] : new char[label.Length];
+        label.CopyTo(0, buffer, label.Length);
+        var lookup = labels.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(buffer, out var known)) return known;
+        var text = buffer.ToString();
+        if (labels.Count < 65_536) labels[text] = text;
+        return text;
+    }
+
+    /// <summary>Reads the fields; <paramref name="wordCount"/> is the number of whitespace tokens with a letter.</summary>
+    public static List<LineField> Read(ReadOnlySpan<char> line, List<LineField> fields, out int wordCount)
+    {
+        fields.Clear();
+        wordCount = 0;
+        var label = _label ??= new StringBuilder();
+        label.Clear();
         var words = 0;
         var i = 0;
         var n = line.Length;
@@ -53,7 +119,7 @@ public static class LineFields
             }
             else
             {
-                while (end < n && (!IsBoundary(line[end]) || IsThousandsComma(line, end) || IsClockColon(line, tokenStart, end))) end++;
+                end = TokenEnd(line, tokenStart);
             }
             var token = line[tokenStart..end];
             var next = quote != '\0' ? Math.Min(n, end + 1) : end;
@@ -61,7 +127,7 @@ public static class LineFields
             {
                 if (label.Length > 0)
                 {
-                    fields.Add(new LineField(label.ToString(), value, unit, total, integral));
+                    fields.Add(new LineField(Intern(label), value, unit, total, integral));
                     pendingUnlabeled = -1;
                 }
                 else
@@ -74,6 +140,7 @@ public static class LineFields
             }
             else if (!token.IsEmpty)
             {
+                wordCount++;
                 var word = token.TrimEnd(':').TrimEnd('=');
                 if (!word.IsEmpty && IsWordLike(word))
                 {
@@ -143,6 +210,22 @@ public static class LineFields
         return rest.IsEmpty || rest[0] is '|' or ',' or ';' or ')' or ']' or '}';
     }
 
+    private static readonly System.Buffers.SearchValues<char> Boundaries = System.Buffers.SearchValues.Create(" \t|,;:{}()[]=<>'\"│┃║");
+
+    /// <summary>Where the token starting at <paramref name="start"/> ends: the next boundary that is not inside a number.</summary>
+    private static int TokenEnd(ReadOnlySpan<char> line, int start)
+    {
+        var end = start;
+        while (true)
+        {
+            var at = line[end..].IndexOfAny(Boundaries);
+            if (at < 0) return line.Length;
+            end += at;
+            if (!IsThousandsComma(line, end) && !IsClockColon(line, start, end)) return end;
+            end++;
+        }
+    }
+
     private static bool IsBoundary(char c) =>
         c is ' ' or '\t' or '|' or ',' or ';' or ':' or '{' or '}' or '(' or ')' or '[' or ']' or '=' or '<' or '>' or '\'' or '"' or '│' or '┃' or '║';
 
@@ -173,13 +256,22 @@ public static class LineFields
         total = null;
         integral = false;
         if (token.IsEmpty) return false;
-        if (Numbers.TryParseSpecialWord(token, out value)) return true;
-        if (token.Contains(':')) return TryClock(token, out value, out unit);
         var first = token[0];
-        if (!(char.IsAsciiDigit(first) || ((first is '-' or '+' or '.') && token.Length > 1 && (char.IsAsciiDigit(token[1]) || token[1] == '.'))))
+        if (!char.IsAsciiDigit(first))
         {
-            return false;
+            if (Numbers.TryParseSpecialWord(token, out value)) return true;
+            if (!((first is '-' or '+' or '.') && token.Length > 1 && (char.IsAsciiDigit(token[1]) || token[1] == '.'))) return false;
         }
+        var special = token.IndexOfAny(':', '/', ',');
+        if (special < 0)
+        {
+            // The common case: "2.061", "1.000e-05", "512", "12.5ms".
+            var length = NumberLength(token);
+            if (length == 0 || !Numbers.TryParse(token[..length], out value)) return false;
+            integral = token[..length].IndexOfAny('.', 'e', 'E') < 0 && Math.Abs(value) < 9e15;
+            return length == token.Length || Suffix(token[length..], ref value, ref unit, ref integral);
+        }
+        if (token.Contains(':')) return TryClock(token, out value, out unit);
         // N/M progress.
         var slash = token.IndexOf('/');
         if (slash > 0)
@@ -209,6 +301,12 @@ public static class LineFields
         if (rest.IsEmpty) return true;
         // "iteration 20/ 500": the position with its total after a space.
         if (rest.SequenceEqual("/")) { integral = !numberText.ContainsAny('.', 'e', 'E'); return true; }
+        return Suffix(rest, ref value, ref unit, ref integral);
+    }
+
+    /// <summary>What follows the digits: a scale (<c>k</c>, <c>M</c>, <c>B</c>), a unit (<c>ms</c>, <c>%</c>, <c>GB</c>) or a rate (<c>ms/step</c>).</summary>
+    private static bool Suffix(ReadOnlySpan<char> rest, ref double value, ref string unit, ref bool integral)
+    {
         foreach (var (suffix, scale) in Scales)
         {
             if (rest.SequenceEqual(suffix))

@@ -57,21 +57,40 @@ public static partial class LinePrefix
         for (var guard = 0; guard < 8 && start < line.Length; guard++)
         {
             var rest = line[start..];
-            var text = rest.ToString();
-            Match match;
-            if (start > 0 && (match = AfterTimestamp().Match(text)).Success && match.Length > 0)
+            var length = start > 0 ? FirstMatch(AfterTimestamp(), rest) : 0;
+            if (length == 0)
             {
-                if (match.Groups["rank"].Success && int.TryParse(match.Groups["rank"].ValueSpan, out var hostRank)) rank = rank < 0 ? hostRank : Math.Min(rank, hostRank);
-                start += match.Length;
-                continue;
+                if (!MayHavePrefix(rest[0], rest)) break;
+                length = FirstMatch(Element(), rest);
+                if (length == 0) break;
             }
-            if (!MayHavePrefix(rest[0], rest)) break;
-            match = Element().Match(text);
-            if (!match.Success || match.Length == 0) break;
-            if (match.Groups["rank"].Success && int.TryParse(match.Groups["rank"].ValueSpan, out var r)) rank = rank < 0 ? r : Math.Min(rank, r);
-            start += match.Length;
+            if (RankIn(rest[..length]) is { } r) rank = rank < 0 ? r : Math.Min(rank, r);
+            start += length;
         }
         return start;
+    }
+
+    /// <summary>Length of the match at the start of <paramref name="text"/> (0 when none), without allocating.</summary>
+    private static int FirstMatch(Regex regex, ReadOnlySpan<char> text)
+    {
+        foreach (var m in regex.EnumerateMatches(text)) return m.Index == 0 ? m.Length : 0;
+        return 0;
+    }
+
+    /// <summary>The rank a matched prefix names: "[rank3]", "[default3]", "[Rank 3]", "[1,3]&lt;stdout&gt;", "host-07:3".</summary>
+    private static int? RankIn(ReadOnlySpan<char> prefix)
+    {
+        var p = prefix.TrimEnd().TrimEnd(':').TrimEnd();
+        int at;
+        if ((at = p.IndexOf("rank", StringComparison.OrdinalIgnoreCase)) >= 0) p = p[(at + 4)..];
+        else if ((at = p.IndexOf("default", StringComparison.Ordinal)) >= 0) p = p[(at + 7)..];
+        else if (p.EndsWith(">") && p.IndexOf(',') is var comma and > 0) p = p[(comma + 1)..];
+        else if (p.Length > 0 && p[0] != '[' && !p.Contains('.') && p.LastIndexOf(':') is var colon and > 0 && !p[..colon].ContainsAny(' ', '\t')) p = p[(colon + 1)..];
+        else return null;
+        p = p.TrimStart(' ');
+        var digits = 0;
+        while (digits < p.Length && char.IsAsciiDigit(p[digits])) digits++;
+        return digits is > 0 and <= 5 && int.TryParse(p[..digits], out var r) ? r : null;
     }
 
     /// <summary>Cheap test that keeps the regex off the lines that cannot start with a prefix (most metric lines).</summary>

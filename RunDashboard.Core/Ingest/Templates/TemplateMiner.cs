@@ -25,8 +25,50 @@ public sealed class TemplateMiner
     /// <summary>Lines that found no template once <see cref="MaxTemplates"/> were learned.</summary>
     public long Unassigned { get; private set; }
 
+    private const int MaxCachedShapes = 4096;
+    private readonly Dictionary<ulong, LineTemplate> _byShape = [];
+
     /// <summary>The template of <paramref name="line"/>, learned or updated; null when memory is full.</summary>
-    public LineTemplate? Add(ReadOnlySpan<char> line, int lineNumber)
+    public LineTemplate? Add(ReadOnlySpan<char> line, int lineNumber) => Add(line, lineNumber, ShapeHash(line));
+
+    /// <summary>As <see cref="Add(ReadOnlySpan{char}, int)"/> with the line's <see cref="ShapeHash"/> already computed.</summary>
+    public LineTemplate? Add(ReadOnlySpan<char> line, int lineNumber, ulong shape)
+    {
+        // A trainer prints the same shape thousands of times: a line whose text, numbers aside, was seen before
+        // goes to that line's template without tokenizing (one pass over the characters).
+        if (_byShape.TryGetValue(shape, out var known))
+        {
+            known.Count++;
+            return known;
+        }
+        var template = Learn(line, lineNumber);
+        if (template is not null)
+        {
+            if (_byShape.Count >= MaxCachedShapes) _byShape.Clear();
+            _byShape[shape] = template;
+        }
+        return template;
+    }
+
+    /// <summary>FNV-1a over the line with every run of digits (and the dots and signs inside numbers) as one mark.</summary>
+    public static ulong ShapeHash(ReadOnlySpan<char> line)
+    {
+        var hash = 14695981039346656037UL;
+        var inNumber = false;
+        foreach (var c in line)
+        {
+            if (char.IsAsciiDigit(c) || (inNumber && c is '.' or 'e' or 'E' or '-' or '+'))
+            {
+                if (!inNumber) { hash = (hash ^ '#') * 1099511628211UL; inNumber = true; }
+                continue;
+            }
+            inNumber = false;
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+        return hash;
+    }
+
+    private LineTemplate? Learn(ReadOnlySpan<char> line, int lineNumber)
     {
         Tokenize(line, _tokens);
         if (_tokens.Count == 0) return null;
