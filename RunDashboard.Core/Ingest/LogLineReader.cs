@@ -30,6 +30,8 @@ public sealed class LogLineReader : IDisposable
     private int _nextSegment = -1;
     private bool _firstLine = true;
     private readonly bool _stripPrefixes;
+    private string? _lastPrefix;
+    private int _lastPrefixRank = -1;
 
     public LogLineReader(Stream stream, Action<int, string>? report = null, bool leaveOpen = false, int bufferSize = 1 << 16, bool stripPrefixes = true)
     {
@@ -95,7 +97,21 @@ public sealed class LogLineReader : IDisposable
             if (segment.IsWhiteSpace()) continue;
             if (_stripPrefixes)
             {
-                var skip = LinePrefix.Strip(segment, out var rank);
+                // Launchers repeat one constant prefix ("[rank0]: ", "node-07: "): reuse the last one found when the
+                // line starts with it and nothing after it is another prefix element.
+                int skip, rank;
+                if (_lastPrefix is { Length: > 0 } last && segment.StartsWith(last) && LinePrefix.Strip(segment[last.Length..], out var more) == 0 && more < 0)
+                {
+                    skip = last.Length;
+                    rank = _lastPrefixRank;
+                }
+                else
+                {
+                    skip = LinePrefix.Strip(segment, out rank);
+                    // A prefix with a timestamp simply fails the StartsWith test on the next line.
+                    _lastPrefix = skip > 0 ? segment[..skip].ToString() : null;
+                    _lastPrefixRank = rank;
+                }
                 Rank = rank;
                 if (skip > 0)
                 {
