@@ -171,6 +171,22 @@ public class UploadEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_answer_counts_lines_per_file_and_shows_the_shapes_the_generic_reader_used()
+    {
+        var log = "Namespace(lr=0.0005)\n" + string.Join("\n", Enumerable.Range(1, 6).Select(i => $"[rank0]: step {i * 10} | loss {3.0 - i * 0.1:0.00} | lr 1e-4")) + "\nsome prose without numbers\n";
+        var (status, body) = await PostAsync(Form(("any.log", System.Text.Encoding.UTF8.GetBytes(log))));
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        var file = body.GetProperty("files").EnumerateArray().Single();
+        Assert.Equal(6, file.GetProperty("lines").GetProperty("points").GetInt64());
+        Assert.Equal(2, file.GetProperty("lines").GetProperty("skipped").GetInt64());
+        Assert.Equal(0, file.GetProperty("lines").GetProperty("problems").GetInt64());
+        var template = file.GetProperty("templates").EnumerateArray().First();
+        Assert.Contains("step 10 | loss 2.90", template.GetProperty("sample").GetString());
+        Assert.Contains("train/loss", template.GetProperty("keys").EnumerateArray().Select(k => k.GetString()));
+    }
+
+    [Fact]
     public async Task A_zip_uploaded_over_http_becomes_a_run_per_folder()
     {
         var zip = ZipBuilder.Build(("a/train.log", Fixture.Bytes("mlx_lm_lora_run3.log")), ("b/trainer_state.json", Fixture.Bytes("trainer_state.json")));
