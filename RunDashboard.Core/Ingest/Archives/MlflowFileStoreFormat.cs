@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using RunDashboard.Core.Model;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -123,14 +124,33 @@ public sealed class MlflowFileStoreFormat : ILogFormat
         {
             case "mlflow.runName":
                 run.Name = value.Trim();
+                run.Hyperparameters["tags." + key] = run.Name;
                 break;
             case "mlflow.log-model.history":
-                // A JSON list of the logged model artefacts: no setting of the run.
+                // A JSON list of the models logged with the run: their artifact paths are what a person looks for.
+                run.Hyperparameters["tags." + key] = LoggedModels(value);
                 break;
             default:
                 if (!key.StartsWith("mlflow.", StringComparison.Ordinal) && value.Length <= 100) run.Tags.Add($"{key}={value}");
                 run.Hyperparameters["tags." + key] = value;
                 break;
+        }
+    }
+
+    private static string LoggedModels(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json, JsonSettings.Lenient);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) return json;
+            var paths = doc.RootElement.EnumerateArray()
+                .Select(m => m.ValueKind == JsonValueKind.Object && m.TryGetProperty("artifact_path", out var p) ? p.GetString() : null)
+                .OfType<string>().ToList();
+            return paths.Count > 0 ? string.Join(", ", paths) : json;
+        }
+        catch (JsonException)
+        {
+            return json;
         }
     }
 
