@@ -192,6 +192,30 @@ public class BundleImportArchiveTests : IDisposable
     }
 
     [Fact]
+    public async Task A_zipped_wandb_files_folder_alone_is_one_run_named_after_the_zip()
+    {
+        var report = await Upload(("lr-sweep-3.zip", ZipBuilder.Build(WandbFiles("files/"))));
+
+        var run = Assert.Single(report.Runs);
+        Assert.Equal("lr-sweep-3", run.Name);
+        AssertWandbRun(run);
+    }
+
+    [Fact]
+    public async Task Yaml_that_is_neither_wandb_config_nor_mlflow_meta_stays_left_out_of_a_zip()
+    {
+        var zip = ZipBuilder.Build(
+            ("out/train.log", Fixture.Bytes("mlx_lm_lora_run3.log")),
+            ("out/config.yaml", Text("model: llama\nlr: 0.1\n")),
+            ("out/meta.yaml", Text("run_id: x\n")));
+
+        var report = await Upload(("out.zip", zip));
+
+        Assert.Single(report.Runs);
+        Assert.Equal(["out.zip/out/train.log"], report.Files.Select(f => f.FileName));
+    }
+
+    [Fact]
     public async Task Wandb_run_files_sent_together_are_one_run()
     {
         var report = await Upload(WandbFiles(""));
