@@ -13,14 +13,14 @@ public static partial class ZipBundle
     private static readonly HashSet<string> SkippedExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
         ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".npz", ".npy", ".gguf", ".msgpack", ".h5", ".onnx", ".pkl",
-        ".wandb", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".md", ".model", ".tiktoken", ".py", ".sh", ".yaml", ".yml",
+        ".wandb", ".index", ".pb", ".pbtxt", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".md", ".model", ".tiktoken", ".py", ".sh", ".yaml", ".yml",
     };
 
     private static readonly HashSet<string> SkippedNames = new(StringComparer.OrdinalIgnoreCase)
     {
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json",
         "generation_config.json", "preprocessor_config.json", "chat_template.json", "model.safetensors.index.json",
-        "requirements.txt", "rng_state.pth", "scheduler.pt", "optimizer.pt",
+        "requirements.txt", "rng_state.pth", "scheduler.pt", "optimizer.pt", "checkpoint",
     };
 
     /// <summary>YAML files read as run data (W&amp;B's config.yaml, an MLflow run's meta.yaml); other YAML is left out.</summary>
@@ -43,7 +43,10 @@ public static partial class ZipBundle
                 var name = Path.GetFileName(path);
                 if (path.Contains("__MACOSX/") || name.StartsWith('.') || e.Length == 0) continue;
                 var extension = Path.GetExtension(name);
-                if (SkippedExtensions.Contains(extension) && !(extension is ".yaml" && KeptYaml.Contains(name)) || SkippedNames.Contains(name) || !layout.Keeps(path))
+                // TensorFlow checkpoints beside event files: "model.ckpt-5.index", "model.ckpt-5.data-00000-of-00001", and the
+                // "checkpoint" file that names the latest one.
+                var tfCheckpoint = extension.StartsWith(".data-", StringComparison.Ordinal) && name.Contains(".ckpt", StringComparison.Ordinal);
+                if (SkippedExtensions.Contains(extension) && !(extension is ".yaml" && KeptYaml.Contains(name)) || tfCheckpoint || SkippedNames.Contains(name) || !layout.Keeps(path))
                 {
                     skipped.Add(path);
                     continue;

@@ -77,10 +77,15 @@ public class BundleImportArchiveTests : IDisposable
         const string validation = "validation/events.out.tfevents.1690485359.e-bnbobg-5l77j-0.80091.1.v2";
         var zip = ZipBuilder.Build(
             ("imdb-model-1690485351/" + train, Fixture.Bytes(folder + train)),
-            ("imdb-model-1690485351/" + validation, Fixture.Bytes(folder + validation)));
+            ("imdb-model-1690485351/" + validation, Fixture.Bytes(folder + validation)),
+            ("imdb-model-1690485351/train/checkpoint", Text("model_checkpoint_path: \"keras_embedding.ckpt-1\"\n")),
+            ("imdb-model-1690485351/train/keras_embedding.ckpt-1.index", [0, 1, 2, 3]),
+            ("imdb-model-1690485351/train/keras_embedding.ckpt-1.data-00000-of-00001", [0, 1, 2, 3]));
 
         var report = await Upload(("imdb.zip", zip));
 
+        Assert.Equal(2, report.Files.Count);
+        Assert.All(report.Files, f => Assert.Null(f.Error));
         var run = Assert.Single(report.Runs);
         Assert.Equal("imdb-model-1690485351", run.Name);
         Assert.Equal(6, run.Metrics.Count);
