@@ -95,6 +95,24 @@ public class BundleImportArchiveTests : IDisposable
     }
 
     [Fact]
+    public async Task Hf_trainer_event_files_under_runs_join_the_run_of_trainer_state_json()
+    {
+        var events = new TfEventsWriter()
+            .Scalar("train/loss", 10, 9.5f).Scalar("train/mfu", 10, 0.7f)
+            .Scalar("train/train_runtime", 20, 42f).ToArray();
+        var zip = ZipBuilder.Build(
+            ("out/trainer_state.json", Fixture.Bytes("trainer_state.json")),
+            ("out/runs/Nov30_07-00-00_gpu-7/events.out.tfevents.1700000000.gpu-7.1.0", events));
+
+        var report = await Upload(("out.zip", zip));
+
+        var run = Assert.Single(report.Runs);
+        Assert.Equal("hf-trainer-state", run.Format);
+        Assert.Equal(1.9, _store.GetSeries(run.Id, MetricKeys.TrainLoss)!.Values[0]); // trainer_state.json's copy wins
+        Assert.Equal([0.7], _store.GetSeries(run.Id, "train/mfu")!.Values.Select(v => Math.Round(v, 6))); // only the events have it
+    }
+
+    [Fact]
     public async Task An_mlflow_run_folder_becomes_one_run_with_its_params_tags_and_meta()
     {
         const string run1 = "mlruns/1/0a1b2c3d4e5f/";

@@ -4,12 +4,14 @@ namespace RunDashboard.Core.Ingest.Archives;
 /// Output folders whose files for one run are spread over subfolders, told from the paths of an archive: the run is
 /// the folder above them. Keras' TensorBoard callback writes <c>&lt;run&gt;/train/</c> and <c>&lt;run&gt;/validation/</c>
 /// event files; MLflow's file store <c>&lt;run&gt;/metrics/</c>, <c>params/</c>, <c>tags/</c> beside
-/// <c>&lt;run&gt;/meta.yaml</c>; W&amp;B <c>run-*/files/</c> (with <c>run-*/logs/</c> holding W&amp;B's own debug logs).
+/// <c>&lt;run&gt;/meta.yaml</c>; W&amp;B <c>run-*/files/</c> (with <c>run-*/logs/</c> holding W&amp;B's own debug logs);
+/// Hugging Face Trainer <c>runs/&lt;date&gt;_&lt;host&gt;/</c> event files beside <c>trainer_state.json</c>.
 /// </summary>
 public sealed class RunFolderLayout
 {
     private readonly HashSet<string> _mlflowRuns = new(StringComparer.Ordinal);
     private readonly HashSet<string> _wandbFiles = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _trainerOutputs = new(StringComparer.Ordinal);
 
     /// <param name="paths">Every file path of the archive, with '/' separators.</param>
     public RunFolderLayout(IEnumerable<string> paths)
@@ -19,6 +21,7 @@ public sealed class RunFolderLayout
         foreach (var path in all)
         {
             if (MlflowRunOf(path, metas) is { } run) _mlflowRuns.Add(run);
+            if (Name(path) == "trainer_state.json") _trainerOutputs.Add(ZipBundle.FolderOf(path).Folder);
             if (Name(path) is WandbFilesFormat.SummaryFile or WandbFilesFormat.MetadataFile or "output.log" && IsWandbFilesFolder(Parent(path), all)) _wandbFiles.Add(Parent(path));
         }
     }
@@ -45,6 +48,13 @@ public sealed class RunFolderLayout
         if (parts.Length > 0 && parts[^1] is "train" or "validation" && Name(path).StartsWith("events.out.tfevents.", StringComparison.Ordinal))
         {
             return string.Join('/', parts[..^1]);
+        }
+        // Hugging Face Trainer logs TensorBoard events to <output_dir>/runs/<date>_<host>/ by default: they belong to
+        // the run of the trainer_state.json in <output_dir>.
+        if (parts.Length >= 2 && parts[^2] == "runs" && Name(path).StartsWith("events.out.tfevents.", StringComparison.Ordinal)
+            && string.Join('/', parts[..^2]) is var output && _trainerOutputs.Contains(output))
+        {
+            return output;
         }
         for (var i = parts.Length - 1; i >= 0; i--)
         {
