@@ -29,16 +29,18 @@ public sealed class MlflowFileStoreFormat : ILogFormat
         switch (kind)
         {
             case Kind.Metric:
-                var lines = sample.RawLines.Where(l => l.Length > 0).Take(20).ToList();
-                if (lines.Count > 0 && lines.All(l => MetricLine(l, out _, out _, out _)))
+                var lines = sample.RawLines.Where(l => !string.IsNullOrWhiteSpace(l)).Take(50).ToList();
+                var metricLines = lines.Count(l => MetricLine(l, out _, out _, out _));
+                if (metricLines > 0 && metricLines * 5 >= lines.Count * 4)
                 {
                     return new FormatMatch(0.97, $"metrics/{key} holds MLflow's 'timestamp value step' lines");
                 }
                 return FormatMatch.None;
             case Kind.Param or Kind.Tag when inMlruns:
                 return new FormatMatch(0.95, $"{(kind == Kind.Param ? "params" : "tags")}/{key} in an mlruns folder");
-            case Kind.Param or Kind.Tag:
-                return new FormatMatch(0.8, $"{(kind == Kind.Param ? "params" : "tags")}/{key} in a run folder");
+            case Kind.Param or Kind.Tag when sample.RawLines.Count <= 1:
+                // Outside an mlruns folder a params/ or tags/ folder may be anything's: only a one-value file is taken.
+                return new FormatMatch(0.45, $"a one-value file in {(kind == Kind.Param ? "params" : "tags")}/{key}");
             case Kind.Meta when sample.TextStart.Contains("run_id:", StringComparison.Ordinal) || sample.TextStart.Contains("run_uuid:", StringComparison.Ordinal):
                 return new FormatMatch(0.97, "an MLflow run's meta.yaml (run_id, status, start_time)");
             default:
