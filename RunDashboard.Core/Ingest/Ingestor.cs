@@ -1,4 +1,5 @@
 using System.Text;
+using RunDashboard.Core.Ingest.Archives;
 using RunDashboard.Core.Ingest.Formats;
 using RunDashboard.Core.Ingest.Generic;
 using RunDashboard.Core.Ingest.Lines;
@@ -34,6 +35,9 @@ public sealed class Ingestor
         new MetricsJsonlFormat(),
         new ComparisonJsonFormat(),
         new SettingsJsonFormat(),
+        new TfEventsFormat(),
+        new MlflowFileStoreFormat(),
+        new WandbFilesFormat(),
         new GenericTextFormat(),
     ];
 
@@ -61,13 +65,28 @@ public sealed class Ingestor
         return bestMatch.Confidence >= MinConfidence ? (best, bestMatch) : (null, bestMatch);
     }
 
+    /// <summary>The most confident of the binary formats, or none below <see cref="MinConfidence"/>.</summary>
+    private (ILogFormat? Format, FormatMatch Match) DetectBinary(FileSample sample)
+    {
+        ILogFormat? best = null;
+        var bestMatch = FormatMatch.None;
+        foreach (var format in Formats.OfType<IBinaryLogFormat>())
+        {
+            var match = format.Match(sample);
+            if (match.Confidence > bestMatch.Confidence) (best, bestMatch) = (format, match);
+        }
+        return bestMatch.Confidence >= MinConfidence ? (best, bestMatch) : (null, bestMatch);
+    }
+
     /// <summary>Parses one file. <paramref name="open"/> may be called twice: once to sample, once to parse.</summary>
     public FileImport Ingest(string fileName, Func<Stream> open, IChunkSink sink, CancellationToken cancellationToken = default)
     {
         FileSample sample;
         using (var head = open()) sample = FileSample.Read(fileName, head);
+        // Binary formats (TensorBoard's TFRecord event files) are asked before LooksBinary turns the file away.
+        var (binaryFormat, binaryMatch) = sample.LooksBinary ? DetectBinary(sample) : (null, FormatMatch.None);
         string? encodingNote = null;
-        if (TextEncodings.Utf16Of(sample.Head) is { } utf16)
+        if (binaryFormat is null && TextEncodings.Utf16Of(sample.Head) is { } utf16)
         {
             var inner = open;
             open = () => Encoding.CreateTranscodingStream(inner(), utf16, Encoding.UTF8);
@@ -76,11 +95,11 @@ public sealed class Ingestor
         }
 
         if (sample.IsEmpty) return FileImport.Failed(fileName, $"{fileName} is empty (0 bytes)");
-        if (sample.LooksBinary) return FileImport.Failed(fileName, $"{fileName} is a binary file, not a text log or JSON/CSV export");
-        if (sample.Lines.Count == 0) return FileImport.Failed(fileName, $"{fileName} has no text (only blank lines)");
+        if (sample.LooksBinary && binaryFormat is null) return FileImport.Failed(fileName, $"{fileName} is a binary file, not a text log or JSON/CSV export");
+        if (binaryFormat is null && sample.Lines.Count == 0) return FileImport.Failed(fileName, $"{fileName} has no text (only blank lines)");
 
-        var (format, match) = Detect(sample);
-        if ((format is null || match.Confidence < 0.5) && !sample.IsComplete && !LooksStructured(sample))
+        var (format, match) = binaryFormat is not null ? (binaryFormat, binaryMatch) : Detect(sample);
+        if (binaryFormat is null && (format is null || match.Confidence < 0.5) && !sample.IsComplete && !LooksStructured(sample))
         {
             var deep = DeepSample(sample, open, cancellationToken);
             if (deep is not null)

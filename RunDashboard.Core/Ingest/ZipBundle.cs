@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
+using RunDashboard.Core.Ingest.Archives;
 
 namespace RunDashboard.Core.Ingest;
 
@@ -12,45 +13,53 @@ public static partial class ZipBundle
     private static readonly HashSet<string> SkippedExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
         ".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".npz", ".npy", ".gguf", ".msgpack", ".h5", ".onnx", ".pkl",
-        ".wandb", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".md", ".model", ".tiktoken", ".py", ".sh", ".yaml", ".yml",
+        ".wandb", ".index", ".pb", ".pbtxt", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".md", ".model", ".tiktoken", ".py", ".sh", ".yaml", ".yml",
     };
 
     private static readonly HashSet<string> SkippedNames = new(StringComparer.OrdinalIgnoreCase)
     {
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "added_tokens.json",
         "generation_config.json", "preprocessor_config.json", "chat_template.json", "model.safetensors.index.json",
-        "wandb-metadata.json", "requirements.txt", "rng_state.pth", "scheduler.pt", "optimizer.pt",
+        "requirements.txt", "rng_state.pth", "scheduler.pt", "optimizer.pt", "checkpoint",
     };
+
+    /// <summary>YAML files read as run data (W&amp;B's config.yaml, an MLflow run's meta.yaml); other YAML is left out.</summary>
+    private static readonly HashSet<string> KeptYaml = new(StringComparer.Ordinal) { "config.yaml", "meta.yaml" };
 
     public static bool IsZip(ReadOnlySpan<byte> head) => head.StartsWith("PK\u0003\u0004"u8);
 
     /// <summary>Lists the usable entries; <paramref name="skipped"/> receives the names left out and why.</summary>
     public static List<BundleEntry> Entries(Func<Stream> openZip, List<string> skipped)
     {
-        var candidates = new List<BundleEntry>();
+        var candidates = new List<(BundleEntry Entry, string Copy)>();
         using (var stream = openZip())
         using (var zip = new ZipArchive(stream, ZipArchiveMode.Read))
         {
-            foreach (var e in zip.Entries)
+            // Zips made on Windows can name entries with '\\' separators: paths use '/', the entry is opened by its own name.
+            var files = zip.Entries.Select(e => (Entry: e, Path: e.FullName.Replace('\\', '/'))).Where(f => !f.Path.EndsWith('/')).ToList();
+            var layout = new RunFolderLayout(files.Select(f => f.Path));
+            foreach (var (e, path) in files)
             {
-                var path = e.FullName.Replace('\\', '/');
-                if (path.EndsWith('/')) continue;
                 var name = Path.GetFileName(path);
                 if (path.Contains("__MACOSX/") || name.StartsWith('.') || e.Length == 0) continue;
-                if (SkippedExtensions.Contains(Path.GetExtension(name)) || SkippedNames.Contains(name))
+                var extension = Path.GetExtension(name);
+                // TensorFlow checkpoints beside event files: "model.ckpt-5.index", "model.ckpt-5.data-00000-of-00001", and the
+                // "checkpoint" file that names the latest one.
+                var tfCheckpoint = extension.StartsWith(".data-", StringComparison.Ordinal) && name.Contains(".ckpt", StringComparison.Ordinal);
+                if (SkippedExtensions.Contains(extension) && !(extension is ".yaml" && KeptYaml.Contains(name)) || tfCheckpoint || SkippedNames.Contains(name) || !layout.Keeps(path))
                 {
                     skipped.Add(path);
                     continue;
                 }
                 var (folder, checkpoint) = FolderOf(path);
-                var entryPath = path;
-                candidates.Add(new BundleEntry(path, folder, checkpoint, () => OpenEntry(openZip, entryPath)));
+                var entryName = e.FullName;
+                candidates.Add((new BundleEntry(path, layout.Fold(path, folder), checkpoint, () => OpenEntry(openZip, entryName)), folder + "/" + name));
             }
         }
         // The same file in the run folder and in checkpoint-N/ copies: the run folder's is the whole story,
         // otherwise the latest checkpoint's is.
         return candidates
-            .GroupBy(c => (c.Folder, c.FileName))
+            .GroupBy(c => c.Copy, c => c.Entry)
             .Select(g => g.OrderBy(c => c.Checkpoint is null ? 0 : 1).ThenByDescending(c => c.Checkpoint ?? 0).First())
             .OrderBy(c => c.Path, StringComparer.Ordinal)
             .ToList();

@@ -10,7 +10,7 @@ namespace RunDashboard.Core.Services;
 /// every file straight into a staged import, groups the files of one run (a zip folder, or files sent together),
 /// keeps every file's bytes, and publishes the runs all at once or not at all.
 /// </summary>
-public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvider time)
+public sealed partial class ImportService(RunStore store, Ingestor ingestor, TimeProvider time)
 {
     private const string BatchGroup = "";
     // One per service (one per store): two dashboards in one process, as in tests, do not queue behind each other.
@@ -285,6 +285,8 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
             var drafts = group.SelectMany(p => p.Import.Runs.Select(d => new Combined(d, p))).ToList();
             var settings = drafts.Where(c => c.Draft.IsSettingsOnly).ToList();
             var metrics = drafts.Where(c => !c.Draft.IsSettingsOnly).ToList();
+            // issue-12 archives: the parts of a run folder (TensorBoard train/validation, MLflow, W&B files) become one run.
+            JoinRunFolderParts(metrics, settings, staged);
 
             var state = metrics.FirstOrDefault(c => c.Source.Import.Format == "hf-trainer-state");
             if (state is not null && metrics.Count > 1 && metrics.All(c => c.Source.Import.Runs.Count == 1))
