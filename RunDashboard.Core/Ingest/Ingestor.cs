@@ -99,7 +99,7 @@ public sealed class Ingestor
         if (binaryFormat is null && sample.Lines.Count == 0) return FileImport.Failed(fileName, $"{fileName} has no text (only blank lines)");
 
         var (format, match) = binaryFormat is not null ? (binaryFormat, binaryMatch) : Detect(sample);
-        if (binaryFormat is null && (format is null || match.Confidence < 0.5) && !sample.IsComplete && !LooksStructured(sample))
+        if (binaryFormat is null && (format is null || match.Confidence < 0.5) && (!sample.IsComplete || sample.Lines.Count >= 200) && !LooksStructured(sample))
         {
             var deep = DeepSample(sample, open, cancellationToken);
             if (deep is not null)

@@ -50,7 +50,7 @@ public sealed class MetricsCsvFormat : LineLogFormat
     /// <summary>Step columns of tables that have no "step" column, finest first.</summary>
     internal static readonly string[] FallbackStepNames =
     [
-        "steps", "total_steps", "timesteps", "time/total_timesteps", "total_timesteps", "timestep", "updates", "num_updates",
+        "steps", "total_steps", "total timesteps", "timesteps", "time/total_timesteps", "total_timesteps", "timestep", "updates", "num_updates",
         "batch", "batches", "iterations", "epoch", "epochs", "",
     ];
 

@@ -164,8 +164,13 @@ internal sealed class GenericTextParser : ILineParser
     {
         foreach (var token in template.Tokens)
         {
-            var t = token.Trim('|', ':', '[', ']', '(', ')', '\'', '"', ',', '=', '-', '*');
-            if (EvalWords.Contains(t)) return true;
+            // "val: 1.057" names a value; "valid on 'valid' subset", "[eval]" and "Epoch(val)" say what the line is.
+            if (token.EndsWith(':') || token.EndsWith('=') || token.Contains('=') || token.Contains(LineTemplate.Wildcard)) continue;
+            foreach (var part in token.Split('(', ')', '[', ']'))
+            {
+                var t = part.Trim('|', ':', '\'', '"', ',', '=', '-', '*');
+                if (EvalWords.Contains(t)) return true;
+            }
         }
         return false;
     }
@@ -180,9 +185,9 @@ internal sealed class GenericTextParser : ILineParser
             var rank = StepNames.Rank(f.Label);
             if (rank >= 0 && rank < bestRank) { bestRank = rank; best = f.Label; }
         }
-        if (best is null)
+        if (best is null || bestRank >= 100)
         {
-            // An unlabelled "N/M" position is a step when nothing names one.
+            // An unlabelled "N/M" position is a step when nothing finer than an epoch names one.
             foreach (var f in _fields)
             {
                 if (!f.HasLabel && f.Total is not null) { best = ""; bestRank = 50; break; }
@@ -249,7 +254,7 @@ internal sealed class GenericTextParser : ILineParser
             _context?.Report(lineNumber, $"this line has the shape of '{state.Template.Sample}' but no {state.StepDescription} step");
             return;
         }
-        var step = (long)_fields[stepAt].Value;
+        var step = GlobalStep(state, stepAt);
         if (!state.EpochLevel)
         {
             _currentStep = step;
@@ -265,6 +270,26 @@ internal sealed class GenericTextParser : ILineParser
             // "step 5/100": the total is no metric; "Epoch 3/10" next to a finer step is the epoch.
             Write(state, f, step, lineNumber, i);
         }
+    }
+
+    /// <summary>
+    /// A position inside the epoch ("Epoch [3][10/35]", "epoch: 3/20, iter: 10/112") becomes the global iteration
+    /// (epoch − first epoch number) × iterations per epoch + position, so epochs follow each other on one axis.
+    /// </summary>
+    private long GlobalStep(State state, int stepAt)
+    {
+        var field = _fields[stepAt];
+        var step = (long)field.Value;
+        if (field.Total is not { } perEpoch || perEpoch <= 0 || (field.HasLabel && StepNames.IsEpoch(field.Label))) return step;
+        foreach (var f in _fields)
+        {
+            if (!f.HasLabel || !StepNames.IsEpoch(f.Label) || !f.Integral) continue;
+            var epoch = (long)f.Value;
+            state.EpochBase ??= epoch == 0 ? 0 : 1;
+            if (state.StepDescription.Length > 0 && !state.StepDescription.Contains("epoch")) state.StepDescription += $" within '{f.Label}' ((epoch − {state.EpochBase}) × {perEpoch} + position)";
+            return (epoch - state.EpochBase.Value) * perEpoch + step;
+        }
+        return step;
     }
 
     private int FindStep(State state)
@@ -380,12 +405,23 @@ internal sealed class GenericTextParser : ILineParser
     {
         var name = CleanLabel(label);
         var split = evalTemplate ? "eval" : null;
+        // "val: 1.057" next to "loss train: 1.062": a bare split name is that split's loss.
+        if (name.ToLowerInvariant() is "val" or "valid" or "validation" or "eval" or "test") return epochLevel ? "epoch/eval_loss" : MetricKeys.EvalLoss;
         foreach (var (prefix, s) in SplitPrefixes)
         {
             if (name.Length > prefix.Length && name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             {
                 split = s == "train" && evalTemplate ? "eval" : s;
                 name = name[prefix.Length..];
+                break;
+            }
+        }
+        foreach (var (end, s) in SplitSuffixes)
+        {
+            if (name.Length > end.Length && name.EndsWith(end, StringComparison.OrdinalIgnoreCase))
+            {
+                split = s == "train" && evalTemplate ? "eval" : s;
+                name = name[..^end.Length];
                 break;
             }
         }
@@ -402,6 +438,9 @@ internal sealed class GenericTextParser : ILineParser
         ("validation ", "eval"), ("validation_", "eval"), ("valid ", "eval"), ("valid_", "eval"), ("val ", "eval"), ("val_", "eval"),
         ("evaluation ", "eval"), ("eval ", "eval"), ("eval_", "eval"), ("test ", "eval"), ("test_", "eval"),
     ];
+
+    /// <summary>"loss train: 1.06, val: 1.05" (LitGPT) names the split after the metric.</summary>
+    private static readonly (string Suffix, string Split)[] SplitSuffixes = [(" train", "train"), (" val", "eval"), (" valid", "eval"), (" eval", "eval")];
 
     internal static string CleanLabel(string label) => label.Trim().Trim('\'', '"', ':', '=', '-', '*').Trim();
 
@@ -434,6 +473,7 @@ internal sealed class GenericTextParser : ILineParser
         /// <summary>The line has a position inside the epoch ("1000 / 2737", "[50/500]"): a per-update line.</summary>
         public bool HasPosition { get; set; }
         public int OnlyLine { get; set; }
+        public long? EpochBase { get; set; }
         public long Ordinal { get; set; }
         public string StepDescription { get; set; } = "";
         public List<Buffered> Buffer { get; } = [];

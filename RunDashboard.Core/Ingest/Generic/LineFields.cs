@@ -102,6 +102,19 @@ public static class LineFields
                 i++;
                 continue;
             }
+            // "Epoch(train) [100][50/4309]": a word's qualifier in parentheses and the bracket after it keep the word
+            // as the label of the first number in brackets ("Epoch [1][10/35]" too).
+            if (c == '(' && i > 0 && char.IsLetter(line[i - 1]) && label.Length > 0 && line[(i + 1)..].IndexOf(')') is var qualifierEnd and > 0
+                && IsPlainWord(line.Slice(i + 1, qualifierEnd)))
+            {
+                i += qualifierEnd + 2;
+                continue;
+            }
+            if (c == '[' && label.Length > 0 && i + 1 < n && char.IsAsciiDigit(line[i + 1]))
+            {
+                i++;
+                continue;
+            }
             if (c is '|' or ',' or ';' or '{' or '}' or '(' or ')' or '[' or ']' or '<' or '>' or '│' or '┃' or '║')
             {
                 Separate();
@@ -201,6 +214,13 @@ public static class LineFields
         {
             if (!char.IsAsciiDigit(line[k]) && line[k] != ':') return false;
         }
+        return true;
+    }
+
+    private static bool IsPlainWord(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty || text.Length > 16) return false;
+        foreach (var ch in text) if (!char.IsLetter(ch) && ch != '_') return false;
         return true;
     }
 

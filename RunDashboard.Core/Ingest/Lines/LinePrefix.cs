@@ -21,6 +21,7 @@ public static partial class LinePrefix
         @"|\[?\d{4}/\d{2}/\d{2}\s+\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?" +
         @"|\[?\d{2}/\d{2}/\d{4}\s+\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?" +
         @"|\[?\d{2}/\d{2}\s+\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?" +
+        @"|\[?\d{2}-\d{2}\s+\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]?" +
         @"|\[\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\]" +
         @"|\d{2}:\d{2}:\d{2}[.,]\d+" +
         @"|[IWEF]\d{4}\s+\d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+[\w./-]+:\d+\]" + // glog / absl
@@ -52,12 +53,15 @@ public static partial class LinePrefix
     public static int Strip(ReadOnlySpan<char> line, out int rank)
     {
         rank = -1;
-        if (line.IsEmpty || !MayHavePrefix(line[0], line)) return 0;
-        var start = 0;
+        // Loggers indent their prefix now and then (" [2026-04-15 11:19:02.524672] iteration 1/ 500 | …").
+        var indent = 0;
+        while (indent < line.Length && line[indent] is ' ' or '\t') indent++;
+        if (indent == line.Length || !MayHavePrefix(line[indent], line[indent..])) return 0;
+        var start = indent;
         for (var guard = 0; guard < 8 && start < line.Length; guard++)
         {
             var rest = line[start..];
-            var length = start > 0 ? FirstMatch(AfterTimestamp(), rest) : 0;
+            var length = start > indent ? FirstMatch(AfterTimestamp(), rest) : 0;
             if (length == 0)
             {
                 if (!MayHavePrefix(rest[0], rest)) break;
@@ -67,7 +71,7 @@ public static partial class LinePrefix
             if (RankIn(rest[..length]) is { } r) rank = rank < 0 ? r : Math.Min(rank, r);
             start += length;
         }
-        return start;
+        return start == indent ? 0 : start;
     }
 
     /// <summary>Length of the match at the start of <paramref name="text"/> (0 when none), without allocating.</summary>
