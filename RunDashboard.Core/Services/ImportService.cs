@@ -147,9 +147,10 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
             };
             if (replacing is null && !IsEmpty(file))
             {
-                // Rejected files are kept too: a parser added later can re-import them.
+                // Only imported files keep their bytes; a rejected one keeps its name, size, hash and why, so
+                // junk sent to the dashboard does not grow the database.
                 using var bytes = file.Open();
-                record.Size = store.Uploads.StoreBytes(uploadId, name, bytes);
+                record.Size = runIds.Count > 0 ? store.Uploads.StoreBytes(uploadId, name, bytes) : CountBytes(bytes);
                 records.Add(record);
             }
             else if (replacing is not null)
@@ -380,6 +381,16 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
         using var s = file.Open();
         var n = s.ReadAtLeast(head, 4, throwOnEndOfStream: false);
         return n == 4 && ZipBundle.IsZip(head);
+    }
+
+    private static long CountBytes(Stream s)
+    {
+        if (s.CanSeek) return s.Length;
+        var buffer = new byte[81920];
+        long n = 0;
+        int read;
+        while ((read = s.Read(buffer)) > 0) n += read;
+        return n;
     }
 
     private static bool IsEmpty(UploadFile file)
