@@ -84,7 +84,8 @@ public static class DashboardApp
         app.MapRunEndpoints();
         app.MapSyncEndpoints();
         app.MapShareEndpoints();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Blazor adds its own "frame-ancestors 'self'" CSP header; Dashboard:FrameAncestors in ours is the one that applies.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 

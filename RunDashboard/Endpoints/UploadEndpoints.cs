@@ -106,6 +106,10 @@ public static class UploadEndpoints
                         statusCode: zipProblem.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest);
                 }
             }
+            foreach (var (fileName, path) in files)
+            {
+                if (UploadChecks.TableProblem(fileName, () => File.OpenRead(path), limits) is { } tableProblem) return ApiProblems.BadRequest("Table over a limit", tableProblem);
+            }
             var uploads = files.Select(f => new UploadFile(f.FileName, () => File.OpenRead(f.Path))).ToList();
             var report = await imports.ImportAsync(uploads, options, cancellationToken);
             var body = UploadResponse.From(report, request);

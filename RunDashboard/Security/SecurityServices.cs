@@ -15,6 +15,8 @@ public static class SecurityServices
     public static IServiceCollection AddDashboardSecurity(this IServiceCollection services)
     {
         services.AddSingleton<TokenVerifier>();
+        // Antiforgery would add "X-Frame-Options: SAMEORIGIN"; framing is Dashboard:FrameAncestors' decision (SecurityHeaders).
+        services.Configure<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>(o => o.SuppressXFrameOptionsHeader = true);
         services.AddSingleton<IAuthorizationHandler, AccessHandler>();
         services.AddAuthentication(AccessPolicies.Scheme)
             .AddPolicyScheme(AccessPolicies.Scheme, "bearer token or sign-in cookie", o => o.ForwardDefaultSelector = context =>

@@ -64,6 +64,32 @@ public static class UploadChecks
         return null;
     }
 
+    /// <summary>
+    /// The header row of a <c>.csv</c>/<c>.tsv</c> against <c>Limits:MaxCsvColumns</c>, read up to <c>Limits:MaxLineBytes</c>:
+    /// a table a hundred thousand columns wide is refused before the parser makes a series of each column.
+    /// </summary>
+    public static string? TableProblem(string fileName, Func<Stream> open, LimitsOptions limits)
+    {
+        var extension = Path.GetExtension(fileName).ToLowerInvariant();
+        if (extension is not (".csv" or ".tsv")) return null;
+        var separator = extension == ".tsv" ? (byte)'\t' : (byte)',';
+        using var stream = open();
+        var buffer = new byte[64 * 1024];
+        long columns = 1;
+        long read = 0;
+        int n;
+        while (read < limits.MaxLineBytes && (n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, limits.MaxLineBytes - read))) > 0)
+        {
+            var span = buffer.AsSpan(0, n);
+            var end = span.IndexOf((byte)'\n');
+            if (end >= 0) span = span[..end];
+            columns += span.Count(separator);
+            read += n;
+            if (end >= 0) break;
+        }
+        return columns > limits.MaxCsvColumns ? $"{fileName} has {columns:N0} columns, over Limits:MaxCsvColumns ({limits.MaxCsvColumns:N0})" : null;
+    }
+
     private static bool UnsafePath(string name)
     {
         var path = name.Replace('\\', '/');

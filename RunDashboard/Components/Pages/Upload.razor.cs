@@ -98,11 +98,9 @@ public partial class Upload
             }
             foreach (var upload in uploads)
             {
-                if (UploadChecks.ZipProblem(upload.FileName, upload.Open, Limits.Value) is { } zip)
-                {
-                    _error = zip.Detail;
-                    return;
-                }
+                _error = UploadChecks.ZipProblem(upload.FileName, upload.Open, Limits.Value)?.Detail
+                         ?? UploadChecks.TableProblem(upload.FileName, upload.Open, Limits.Value);
+                if (_error is not null) return;
             }
             _progress = 100;
             _status = "Parsing and storing…";
