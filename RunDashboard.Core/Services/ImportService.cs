@@ -15,20 +15,25 @@ public sealed class ImportService(RunStore store, Ingestor ingestor, TimeProvide
     private const string BatchGroup = "";
     // One per service (one per store): two dashboards in one process, as in tests, do not queue behind each other.
     private readonly SemaphoreSlim _writer = new(1, 1);
+    // Uploads up to SmallUploadBytes have a lane of their own, so a training script's small log is not queued
+    // for minutes behind a gigabyte import; LiteDB serialises the two only per collection and per batch.
+    private const long SmallUploadBytes = 64L * 1024 * 1024;
+    private readonly SemaphoreSlim _smallWriter = new(1, 1);
 
     public Ingestor Ingestor => ingestor;
 
     public async Task<ImportReport> ImportAsync(IReadOnlyList<UploadFile> files, UploadOptions options, CancellationToken cancellationToken = default)
     {
-        // One import at a time: LiteDB has one writer, and a queue beats interleaved transactions.
-        await _writer.WaitAsync(cancellationToken);
+        // One import at a time per lane: LiteDB has one writer, and a queue beats interleaved transactions.
+        var lane = files.Sum(f => { using var s = f.Open(); return s.CanSeek ? s.Length : long.MaxValue / 1024; }) <= SmallUploadBytes ? _smallWriter : _writer;
+        await lane.WaitAsync(cancellationToken);
         try
         {
             return await Task.Run(() => Import(files, options, cancellationToken), cancellationToken);
         }
         finally
         {
-            _writer.Release();
+            lane.Release();
         }
     }
 
