@@ -74,6 +74,7 @@ public static class DashboardApp
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseRequestErrors();
+        app.UseSameOriginCircuits();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -91,4 +91,16 @@ public class CrossOriginTests : IAsyncLifetime
         Assert.Contains("frame-ancestors 'self' https://wiki.lab.example", string.Join(";", response.Headers.GetValues("Content-Security-Policy")));
         Assert.False(response.Headers.Contains("X-Frame-Options"));
     }
+
+    [Fact]
+    public async Task Another_origin_cannot_open_a_blazor_circuit()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/_blazor/negotiate?negotiateVersion=1");
+        request.Headers.Add("Origin", "http://evil.example");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _server.Client.SendAsync(request)).StatusCode);
+        var own = new HttpRequestMessage(HttpMethod.Post, "/_blazor/negotiate?negotiateVersion=1");
+        own.Headers.Add("Origin", _server.BaseUrl);
+        Assert.Equal(HttpStatusCode.OK, (await _server.Client.SendAsync(own)).StatusCode);
+    }
 }
