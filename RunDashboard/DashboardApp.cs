@@ -4,7 +4,10 @@ using MudBlazor.Services;
 using RunDashboard.Components;
 using RunDashboard.Core;
 using RunDashboard.Core.Storage;
+using Microsoft.Extensions.Options;
+using RunDashboard.Configuration;
 using RunDashboard.Endpoints;
+using RunDashboard.Security;
 
 namespace RunDashboard;
 
@@ -24,42 +27,66 @@ public static class DashboardApp
         // environment, not only Development: the dashboard never loads anything from the internet.
         builder.WebHost.UseStaticWebAssets();
 
-        var maxUpload = builder.Configuration.GetValue<long?>("Uploads:MaxFileBytes") ?? 2L * 1024 * 1024 * 1024;
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxUpload);
-        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxUpload);
+        builder.Services.AddDashboardOptions(builder.Configuration);
+        var limits = DashboardConfiguration.Read<LimitsOptions>(builder.Configuration, LimitsOptions.Section);
+        // Kestrel answers a body over the limit with 413; the upload endpoint reads its multipart body itself.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = limits.MaxRequestBytes);
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = limits.MaxRequestBytes);
+        builder.Services.AddDashboardSecurity();
 
         builder.Services.Configure<StorageOptions>(builder.Configuration.GetSection(StorageOptions.Section));
         builder.Services.Configure<RunDashboard.Core.Analysis.TagRuleOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.TagRuleOptions.Section));
         builder.Services.Configure<RunDashboard.Core.Analysis.Health.HealthOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.Health.HealthOptions.Section));
         builder.Services.Configure<RunDashboard.Core.WandB.WandbOptions>(builder.Configuration.GetSection(RunDashboard.Core.WandB.WandbOptions.Section));
         builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
-        builder.Services.Configure<RunDashboard.Previews.DashboardOptions>(builder.Configuration.GetSection(RunDashboard.Previews.DashboardOptions.Section));
         builder.Services.AddDashboardUi();
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling =
             System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);
         builder.Services.AddProblemDetails();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddMudServices();
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Options are validated here rather than at the first request: a bad Limits:/Auth:/Dashboard: value stops the start.
+        try
+        {
+            app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value.GetHashCode();
+            app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.GetHashCode();
+            app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.GetHashCode();
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw new InvalidOperationException("RunDashboard's configuration is invalid:" + Environment.NewLine + DashboardConfiguration.Describe(ex), ex);
+        }
         // Open the database now so a bad path fails at start, and the file exists before the first request.
         app.Services.GetRequiredService<RunStore>();
+        // Upload bodies of a dashboard that was killed mid-request are not kept.
+        app.Services.GetRequiredService<UploadTempFolder>().RemoveLeftovers();
+
+        app.UseSecurityHeaders();
 
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseRequestErrors();
+        app.UseSameOriginCircuits();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
 
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapAuthEndpoints();
         app.MapUploadEndpoints();
         app.MapRunEndpoints();
         app.MapSyncEndpoints();
         app.MapShareEndpoints();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Blazor adds its own "frame-ancestors 'self'" CSP header; Dashboard:FrameAncestors in ours is the one that applies.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 
@@ -69,6 +96,9 @@ public static class DashboardApp
         services.AddSingleton<RunDashboard.Components.Charts.SeriesLoader>();
         services.AddSingleton<RunDashboard.Previews.ChartPreview>();
         services.AddSingleton<RunDashboard.Previews.ShareCards>();
+        services.AddScoped<RunDashboard.Components.Security.WriteAccess>();
+        services.AddHttpContextAccessor();
+        services.AddSingleton(sp => new UploadTempFolder(Path.GetDirectoryName(sp.GetRequiredService<RunStore>().Path)!));
         return services;
     }
 }

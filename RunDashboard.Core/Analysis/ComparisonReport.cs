@@ -11,7 +11,7 @@ public static class ComparisonReport
     public static string Markdown(IReadOnlyList<Run> runs, IReadOnlyList<IReadOnlyList<Finding>> findings, string? link = null)
     {
         var md = new StringBuilder();
-        md.AppendLine(CultureInfo.InvariantCulture, $"# Comparison: {string.Join(" vs ", runs.Select(r => r.Name))}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"# Comparison: {string.Join(" vs ", runs.Select(r => Escape(r.Name)))}");
         md.AppendLine();
         if (link is not null) md.AppendLine(CultureInfo.InvariantCulture, $"Dashboard: {link}").AppendLine();
 
@@ -32,7 +32,7 @@ public static class ComparisonReport
         else
         {
             Header(md, runs);
-            foreach (var row in diff) Row(md, (row.Derived ? "= " : "") + row.Key, row.Values.Select(v => v ?? "*missing*"));
+            foreach (var row in diff) Row(md, (row.Derived ? "= " : "") + row.Key, row.Values.Select(v => v ?? Missing));
         }
         md.AppendLine();
 
@@ -62,10 +62,38 @@ public static class ComparisonReport
         md.AppendLine();
     }
 
+    /// <summary>The one cell written as markdown (emphasis) rather than text.</summary>
+    private const string Missing = "*missing*";
+
     private static void Row(StringBuilder md, string label, IEnumerable<string> cells) =>
-        md.Append("| ").Append(Escape(label)).Append(" | ").Append(string.Join(" | ", cells.Select(Escape))).AppendLine(" |");
+        md.Append("| ").Append(Escape(label)).Append(" | ").Append(string.Join(" | ", cells.Select(c => ReferenceEquals(c, Missing) ? c : Escape(c)))).AppendLine(" |");
 
     private static string Num(double? v) => v is { } d ? d.ToString("G4", CultureInfo.InvariantCulture) : "—";
 
-    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    /// <summary>
+    /// User text (run names, hyperparameter values, messages) as literal markdown text: line breaks flattened (a newline
+    /// would start a heading or a table row), HTML encoded (chat and PR renderers pass some HTML through), and markdown
+    /// punctuation backslash-escaped so a name cannot become a link, emphasis or a table cell.
+    /// </summary>
+    internal static string Escape(string text)
+    {
+        var sb = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '\r' or '\n' or '\u2028' or '\u2029' or '\u0085' or '\t': sb.Append(' '); break;
+                case '&': sb.Append("&amp;"); break;
+                case '<': sb.Append("&lt;"); break;
+                case '>': sb.Append("&gt;"); break;
+                case '\\' or '`' or '*' or '[' or ']' or '#' or '|' or '!' or '~':
+                    sb.Append('\\').Append(c);
+                    break;
+                default:
+                    if (!char.IsControl(c)) sb.Append(c);
+                    break;
+            }
+        }
+        return sb.ToString();
+    }
 }

@@ -15,20 +15,25 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
     private const string BatchGroup = "";
     // One per service (one per store): two dashboards in one process, as in tests, do not queue behind each other.
     private readonly SemaphoreSlim _writer = new(1, 1);
+    // Uploads up to SmallUploadBytes have a lane of their own, so a training script's small log is not queued
+    // for minutes behind a gigabyte import; LiteDB serialises the two only per collection and per batch.
+    private const long SmallUploadBytes = 64L * 1024 * 1024;
+    private readonly SemaphoreSlim _smallWriter = new(1, 1);
 
     public Ingestor Ingestor => ingestor;
 
     public async Task<ImportReport> ImportAsync(IReadOnlyList<UploadFile> files, UploadOptions options, CancellationToken cancellationToken = default)
     {
-        // One import at a time: LiteDB has one writer, and a queue beats interleaved transactions.
-        await _writer.WaitAsync(cancellationToken);
+        // One import at a time per lane: LiteDB has one writer, and a queue beats interleaved transactions.
+        var lane = files.Sum(f => { using var s = f.Open(); return s.CanSeek ? s.Length : long.MaxValue / 1024; }) <= SmallUploadBytes ? _smallWriter : _writer;
+        await lane.WaitAsync(cancellationToken);
         try
         {
             return await Task.Run(() => Import(files, options, cancellationToken), cancellationToken);
         }
         finally
         {
-            _writer.Release();
+            lane.Release();
         }
     }
 
@@ -147,9 +152,10 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
             };
             if (replacing is null && !IsEmpty(file))
             {
-                // Rejected files are kept too: a parser added later can re-import them.
+                // Only imported files keep their bytes; a rejected one keeps its name, size, hash and why, so
+                // junk sent to the dashboard does not grow the database.
                 using var bytes = file.Open();
-                record.Size = store.Uploads.StoreBytes(uploadId, name, bytes);
+                record.Size = runIds.Count > 0 ? store.Uploads.StoreBytes(uploadId, name, bytes) : CountBytes(bytes);
                 records.Add(record);
             }
             else if (replacing is not null)
@@ -384,6 +390,16 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         using var s = file.Open();
         var n = s.ReadAtLeast(head, 4, throwOnEndOfStream: false);
         return n == 4 && ZipBundle.IsZip(head);
+    }
+
+    private static long CountBytes(Stream s)
+    {
+        if (s.CanSeek) return s.Length;
+        var buffer = new byte[81920];
+        long n = 0;
+        int read;
+        while ((read = s.Read(buffer)) > 0) n += read;
+        return n;
     }
 
     private static bool IsEmpty(UploadFile file)

@@ -8,7 +8,7 @@ namespace RunDashboard.Core.Storage;
 /// An import's chunks are written first under run ids nobody can see yet; the runs become visible in one
 /// transaction at commit, and an aborted (or crashed) import leaves only orphan chunks that are removed.
 /// </summary>
-public sealed class RunStore : IDisposable
+public sealed partial class RunStore : IDisposable
 {
     internal const string RunsCollection = "runs";
     internal const string ChunksCollection = "chunks";
@@ -124,21 +124,31 @@ public sealed class RunStore : IDisposable
     /// <summary>Deletes a run with its series and events.</summary>
     public bool DeleteRun(string id)
     {
-        _db.BeginTrans();
-        try
+        bool existed;
+        lock (_commitGate)
         {
-            var existed = _runs.Delete(id);
-            _chunks.DeleteMany(Query.EQ("RunId", id));
-            _events.Delete(id);
-            _db.Commit();
-            if (existed) RunsChanged?.Invoke([id]);
-            return existed;
+            _db.BeginTrans();
+            try
+            {
+                existed = DeleteRunInTransaction(id);
+                _db.Commit();
+            }
+            catch
+            {
+                _db.Rollback();
+                throw;
+            }
         }
-        catch
-        {
-            _db.Rollback();
-            throw;
-        }
+        if (existed) RunsChanged?.Invoke([id]);
+        return existed;
+    }
+
+    private bool DeleteRunInTransaction(string id)
+    {
+        var existed = _runs.Delete(id);
+        _chunks.DeleteMany(Query.EQ("RunId", id));
+        _events.Delete(id);
+        return existed;
     }
 
     /// <summary>Runs mirrored from one W&amp;B project, by W&amp;B run name.</summary>
@@ -181,6 +191,12 @@ public sealed class RunStore : IDisposable
     /// <summary>Makes staged runs visible, with their upload records, in one transaction.</summary>
     internal void Commit(string importId, IReadOnlyList<Run> runs, IReadOnlyList<UploadRecord> uploads, IReadOnlyList<string> replacedRunIds)
     {
+        lock (_commitGate) CommitLocked(importId, runs, uploads, replacedRunIds);
+        RunsChanged?.Invoke(runs.Select(r => r.Id).Concat(replacedRunIds).ToList());
+    }
+
+    private void CommitLocked(string importId, IReadOnlyList<Run> runs, IReadOnlyList<UploadRecord> uploads, IReadOnlyList<string> replacedRunIds)
+    {
         _db.BeginTrans();
         try
         {
@@ -209,7 +225,6 @@ public sealed class RunStore : IDisposable
             _db.Rollback();
             throw;
         }
-        RunsChanged?.Invoke(runs.Select(r => r.Id).Concat(replacedRunIds).ToList());
     }
 
     internal static BsonDocument ToDocument(string importId, string runId, SeriesChunk chunk)

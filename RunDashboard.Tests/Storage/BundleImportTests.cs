@@ -141,17 +141,17 @@ public class BundleImportTests : IDisposable
     }
 
     [Fact]
-    public async Task Reimport_turns_a_rejected_upload_into_a_run_once_a_parser_knows_it()
+    public async Task A_rejected_upload_sent_again_once_a_parser_knows_it_becomes_a_run()
     {
-        // An ingestor that knows no format rejects the file, and keeps its bytes.
+        // An ingestor that knows no format rejects the file; its bytes are not kept, so it is sent again.
         var blind = new ImportService(_store, new Ingestor([]), TimeProvider.System);
         var rejected = await blind.ImportAsync([new UploadFile("train.log", () => Fixture.Open("mlx_lm_lora_run3.log"))], new UploadOptions());
         Assert.False(rejected.Succeeded);
+        Assert.Empty((await _imports.ReimportAsync()).Runs);
 
-        var again = await _imports.ReimportAsync();
+        var again = await _imports.ImportAsync([new UploadFile("train.log", () => Fixture.Open("mlx_lm_lora_run3.log"))], new UploadOptions());
 
         Assert.Equal(36, Assert.Single(again.Runs).FindMetric(MetricKeys.TrainLoss)!.Count);
-        Assert.Equal(UploadRecord.Imported, Assert.Single(_store.Uploads.List()).Status);
     }
 
     public void Dispose()

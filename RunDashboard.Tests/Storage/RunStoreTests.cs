@@ -109,7 +109,7 @@ public class RunStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_rejected_file_leaves_no_run_and_no_series_but_its_bytes_are_kept()
+    public async Task A_rejected_file_leaves_no_run_no_series_and_no_bytes_only_its_name_size_hash_and_why()
     {
         using var store = new RunStore(DbPath);
         var report = await new ImportService(store, Ingestor.CreateDefault(), TimeProvider.System)
@@ -121,7 +121,11 @@ public class RunStoreTests : IDisposable
         Assert.Equal(0, store.Database.GetCollection(RunStore.ChunksCollection).Count());
         var upload = Assert.Single(store.Uploads.List());
         Assert.Equal(UploadRecord.Rejected, upload.Status);
-        Assert.True(store.Uploads.HasBytes(upload.Id));
+        Assert.False(store.Uploads.HasBytes(upload.Id));
+        Assert.Equal("notes.txt", upload.FileName);
+        Assert.Equal("just some notes\nnothing to plot\n"u8.Length, upload.Size);
+        Assert.Equal(64, upload.Sha256.Length);
+        Assert.False(string.IsNullOrEmpty(upload.Error));
     }
 
     [Fact]

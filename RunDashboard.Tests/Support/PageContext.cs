@@ -18,6 +18,8 @@ public static class PageContext
         ctx.Services.AddDashboardUi();
         ctx.Services.AddMudServices();
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        // Pages hold write controls in AuthorizeView; the test user is anonymous, so they stay hidden.
+        ctx.AddAuthorization();
         return (ctx, ctx.Services.GetRequiredService<RunStore>());
     }
 }

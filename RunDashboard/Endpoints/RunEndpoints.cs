@@ -1,9 +1,13 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using RunDashboard.Configuration;
 using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Services;
 using RunDashboard.Core.Storage;
+using RunDashboard.Security;
 
 namespace RunDashboard.Endpoints;
 
@@ -35,46 +39,142 @@ public static class RunEndpoints
                 }))
                 : ApiProblems.NotFound($"no run with id '{id}'"));
         app.MapGet("/api/runs/query", QueryRuns);
+        app.MapDelete("/api/runs/{id}", (string id, RunStore store) =>
+                store.DeleteRun(id) ? Results.NoContent() : ApiProblems.NotFound($"no run with id '{id}'"))
+            .RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
+        app.MapGet("/api/stats", (RunStore store) => Results.Ok(store.Stats()));
+        // A full copy of everything (raw uploads included) is heavy to make: it is a write-level action.
+        app.MapGet("/api/export", ExportAsync).RequireAuthorization(AccessPolicies.Write);
     }
 
-    private static IResult GetSeries(string id, string? key, string? format, int? points, long? from, long? to, RunStore store)
+    private static async Task<IResult> ExportAsync(RunStore store, UploadTempFolder temp, HttpContext http)
+    {
+        var path = temp.NewFile();
+        try
+        {
+            await Task.Run(() => store.ExportTo(path), http.RequestAborted);
+        }
+        catch
+        {
+            UploadTempFolder.TryDelete(path);
+            UploadTempFolder.TryDelete(Path.ChangeExtension(path, null) + "-log.upload");
+            throw;
+        }
+        // The copy is deleted once it has been sent (or the client went away).
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        return Results.Stream(file, "application/octet-stream", $"rundashboard-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
+    }
+
+    private static IResult GetSeries(string id, string? key, string? format, int? points, long? from, long? to, RunStore store, IOptions<LimitsOptions> limits)
     {
         if (points is < 1) return ApiProblems.BadRequest("Bad points", "points must be a positive number of buckets");
+        if (points > limits.Value.MaxPointsPerResponse) return PointsOverLimit(points.Value, limits.Value);
         var run = store.GetRun(id);
         if (run is null) return ApiProblems.NotFound($"no run with id '{id}'");
         if (string.IsNullOrWhiteSpace(key))
         {
             return ApiProblems.BadRequest("Missing key", $"add ?key=<metric>; this run has: {string.Join(", ", run.Metrics.Select(m => m.Key))}");
         }
-        var series = run.FindMetric(key) is null ? null : store.GetSeries(id, key, from, to);
-        if (series is null)
+        if (run.FindMetric(key) is null)
         {
             return ApiProblems.NotFound($"run '{id}' has no metric '{key}'; it has: {string.Join(", ", run.Metrics.Select(m => m.Key))}");
         }
         if (string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
         {
-            var csv = new StringBuilder("step,value\n");
-            for (var i = 0; i < series.Count; i++)
-            {
-                csv.Append(series.Steps[i].ToString(CultureInfo.InvariantCulture)).Append(',')
-                   .Append(series.Values[i].ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-            }
-            var fileName = $"{run.Name}-{key.Replace('/', '_')}.csv";
-            return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", fileName);
+            var fileName = SafeFileName($"{run.Name}-{key}") + ".csv";
+            return Results.Stream(body => WriteCsvAsync(body, store, id, key, from, to), "text/csv", fileName);
         }
-        if (points is { } n) return Results.Ok(BucketsDto.From(Downsampler.Reduce(series, n)));
-        return Results.Ok(new { key = series.Key, steps = series.Steps, values = series.Values });
+        if (points is { } n)
+        {
+            var series = store.GetSeries(id, key, from, to)!;
+            return Results.Ok(BucketsDto.From(Downsampler.Reduce(series, n)));
+        }
+        return Results.Stream(body => WriteJsonAsync(body, store, id, key, from, to), "application/json; charset=utf-8");
     }
 
+    /// <summary>A run name is user text: only letters, digits, dot, dash and underscore reach the download's file name.</summary>
+    private static string SafeFileName(string text)
+    {
+        var safe = new string(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray()).Trim('.');
+        return safe.Length == 0 ? "series" : safe.Length > 100 ? safe[..100] : safe;
+    }
+
+    private static IResult PointsOverLimit(int points, LimitsOptions limits) =>
+        ApiProblems.BadRequest("Too many points", $"points={points:N0} is over Limits:MaxPointsPerResponse ({limits.MaxPointsPerResponse:N0}); " +
+            "leave points out to download the whole series (it streams)");
+
+    /// <summary>A whole series as <c>step,value</c> lines, one stored chunk at a time: memory stays flat whatever its size.</summary>
+    private static async Task WriteCsvAsync(Stream body, RunStore store, string id, string key, long? from, long? to)
+    {
+        var text = new StringBuilder(256 * 1024);
+        text.Append("step,value\n");
+        foreach (var chunk in store.StreamChunks(id, key, from, to))
+        {
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                if (from is { } f && chunk.Steps[i] < f || to is { } t && chunk.Steps[i] > t) continue;
+                text.Append(chunk.Steps[i].ToString(CultureInfo.InvariantCulture)).Append(',')
+                    .Append(chunk.Values[i].ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+            }
+            await body.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()));
+            text.Clear();
+        }
+        if (text.Length > 0) await body.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    /// <summary><c>{"key","steps":[…],"values":[…]}</c> written chunk by chunk: steps in one pass over the chunks, values in a second.</summary>
+    private static async Task WriteJsonAsync(Stream body, RunStore store, string id, string key, long? from, long? to)
+    {
+        await using var json = new Utf8JsonWriter(body, new JsonWriterOptions { SkipValidation = true });
+        json.WriteStartObject();
+        json.WriteString("key", key);
+        json.WriteStartArray("steps");
+        foreach (var chunk in store.StreamChunks(id, key, from, to))
+        {
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                if (InRange(chunk.Steps[i], from, to)) json.WriteNumberValue(chunk.Steps[i]);
+            }
+            await json.FlushAsync();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("values");
+        foreach (var chunk in store.StreamChunks(id, key, from, to))
+        {
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                if (!InRange(chunk.Steps[i], from, to)) continue;
+                var v = chunk.Values[i];
+                // Named literals, as the rest of the API writes them (AllowNamedFloatingPointLiterals).
+                if (double.IsFinite(v)) json.WriteNumberValue(v);
+                else json.WriteStringValue(double.IsNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
+            }
+            await json.FlushAsync();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+        await json.FlushAsync();
+    }
+
+    private static bool InRange(long step, long? from, long? to) => (from is null || step >= from) && (to is null || step <= to);
+
     /// <summary>One metric of several runs at once, downsampled: what a compare chart asks for.</summary>
-    private static IResult GetCompareSeries(string? runs, string? key, int? points, long? from, long? to, RunStore store)
+    private static IResult GetCompareSeries(string? runs, string? key, int? points, long? from, long? to, RunStore store, IOptions<LimitsOptions> limits)
     {
         if (string.IsNullOrWhiteSpace(runs) || string.IsNullOrWhiteSpace(key))
         {
             return ApiProblems.BadRequest("Missing runs or key", "use ?runs=<id>,<id>&key=<metric>[&points=N&from=S&to=S]");
         }
+        if (points is < 1) return ApiProblems.BadRequest("Bad points", "points must be a positive number of buckets");
+        if (points > limits.Value.MaxPointsPerResponse) return PointsOverLimit(points.Value, limits.Value);
+        var ids = runs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (ids.Length > limits.Value.MaxRunsPerRequest)
+        {
+            return ApiProblems.BadRequest("Too many runs", $"{ids.Length:N0} runs, over Limits:MaxRunsPerRequest ({limits.Value.MaxRunsPerRequest:N0})");
+        }
         var result = new List<object>();
-        foreach (var id in runs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var id in ids)
         {
             var run = store.GetRun(id);
             if (run is null) return ApiProblems.NotFound($"no run with id '{id}'");

@@ -36,7 +36,7 @@ public static class ShareEndpoints
             var code = links.Create(path);
             var shortUrl = $"{cards.PublicBase($"{http.Scheme}://{http.Host}{http.PathBase}")}/s/{code}";
             return Results.Ok(new { code, url = shortUrl, target = path });
-        });
+        }).AddEndpointFilter<RunDashboard.Security.SameOriginFilter>();
         app.MapGet("/s/{code}", (string code, ShortLinks links) =>
             links.Resolve(code) is { } path ? Results.Redirect(path) : ApiProblems.NotFound($"no short link '{code}'"));
     }

@@ -1,4 +1,5 @@
 using RunDashboard.Core.WandB;
+using RunDashboard.Security;
 
 namespace RunDashboard.Endpoints;
 
@@ -9,8 +10,31 @@ public static class SyncEndpoints
 
     public static void MapSyncEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/sync", async (SyncRequest? request, WandbSyncRunner runner, CancellationToken cancellationToken) =>
+        // Only application/json: a cross-site HTML form can send text/plain or form encodings, never JSON, without a preflight.
+        app.MapPost("/api/sync", async (HttpRequest http, WandbSyncRunner runner, CancellationToken cancellationToken) =>
         {
+            SyncRequest? request = null;
+            if (http.ContentLength > 0 || http.Headers.TransferEncoding.Count > 0)
+            {
+                if (!http.HasJsonContentType())
+                {
+                    return Results.Problem(title: "Expected JSON", statusCode: StatusCodes.Status415UnsupportedMediaType,
+                        detail: "send {\"projects\":[\"entity/project\"],\"force\":false} with Content-Type: application/json");
+                }
+                try
+                {
+                    request = await http.ReadFromJsonAsync<SyncRequest>(cancellationToken);
+                }
+                catch (System.Text.Json.JsonException ex)
+                {
+                    return ApiProblems.BadRequest("Invalid JSON", $"expected {{\"projects\":[\"entity/project\"]}}: {ex.Message}");
+                }
+            }
+            else if (http.ContentType is { Length: > 0 } && !http.HasJsonContentType())
+            {
+                return Results.Problem(title: "Expected JSON", statusCode: StatusCodes.Status415UnsupportedMediaType,
+                    detail: "send {\"projects\":[\"entity/project\"],\"force\":false} with Content-Type: application/json");
+            }
             var projects = request?.Projects is { Count: > 0 } p ? p : runner.Projects;
             if (projects.Count == 0)
             {
@@ -20,7 +44,7 @@ public static class SyncEndpoints
             if (bad.Count > 0) return ApiProblems.BadRequest("Bad project", $"not entity/project: {string.Join(", ", bad)}");
             var results = await runner.SyncAsync(projects, request?.Force ?? false, cancellationToken);
             return Results.Ok(new { projects = results });
-        });
+        }).DisableAntiforgery().RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
         app.MapGet("/api/sync", (WandbSyncRunner runner) => Results.Ok(new
         {
             apiKeyConfigured = runner.HasApiKey,

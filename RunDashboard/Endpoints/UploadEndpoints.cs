@@ -1,50 +1,157 @@
+using System.Text;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using RunDashboard.Configuration;
 using RunDashboard.Core.Services;
 using RunDashboard.Core.Storage;
+using RunDashboard.Security;
 
 namespace RunDashboard.Endpoints;
 
 /// <summary><c>POST /api/uploads</c>: what a training script's <c>curl -F file=@train.log</c> talks to.</summary>
 public static class UploadEndpoints
 {
+    /// <summary>Form fields other than files (project, name, tags) in one upload; a form with more is not a dashboard upload.</summary>
+    private const int MaxTextFields = 32;
+
     public static void MapUploadEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/uploads", UploadAsync).DisableAntiforgery();
+        // Scripts post multipart without an antiforgery token; the same-origin filter stands in for it.
+        app.MapPost("/api/uploads", UploadAsync).DisableAntiforgery().RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
         app.MapGet("/api/uploads", (RunStore store) => store.Uploads.List().Select(u => new
         {
             id = u.Id, fileName = u.FileName, sha256 = u.Sha256, size = u.Size, uploadedAt = u.UploadedAt,
-            status = u.Status, format = u.Format, error = u.Error, runs = u.RunIds,
+            status = u.Status, format = u.Format, error = u.Error, runs = u.RunIds, bytesKept = store.Uploads.HasBytes(u.Id),
         }));
-        app.MapPost("/api/uploads/reimport", ReimportAsync).DisableAntiforgery();
+        app.MapPost("/api/uploads/reimport", ReimportAsync).DisableAntiforgery().RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
+        app.MapDelete("/api/uploads/{id}", (string id, RunStore store) =>
+            store.DeleteUpload(id) is { } runs
+                ? Results.Ok(new { upload = id, deletedRuns = runs })
+                : ApiProblems.NotFound($"no upload with id '{id}'"))
+            .RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
     }
 
-    private static async Task<IResult> UploadAsync(HttpRequest request, ImportService imports, CancellationToken cancellationToken)
+    private static async Task<IResult> UploadAsync(HttpRequest request, ImportService imports, UploadTempFolder temp, IOptions<LimitsOptions> limitOptions,
+        CancellationToken cancellationToken)
     {
+        var limits = limitOptions.Value;
         if (!request.HasFormContentType)
         {
             return ApiProblems.BadRequest("Expected a multipart form",
                 "Send the log as multipart/form-data with one or more 'file' fields, e.g. curl -F file=@train.log http://localhost:5000/api/uploads");
         }
-        var form = await request.ReadFormAsync(cancellationToken);
-        var files = form.Files.GetFiles("file");
-        if (files.Count == 0)
+        var contentType = MediaTypeHeaderValue.Parse(request.ContentType);
+        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
+        if (!contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) || string.IsNullOrEmpty(boundary))
         {
-            var other = form.Files.Count > 0 ? $" (got field '{form.Files[0].Name}')" : "";
-            return ApiProblems.BadRequest("No file", $"The form has no 'file' field{other}; send the log as -F file=@train.log");
+            return ApiProblems.BadRequest("Expected a multipart form",
+                "the body must be multipart/form-data with a boundary (curl -F file=@train.log sets both); got " + contentType.MediaType);
         }
-        var options = new UploadOptions(
-            Project: Clean(form["project"]),
-            Name: Clean(form["name"]),
-            Tags: UploadOptions.ParseTags(form["tags"]));
-        var uploads = files.Select(f => new UploadFile(f.FileName, f.OpenReadStream)).ToList();
-        var report = await imports.ImportAsync(uploads, options, cancellationToken);
-        var body = UploadResponse.From(report, request);
-        if (!report.Succeeded)
+        var files = new List<(string FileName, string Path)>();
+        try
         {
-            return ApiProblems.BadRequest("Nothing could be imported", report.Error ?? "no runs found",
-                new Dictionary<string, object?> { ["files"] = body.Files, ["problems"] = body.Problems });
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            string? otherFileField = null;
+            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limits.MaxRequestBytes };
+            // Text fields are short: a field longer than any limit allows is refused before it is held in memory.
+            var maxFieldChars = Math.Max(Math.Max(limits.MaxNameLength, limits.MaxProjectLength), limits.MaxTags * (limits.MaxTagLength + 2)) + 1;
+            var textFields = 0;
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            {
+                var disposition = section.GetContentDispositionHeader();
+                if (disposition is null) continue;
+                var field = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+                if (disposition.IsFileDisposition())
+                {
+                    if (field != "file")
+                    {
+                        otherFileField ??= field;
+                        await section.Body.CopyToAsync(Stream.Null, cancellationToken);
+                        continue;
+                    }
+                    if (files.Count >= limits.MaxFilesPerUpload)
+                    {
+                        return ApiProblems.BadRequest("Too many files", $"more than Limits:MaxFilesPerUpload ({limits.MaxFilesPerUpload:N0}) files in one upload");
+                    }
+                    var path = temp.NewFile();
+                    var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "upload";
+                    files.Add((name, path));
+                    await using var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
+                    await section.Body.CopyToAsync(target, cancellationToken);
+                }
+                else
+                {
+                    if (++textFields > MaxTextFields) return ApiProblems.BadRequest("Too many form fields", $"more than {MaxTextFields} text fields; send project, name and tags");
+                    var value = await ReadTextAsync(section.Body, maxFieldChars, cancellationToken);
+                    if (value is null) return ApiProblems.BadRequest("Field too long", LimitOfField(field, limits));
+                    fields[field] = value;
+                }
+            }
+            if (files.Count == 0)
+            {
+                var other = otherFileField is not null ? $" (got field '{otherFileField}')" : "";
+                return ApiProblems.BadRequest("No file", $"The form has no 'file' field{other}; send the log as -F file=@train.log");
+            }
+            var options = new UploadOptions(
+                Project: Clean(fields.GetValueOrDefault("project")),
+                Name: Clean(fields.GetValueOrDefault("name")),
+                Tags: UploadOptions.ParseTags(fields.GetValueOrDefault("tags")));
+            if (UploadChecks.FieldProblem(options, limits) is { } fieldProblem) return ApiProblems.BadRequest("Over a limit", fieldProblem);
+            foreach (var (fileName, path) in files)
+            {
+                if (UploadChecks.ZipProblem(fileName, () => File.OpenRead(path), limits) is { } zipProblem)
+                {
+                    return Results.Problem(title: zipProblem.TooLarge ? "Archive over a limit" : "Unsafe archive", detail: zipProblem.Detail,
+                        statusCode: zipProblem.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest);
+                }
+            }
+            foreach (var (fileName, path) in files)
+            {
+                if (UploadChecks.TableProblem(fileName, () => File.OpenRead(path), limits) is { } tableProblem) return ApiProblems.BadRequest("Table over a limit", tableProblem);
+            }
+            var uploads = files.Select(f => new UploadFile(f.FileName, () => File.OpenRead(f.Path))).ToList();
+            var report = await imports.ImportAsync(uploads, options, cancellationToken);
+            var body = UploadResponse.From(report, request);
+            if (!report.Succeeded)
+            {
+                return ApiProblems.BadRequest("Nothing could be imported", report.Error ?? "no runs found",
+                    new Dictionary<string, object?> { ["files"] = body.Files, ["problems"] = body.Problems });
+            }
+            var status = report.Files.All(f => f.Duplicate) ? StatusCodes.Status200OK : StatusCodes.Status201Created;
+            return Results.Json(body, statusCode: status);
         }
-        var status = report.Files.All(f => f.Duplicate) ? StatusCodes.Status200OK : StatusCodes.Status201Created;
-        return Results.Json(body, statusCode: status);
+        finally
+        {
+            foreach (var (_, path) in files) UploadTempFolder.TryDelete(path);
+        }
+    }
+
+    private static string LimitOfField(string field, LimitsOptions limits) => field switch
+    {
+        "name" => $"the run name is over Limits:MaxNameLength ({limits.MaxNameLength:N0})",
+        "project" => $"the project is over Limits:MaxProjectLength ({limits.MaxProjectLength:N0})",
+        "tags" => $"the tags are over Limits:MaxTags ({limits.MaxTags:N0}) × Limits:MaxTagLength ({limits.MaxTagLength:N0})",
+        _ => $"the field '{(field.Length > 40 ? field[..40] : field)}' is longer than any dashboard field",
+    };
+
+    /// <summary>The field's text, or null when it has more than <paramref name="maxChars"/> characters (the rest is not read into memory).</summary>
+    private static async Task<string?> ReadTextAsync(Stream body, int maxChars, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096, leaveOpen: true);
+        var buffer = new char[4096];
+        var text = new StringBuilder();
+        int read;
+        while ((read = await reader.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            text.Append(buffer, 0, read);
+            if (text.Length > maxChars)
+            {
+                await body.CopyToAsync(Stream.Null, cancellationToken);
+                return null;
+            }
+        }
+        return text.ToString();
     }
 
     /// <summary>
@@ -56,6 +163,11 @@ public static class UploadEndpoints
         IReadOnlyList<string>? ids = null;
         if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {
+            if (!request.HasJsonContentType())
+            {
+                return Results.Problem(title: "Expected JSON", statusCode: StatusCodes.Status415UnsupportedMediaType,
+                    detail: "send {\"uploads\":[\"id\", …]} as application/json, or no body to re-import everything");
+            }
             try
             {
                 var body = await request.ReadFromJsonAsync<ReimportRequest>(cancellationToken);

@@ -1,18 +1,12 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using RunDashboard.Components.Charts;
+using RunDashboard.Configuration;
 using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Previews;
-
-/// <summary>Where the dashboard is reachable from chat clients (behind a reverse proxy, not the bind address).</summary>
-public sealed class DashboardOptions
-{
-    public const string Section = "Dashboard";
-    public string? PublicBaseUrl { get; set; }
-}
 
 /// <summary>The card a link unfurls to: title, one line of numbers, and the picture of its chart.</summary>
 public sealed record ShareCard(string Title, string Description, string ImagePath);

@@ -137,7 +137,7 @@ public partial class LineChart : IDisposable
         {
             new()
             {
-                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = YTitle },
+                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = PlotlyText.Escape(YTitle) },
                 GridColor = grid,
                 ZeroLine = false,
                 AutoMargin = Plotly.Blazor.LayoutLib.YAxisLib.AutoMarginFlag.True,
@@ -150,7 +150,7 @@ public partial class LineChart : IDisposable
         {
             yaxes.Add(new YAxis
             {
-                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = Y2Title },
+                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = PlotlyText.Escape(Y2Title) },
                 Overlaying = "y",
                 Side = Plotly.Blazor.LayoutLib.YAxisLib.SideEnum.Right,
                 ShowGrid = false,
@@ -173,7 +173,7 @@ public partial class LineChart : IDisposable
             [
                 new XAxis
                 {
-                    Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XTitle },
+                    Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = PlotlyText.Escape(XTitle) },
                     GridColor = grid,
                     ZeroLine = false,
                     Type = XIsDate ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date : null,
@@ -210,7 +210,7 @@ public partial class LineChart : IDisposable
         {
             yield return new Bar
             {
-                Name = t.Name, X = x, Y = Nullable(t.Y),
+                Name = PlotlyText.Escape(t.Name), X = x, Y = Nullable(t.Y),
                 Marker = new Plotly.Blazor.Traces.BarLib.Marker { Color = t.Color },
                 HoverTemplate = "%{y:.6~g}",
             };
@@ -235,7 +235,7 @@ public partial class LineChart : IDisposable
         }
         yield return new Scatter
         {
-            Name = t.Name,
+            Name = PlotlyText.Escape(t.Name),
             X = x,
             Y = Nullable(t.Y),
             Mode = t.MarkersOnly ? ModeFlag.Markers : t.Markers ? ModeFlag.Lines | ModeFlag.Markers : ModeFlag.Lines,
@@ -256,7 +256,7 @@ public partial class LineChart : IDisposable
             ShowLegend = t.ShowLegend,
             LegendGroup = t.LegendGroup,
             YAxis = t.SecondAxis ? "y2" : null,
-            HoverTextArray = t.HoverText?.ToList(),
+            HoverTextArray = t.HoverText?.Select(h => PlotlyText.Escape(h)).ToList(),
             // Full precision on hover: seed 003's "lr=0.00e+00" hid a real 7.96e-06.
             HoverTemplate = t.HoverText is null ? "%{y:.10~g}" : "%{hovertext}",
         };

@@ -1,6 +1,11 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.Options;
 using MudBlazor;
+using RunDashboard.Components.Security;
+using RunDashboard.Configuration;
+using RunDashboard.Core.Storage;
+using RunDashboard.Security;
 using RunDashboard.Core.Services;
 
 namespace RunDashboard.Components.Pages;
@@ -25,9 +30,11 @@ public partial class Upload
     private ImportReport? _report;
 
     [Inject] private ImportService Imports { get; set; } = default!;
-    [Inject] private IConfiguration Configuration { get; set; } = default!;
+    [Inject] private IOptions<LimitsOptions> Limits { get; set; } = default!;
+    [Inject] private UploadTempFolder Temp { get; set; } = default!;
+    [Inject] private WriteAccess Access { get; set; } = default!;
 
-    private long MaxFileBytes => Configuration.GetValue<long?>("Uploads:MaxFileBytes") ?? 2L * 1024 * 1024 * 1024;
+    private long MaxFileBytes => Limits.Value.MaxRequestBytes;
 
     private void FilesChosen(IReadOnlyList<IBrowserFile>? files)
     {
@@ -51,6 +58,16 @@ public partial class Upload
         var temps = new List<string>();
         try
         {
+            if (!await Access.AllowedAsync())
+            {
+                _error = "Uploading needs a token on this dashboard: sign in first.";
+                return;
+            }
+            var options = new UploadOptions(Blank(_project), Blank(_name), UploadOptions.ParseTags(_tags));
+            _error = _files.Count > Limits.Value.MaxFilesPerUpload
+                ? $"{_files.Count} files, over Limits:MaxFilesPerUpload ({Limits.Value.MaxFilesPerUpload})."
+                : UploadChecks.FieldProblem(options, Limits.Value);
+            if (_error is not null) return;
             var total = Math.Max(1, _files.Sum(f => f.Size));
             long done = 0;
             var uploads = new List<UploadFile>();
@@ -58,11 +75,11 @@ public partial class Upload
             {
                 if (file.Size > MaxFileBytes)
                 {
-                    _error = $"{file.Name} is {FormatSize(file.Size)}, over the {FormatSize(MaxFileBytes)} limit (Uploads:MaxFileBytes).";
+                    _error = $"{file.Name} is {FormatSize(file.Size)}, over the {FormatSize(MaxFileBytes)} limit (Limits:MaxRequestBytes).";
                     return;
                 }
                 _status = $"Uploading {file.Name}…";
-                var temp = Path.GetTempFileName();
+                var temp = Temp.NewFile();
                 temps.Add(temp);
                 await using (var target = File.Create(temp))
                 await using (var source = file.OpenReadStream(MaxFileBytes))
@@ -79,10 +96,16 @@ public partial class Upload
                 }
                 uploads.Add(new UploadFile(file.Name, () => File.OpenRead(temp)));
             }
+            foreach (var upload in uploads)
+            {
+                _error = UploadChecks.ZipProblem(upload.FileName, upload.Open, Limits.Value)?.Detail
+                         ?? UploadChecks.TableProblem(upload.FileName, upload.Open, Limits.Value);
+                if (_error is not null) return;
+            }
             _progress = 100;
             _status = "Parsing and storing…";
             StateHasChanged();
-            _report = await Imports.ImportAsync(uploads, new UploadOptions(Blank(_project), Blank(_name), UploadOptions.ParseTags(_tags)));
+            _report = await Imports.ImportAsync(uploads, options);
             if (_report.Succeeded)
             {
                 _files.Clear();

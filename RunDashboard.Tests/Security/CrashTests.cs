@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using LiteDB;
+using RunDashboard.Core.Storage;
+using RunDashboard.Tests.Support;
+
+namespace RunDashboard.Tests.Security;
+
+/// <summary>
+/// The dashboard as a real process (<c>dotnet RunDashboard.dll</c>) killed with SIGKILL in the middle of an import and
+/// of a delete: afterwards the database opens, and each change is there whole or not at all.
+/// </summary>
+[Trait("Category", "Slow")]
+public class CrashTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private string DatabasePath => _dir.File("data.db");
+
+    /// <summary>An MLX-LM log of about <paramref name="lines"/> × 120 bytes.</summary>
+    private string WriteLog(int lines)
+    {
+        var path = _dir.File("big.log");
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
+        for (var i = 1; i <= lines; i++)
+        {
+            writer.Write(string.Create(CultureInfo.InvariantCulture,
+                $"Iter {i}: Train loss {2 + Math.Sin(i * 0.001):0.000}, Learning Rate 1.000e-05, It/sec 1.234, Tokens/sec 567.8, Trained Tokens {i * 512}, Peak mem 12.345 GB\n"));
+        }
+        return path;
+    }
+
+    private sealed class Child : IDisposable
+    {
+        public required Process Process { get; init; }
+        public required string BaseUrl { get; init; }
+        public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromMinutes(5) };
+
+        public void Kill()
+        {
+            // Process.Kill sends SIGKILL on Linux: no shutdown code runs.
+            Process.Kill();
+            Process.WaitForExit();
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) Kill();
+            Process.Dispose();
+            Client.Dispose();
+        }
+    }
+
+    private async Task<Child> StartChildAsync()
+    {
+        var project = Path.Combine(RepositoryRoot(), "RunDashboard");
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var dll = Path.Combine(project, "bin", configuration, "net10.0", "RunDashboard.dll");
+        Assert.True(File.Exists(dll), $"build the web project first: {dll}");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll, "--urls=http://127.0.0.1:0", "--environment=Production", $"--contentRoot={project}", $"--Storage:DatabasePath={DatabasePath}" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = project,
+        };
+        var process = Process.Start(info)!;
+        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("Now listening on: ", StringComparison.Ordinal) == true) listening.TrySetResult(e.Data[(e.Data.IndexOf("http", StringComparison.Ordinal))..].Trim());
+        };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var url = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return new Child { Process = process, BaseUrl = url };
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RunDashboard.sln"))) dir = dir.Parent;
+        return dir!.FullName;
+    }
+
+    private static MultipartFormDataContent Form(string path)
+    {
+        var form = new MultipartFormDataContent();
+        var file = new StreamContent(File.OpenRead(path), 1 << 20);
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        form.Add(file, "file", "big.log");
+        return form;
+    }
+
+    /// <summary>Every stored run has exactly the points its metrics announce, and no chunk belongs to a run that is not stored.</summary>
+    private static (int Runs, long Points) AssertWhole(RunStore store)
+    {
+        var chunks = store.Database.GetCollection(RunStore.ChunksCollection);
+        var runs = store.ListRuns();
+        var known = runs.Select(r => r.Id).ToHashSet();
+        foreach (var run in runs)
+        {
+            foreach (var metric in run.Metrics)
+            {
+                var stored = store.ReadChunks(run.Id, metric.Key).Sum(c => (long)c.Count);
+                Assert.Equal(metric.Count, stored);
+            }
+        }
+        Assert.Equal(0, chunks.Query().Select(BsonExpression.Create("{ r: $.RunId }")).ToDocuments().Count(d => !known.Contains(d["r"].AsString)));
+        return (runs.Count, runs.Sum(r => r.Metrics.Sum(m => m.Count)));
+    }
+
+    [Fact]
+    public async Task Killed_during_an_import_the_database_opens_without_the_half_import()
+    {
+        var log = WriteLog(1_000_000);
+        using (var child = await StartChildAsync())
+        {
+            var upload = child.Client.PostAsync(child.BaseUrl + "/api/uploads", Form(log));
+            // The body lands in the data folder's tmp/<pid>/ before parsing starts; kill a moment into the parse.
+            var tmp = Path.Combine(_dir.Path, "tmp", child.Process.Id.ToString(CultureInfo.InvariantCulture));
+            var size = new FileInfo(log).Length;
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!(Directory.Exists(tmp) && Directory.EnumerateFiles(tmp).Any(f => new FileInfo(f).Length == size)) && DateTime.UtcNow < deadline) await Task.Delay(20);
+            await Task.Delay(1500);
+            Assert.False(upload.IsCompleted, "the import finished before the kill; the log is too small to test this");
+            child.Kill();
+            await Assert.ThrowsAnyAsync<Exception>(() => upload);
+            Assert.True(Directory.Exists(tmp), "the killed process left its upload body behind, as expected");
+        }
+
+        using (var store = new RunStore(DatabasePath))
+        {
+            var (runs, _) = AssertWhole(store);
+            Assert.Equal(0, runs);
+            Assert.Equal(0, store.Database.GetCollection(RunStore.ChunksCollection).Count());
+            Assert.Empty(store.Uploads.List());
+        }
+
+        // The next start removes what the killed process left in tmp/.
+        using var again = await StartChildAsync();
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "tmp"), "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Killed_during_a_delete_the_run_is_there_whole_or_gone_whole()
+    {
+        var log = WriteLog(600_000);
+        string id;
+        long points;
+        bool finishedBeforeKill;
+        using (var child = await StartChildAsync())
+        {
+            var response = await child.Client.PostAsync(child.BaseUrl + "/api/uploads", Form(log));
+            Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+            var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            id = body.GetProperty("runs")[0].GetProperty("id").GetString()!;
+
+            var delete = child.Client.DeleteAsync($"{child.BaseUrl}/api/runs/{id}");
+            // Deleting ~900 chunks takes a few hundred milliseconds here; the kill lands while the request is in flight.
+            await Task.Delay(50);
+            finishedBeforeKill = delete.IsCompleted;
+            child.Kill();
+            if (!finishedBeforeKill) await Assert.ThrowsAnyAsync<Exception>(() => delete);
+        }
+
+        using var store = new RunStore(DatabasePath);
+        var (runs, stored) = AssertWhole(store);
+        points = stored;
+        Assert.True(runs == 0 || (runs == 1 && store.GetRun(id) is not null && points >= 600_000 * 5),
+            $"{runs} runs, {points} points after the kill");
+        if (runs == 0) Assert.Equal(0, store.Database.GetCollection(RunStore.ChunksCollection).Count());
+        // A delete that answered before the kill is durable.
+        if (finishedBeforeKill) Assert.Equal(0, runs);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
