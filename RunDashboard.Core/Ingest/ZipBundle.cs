@@ -31,9 +31,35 @@ public static partial class ZipBundle
     /// <summary>Lists the usable entries; <paramref name="skipped"/> receives the names left out and why.</summary>
     public static List<BundleEntry> Entries(Func<Stream> openZip, List<string> skipped)
     {
+        using var stream = openZip();
+        using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+        return Entries(zip, name => OpenEntry(openZip, name), skipped);
+    }
+
+    /// <summary>
+    /// Opens the archive once for a whole import: its entries read from that one archive, one at a time, so the
+    /// cost of a zip is linear in its entries (opening the archive per entry reads the central directory again
+    /// each time, which made an 8,000-entry zip quadratic).
+    /// </summary>
+    public static OpenedZip Open(Func<Stream> openZip, List<string> skipped)
+    {
+        var stream = openZip();
+        try
+        {
+            var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+            var entries = Entries(zip, name => (zip.GetEntry(name) ?? throw new FileNotFoundException($"{name} is not in the archive")).Open(), skipped);
+            return new OpenedZip(zip, entries);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private static List<BundleEntry> Entries(ZipArchive zip, Func<string, Stream> openEntry, List<string> skipped)
+    {
         var candidates = new List<(BundleEntry Entry, string Copy)>();
-        using (var stream = openZip())
-        using (var zip = new ZipArchive(stream, ZipArchiveMode.Read))
         {
             // Zips made on Windows can name entries with '\\' separators: paths use '/', the entry is opened by its own name.
             var files = zip.Entries.Select(e => (Entry: e, Path: e.FullName.Replace('\\', '/'))).Where(f => !f.Path.EndsWith('/')).ToList();
@@ -53,7 +79,7 @@ public static partial class ZipBundle
                 }
                 var (folder, checkpoint) = FolderOf(path);
                 var entryName = e.FullName;
-                candidates.Add((new BundleEntry(path, layout.Fold(path, folder), checkpoint, () => OpenEntry(openZip, entryName)), folder + "/" + name));
+                candidates.Add((new BundleEntry(path, layout.Fold(path, folder), checkpoint, () => openEntry(entryName)), folder + "/" + name));
             }
         }
         // The same file in the run folder and in checkpoint-N/ copies: the run folder's is the whole story,

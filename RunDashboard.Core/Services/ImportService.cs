@@ -257,15 +257,17 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
     private string? ParseZip(UploadFile file, string name, string uploadId, StagedImport staged, List<Parsed> parsed, CancellationToken cancellationToken)
     {
         var skipped = new List<string>();
-        List<BundleEntry> entries;
+        OpenedZip zip;
         try
         {
-            entries = ZipBundle.Entries(file.Open, skipped);
+            zip = ZipBundle.Open(file.Open, skipped);
         }
         catch (InvalidDataException ex)
         {
             return $"{name} is not a readable zip archive: {ex.Message}";
         }
+        using var _ = zip;
+        var entries = zip.Entries;
         if (entries.Count == 0)
         {
             return $"{name} holds no log, export or settings file{(skipped.Count > 0 ? $" (left out: {string.Join(", ", skipped.Take(5))})" : "")}";
