@@ -85,6 +85,11 @@ public static class Browser
         }
     }
 
+    /// <summary>Waits until every chart on the page is drawn (later charts are drawn a moment after the first).</summary>
+    public static Task WaitForChartsAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => [...document.querySelectorAll('.rd-chart')].every(c => c.querySelector('svg.main-svg'))",
+            null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+
     /// <summary>Screenshots go under the test output (TestResults/screenshots), kept as CI artifacts.</summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {

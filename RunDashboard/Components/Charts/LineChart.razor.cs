@@ -37,6 +37,8 @@ public partial class LineChart : IDisposable
     [Parameter] public double? XFrom { get; set; }
     [Parameter] public double? XTo { get; set; }
     [Parameter] public int Height { get; set; } = 340;
+    /// <summary>An x value drawn as a dashed vertical line (the step a finding points at).</summary>
+    [Parameter] public double? MarkX { get; set; }
     [Parameter] public IReadOnlyList<ChartTrace> Traces { get; set; } = [];
     /// <summary>Called with the zoomed x range, or (null, null) when the user resets the zoom.</summary>
     [Parameter] public EventCallback<(double? From, double? To)> XRangeChanged { get; set; }
@@ -182,6 +184,15 @@ public partial class LineChart : IDisposable
                 },
             ],
             YAxis = yaxes,
+            Shapes = MarkX is { } mark ?
+            [
+                new Shape
+                {
+                    Type = Plotly.Blazor.LayoutLib.ShapeLib.TypeEnum.Line,
+                    XRef = "x", YRef = "paper", X0 = XValue(mark), X1 = XValue(mark), Y0 = 0, Y1 = 1,
+                    Line = new Plotly.Blazor.LayoutLib.ShapeLib.Line { Color = Dark ? "#ffb74d" : "#b71c1c", Width = 2, Dash = "dash" },
+                },
+            ] : null,
         };
     }
 

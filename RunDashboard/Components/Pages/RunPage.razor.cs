@@ -1,6 +1,7 @@
 using RunDashboard.ViewState;
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using MudBlazor;
 using RunDashboard.Components.Charts;
 using RunDashboard.Core.Analysis;
@@ -23,6 +24,7 @@ public partial class RunPage : IDisposable
     [Inject] private HealthService Health { get; set; } = default!;
     [Inject] private RunDashboard.Previews.ShareCards Cards { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
+    [Inject] private IJSRuntime Js { get; set; } = default!;
 
     [Parameter] public string Id { get; set; } = "";
     [SupplyParameterFromQuery(Name = "from")] public long? XFromStep { get; set; }
@@ -31,6 +33,9 @@ public partial class RunPage : IDisposable
     [SupplyParameterFromQuery(Name = "share")] public bool Share { get; set; }
     [SupplyParameterFromQuery(Name = "open")] public string? OpenGroups { get; set; }
     [SupplyParameterFromQuery(Name = "hp")] public string? HpFilter { get; set; }
+    /// <summary>A step marked on every chart (what "show step N" of a finding opens).</summary>
+    [SupplyParameterFromQuery(Name = "mark")] public long? MarkStep { get; set; }
+    [SupplyParameterFromQuery(Name = "findings")] public string? FindingsParam { get; set; }
 
     private Run? _run;
     private string _method = "";
@@ -47,6 +52,9 @@ public partial class RunPage : IDisposable
 
     private double? XFrom => XFromStep;
     private double? XTo => XToStep;
+    private double? Mark => MarkStep;
+    private bool FindingsOpen => FindingsParam == "all";
+    private long? _scrolledTo;
     private HashSet<string> Open => (OpenGroups ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 
     /// <summary>Metrics that have their own panel; everything else goes to the grouped "other metrics".</summary>
@@ -224,7 +232,25 @@ public partial class RunPage : IDisposable
         UpdateUrlAsync(("from", range.From is { } f ? ((long)Math.Floor(f)).ToString(CultureInfo.InvariantCulture) : null),
                        ("to", range.To is { } t ? ((long)Math.Ceiling(t)).ToString(CultureInfo.InvariantCulture) : null));
 
-    private Task ResetZoomAsync() => UpdateUrlAsync(("from", null), ("to", null));
+    private Task ResetZoomAsync() => UpdateUrlAsync(("from", null), ("to", null), ("mark", null));
+
+    private Task SetFindingsOpenAsync(bool open) => UpdateUrlAsync(("findings", open ? "all" : null));
+
+    /// <summary>A marked step is only useful in sight: the first chart is scrolled to once per mark.</summary>
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (MarkStep is { } mark && mark != _scrolledTo && _panels.Count > 0)
+        {
+            _scrolledTo = mark;
+            try
+            {
+                await Js.InvokeVoidAsync("runDashboard.scrollToId", $"panel-{_panels[0].Id}");
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+        }
+    }
 
     private Task SetLogLrAsync(bool on) => UpdateUrlAsync(("loglr", on ? "true" : null));
 
@@ -265,11 +291,11 @@ public partial class RunPage : IDisposable
         });
     }
 
-    /// <summary>A link that opens the charts around a step at full detail.</summary>
+    /// <summary>A link that opens the charts around a step at full detail, with the step marked.</summary>
     private string StepLink(long step)
     {
         var pad = Math.Max(10, _run!.Steps / 50);
-        return $"/runs/{Uri.EscapeDataString(_run.Id)}?from={Math.Max(0, step - pad)}&to={step + pad}";
+        return $"/runs/{Uri.EscapeDataString(_run.Id)}?from={Math.Max(0, step - pad)}&to={step + pad}&mark={step}";
     }
 
     private static MudBlazor.Severity AlertSeverity(Core.Analysis.Health.Severity s) => s switch

@@ -3,6 +3,10 @@ window.runDashboard = {
     setTheme: function (dark) {
         document.cookie = "rd-theme=" + (dark ? "dark" : "light") + "; path=/; max-age=31536000; SameSite=Lax";
     },
+    scrollToId: function (id) {
+        const el = document.getElementById(id);
+        if (el) el.scrollIntoView({ block: "start", behavior: "instant" });
+    },
     copyText: async function (text) {
         try { await navigator.clipboard.writeText(text); return true; }
         catch (e) {
