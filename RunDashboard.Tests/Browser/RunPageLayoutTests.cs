@@ -34,8 +34,7 @@ public class RunPageLayoutTests(BrowserFixture fx) : IClassFixture<BrowserFixtur
         await Assertions.Expect(lead).ToHaveAttributeAsync("data-rule", "final-metrics");
         await Assertions.Expect(lead).ToContainTextAsync("+1 like it");
 
-        await page.Locator("#health-toggle").ClickAsync();
-        await page.WaitForURLAsync(u => u.Contains("findings=all"), Support.Browser.SameDocument);
+        await Support.Browser.ClickUntilUrlAsync(page, page.Locator("#health-toggle"), "findings=all");
         var overfitting = page.Locator("#health-all [data-concern=overfitting] [data-rule]");
         await Assertions.Expect(overfitting).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("#health-all [data-rule]")).ToHaveCountAsync(11);

@@ -25,7 +25,19 @@ public sealed class BrowserFixture : IAsyncLifetime
         Distill = await Server.UploadFixtureAsync("distill_progress.log");
         Lora = await Server.UploadFixtureAsync("mlx_lm_lora_run3.log", LongName, "a-project-with-a-rather-long-name");
         Dpo = await Server.UploadFixtureAsync("trl_dpo_stdout.log");
+        Server.Service<RunDashboard.Core.WandB.WandbProjectStore>().Add("a-lab-entity/a-project-with-a-long-name");
     }
+
+    /// <summary>Every page of the dashboard, with data, by a short name.</summary>
+    public string PathOf(string page) => page switch
+    {
+        "runs" => "/",
+        "run" => $"/runs/{Distill}",
+        "compare" => $"/compare?runs={Lora},{Distill}",
+        "upload" => "/upload",
+        "sync" => "/sync",
+        _ => throw new ArgumentOutOfRangeException(nameof(page)),
+    };
 
     /// <summary>A page at a given window size and theme, live and ready.</summary>
     public async Task<IPage> OpenAsync(string path, int width, int height, bool dark)

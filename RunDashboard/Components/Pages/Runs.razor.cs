@@ -57,6 +57,12 @@ public partial class Runs : IDisposable
 
     private string CompareHref => "/compare?runs=" + string.Join(',', _selected.Select(r => r.Id));
 
+    /// <summary>
+    /// Reads the selection when the button is pressed. A link rendered from the selection could still hold the
+    /// previous one when the click came right after ticking a run, before the page had drawn the new link.
+    /// </summary>
+    private void OpenCompare() => Nav.NavigateTo(CompareHref);
+
     protected override void OnInitialized() => Catalog.Changed += OnCatalogChanged;
 
     protected override async Task OnParametersSetAsync()

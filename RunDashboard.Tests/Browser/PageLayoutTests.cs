@@ -1,0 +1,84 @@
+using Microsoft.Playwright;
+using RunDashboard.Tests.Support;
+
+namespace RunDashboard.Tests.Browser;
+
+/// <summary>Every page on a laptop and on a phone, in both themes.</summary>
+[Trait("Category", "Browser")]
+public class PageLayoutTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
+{
+    public static TheoryData<string, int, int, bool> Pages()
+    {
+        var data = new TheoryData<string, int, int, bool>();
+        foreach (var page in new[] { "runs", "run", "compare", "upload", "sync" })
+        {
+            foreach (var (w, h) in new[] { (1440, 900), (390, 844) })
+            {
+                data.Add(page, w, h, false);
+                data.Add(page, w, h, true);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task No_page_scrolls_sideways(string name, int width, int height, bool dark)
+    {
+        var page = await fx.OpenAsync(fx.PathOf(name), width, height, dark);
+        if (name is "run" or "compare") await Support.Browser.WaitForChartsAsync(page);
+        if (name is "runs") await Assertions.Expect(page.Locator("#runs-grid tbody tr")).ToHaveCountAsync(3);
+
+        var (scroll, inner) = await SizesAsync(page);
+        await Support.Browser.ScreenshotAsync(page, $"page-{name}-{width}-{(dark ? "dark" : "light")}");
+        Assert.True(scroll <= inner, $"{name} at {width} px is {scroll} px wide");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task On_a_phone_the_pages_are_in_a_menu_and_the_theme_toggle_is_on_screen(bool dark)
+    {
+        var page = await fx.OpenAsync("/", 390, 844, dark);
+        await Assertions.Expect(page.Locator("#nav-wide")).ToBeHiddenAsync();
+        var toggle = await page.Locator("#theme-toggle").BoundingBoxAsync();
+        Assert.NotNull(toggle);
+        Assert.True(toggle.X >= 0 && toggle.X + toggle.Width <= 390, $"the theme toggle is at x {toggle.X}");
+
+        await page.Locator("#nav-menu button").First.ClickAsync();
+        var upload = page.GetByRole(AriaRole.Menuitem, new PageGetByRoleOptions { Name = "Upload" });
+        await Assertions.Expect(upload).ToBeVisibleAsync();
+        await Support.Browser.ScreenshotAsync(page, $"phone-menu-{(dark ? "dark" : "light")}");
+        await upload.ClickAsync();
+        await page.WaitForURLAsync("**/upload");
+    }
+
+    [Fact]
+    public async Task The_sync_project_field_is_wide_enough_to_read_on_a_phone()
+    {
+        var page = await fx.OpenAsync("/sync", 390, 844, false);
+        var box = await page.Locator("#new-project").BoundingBoxAsync();
+        Assert.NotNull(box);
+        Assert.True(box.Width >= 200, $"the entity/project field is {box.Width} px wide");
+    }
+
+    [Fact]
+    public async Task The_runs_list_fits_a_laptop_screen_with_long_names_cut_and_named_on_hover()
+    {
+        var page = await fx.OpenAsync("/", 1440, 900, false);
+        var name = page.Locator("#runs-grid a[title]", new PageLocatorOptions { HasText = "250904-215942" });
+        await Assertions.Expect(name).ToHaveAttributeAsync("title", BrowserFixture.LongName);
+
+        var table = await page.EvaluateAsync<double[]>("() => { const c = document.querySelector('#runs-grid .mud-table-container'); return [c.scrollWidth, c.clientWidth]; }");
+        Assert.True(table[0] <= table[1], $"the table is {table[0]} px wide in a {table[1]} px box");
+        var nameWidth = (await name.BoundingBoxAsync())!.Width;
+        Assert.True(nameWidth < 400, $"the long name takes {nameWidth} px");
+        await Support.Browser.ScreenshotAsync(page, "runs-list-1440-long-names");
+    }
+
+    private static async Task<(double Scroll, double Inner)> SizesAsync(IPage page)
+    {
+        var sizes = await page.EvaluateAsync<double[]>("() => [document.documentElement.scrollWidth, innerWidth]");
+        return (sizes[0], sizes[1]);
+    }
+}
