@@ -48,6 +48,7 @@ public class PageLayoutTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         await page.Locator("#nav-menu button").First.ClickAsync();
         var upload = page.GetByRole(AriaRole.Menuitem, new PageGetByRoleOptions { Name = "Upload" });
         await Assertions.Expect(upload).ToBeVisibleAsync();
+        await page.WaitForTimeoutAsync(400); // the menu fades in; the screenshot shows it settled
         await Support.Browser.ScreenshotAsync(page, $"phone-menu-{(dark ? "dark" : "light")}");
         await upload.ClickAsync();
         await page.WaitForURLAsync("**/upload");
@@ -74,6 +75,36 @@ public class PageLayoutTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         var nameWidth = (await name.BoundingBoxAsync())!.Width;
         Assert.True(nameWidth < 400, $"the long name takes {nameWidth} px");
         await Support.Browser.ScreenshotAsync(page, "runs-list-1440-long-names");
+    }
+
+    [Theory]
+    [InlineData(1440, 900)]
+    [InlineData(390, 844)]
+    public async Task The_copied_link_message_covers_no_share_button(int width, int height)
+    {
+        var page = await fx.OpenAsync($"/runs/{fx.Lora}", width, height, false);
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
+        var message = page.Locator(".mud-snackbar");
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.Locator("#copy-link").ClickAsync();
+            try
+            {
+                await message.First.WaitForAsync(new LocatorWaitForOptions { Timeout = 5_000 });
+                break;
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+            }
+        }
+        var box = (await message.First.BoundingBoxAsync())!;
+        foreach (var id in new[] { "#copy-link", "#copy-short-link" })
+        {
+            var button = (await page.Locator(id).BoundingBoxAsync())!;
+            var overlaps = box.X < button.X + button.Width && button.X < box.X + box.Width && box.Y < button.Y + button.Height && button.Y < box.Y + box.Height;
+            Assert.False(overlaps, $"the message at ({box.X}, {box.Y}) covers {id} at ({button.X}, {button.Y})");
+        }
+        await Support.Browser.ScreenshotAsync(page, $"snackbar-{width}");
     }
 
     private static async Task<(double Scroll, double Inner)> SizesAsync(IPage page)
