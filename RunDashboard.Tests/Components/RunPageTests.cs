@@ -161,6 +161,18 @@ public class RunPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_log_cut_short_of_its_configured_steps_is_not_called_finished()
+    {
+        var cut = Import("distill_progress.log");
+        var done = Import("mlx_lm_lora_run3.log");
+
+        // Step 2065 of 4676 optimizer steps, uploaded a moment ago: it may still grow. The MLX-LM log reached iters=1800.
+        var state = _ctx.Render<RunPage>(p => p.Add(x => x.Id, cut)).Find("#run-state");
+        Assert.Equal("running", state.TextContent.Trim());
+        Assert.Equal("finished", _ctx.Render<RunPage>(p => p.Add(x => x.Id, done)).Find("#run-state").TextContent.Trim());
+    }
+
+    [Fact]
     public void The_closed_health_summary_counts_findings_by_severity_and_shows_the_top_two_concerns()
     {
         var id = Import("distill_progress.log");

@@ -25,6 +25,7 @@ public partial class RunPage : IDisposable
     [Inject] private RunDashboard.Previews.ShareCards Cards { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
     [Inject] private IJSRuntime Js { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
 
     [Parameter] public string Id { get; set; } = "";
     [SupplyParameterFromQuery(Name = "from")] public long? XFromStep { get; set; }
@@ -39,6 +40,7 @@ public partial class RunPage : IDisposable
 
     private Run? _run;
     private string _method = "";
+    private string _state = "";
     private TimeSpan? _runtime;
     private List<Panel> _panels = [];
     private List<MetricGroup> _groups = [];
@@ -81,6 +83,7 @@ public partial class RunPage : IDisposable
         _otherTraces.Clear();
         if (_run is null) return;
         _method = TrainingMethod.Detect(_run);
+        _state = RunCompletion.StateOf(_run, Time.GetUtcNow().UtcDateTime);
         _findings = Health.Findings(_run);
         var zoom = string.Join("&", new[] { XFromStep is { } f ? $"from={f}" : null, XToStep is { } t ? $"to={t}" : null }.OfType<string>());
         _card = Cards.Run(_run, zoom.Length > 0 ? "?" + zoom : "");
@@ -303,6 +306,15 @@ public partial class RunPage : IDisposable
         Core.Analysis.Health.Severity.Error => MudBlazor.Severity.Error,
         Core.Analysis.Health.Severity.Warning => MudBlazor.Severity.Warning,
         _ => MudBlazor.Severity.Info,
+    };
+
+    private string StateTitle => _state switch
+    {
+        RunStates.Incomplete => RunCompletion.ConfiguredSteps(_run!) is { } total
+            ? $"The log stopped at step {_run!.Steps} of {total} configured, without a final summary."
+            : "The log stopped without a final summary, and has not grown for 10 minutes.",
+        RunStates.Running => "The log has no final summary yet and was uploaded in the last 10 minutes.",
+        _ => _state,
     };
 
     internal static Color StateColor(string state) => state switch

@@ -20,7 +20,7 @@ public partial class Runs : IDisposable
         ["Steps"] = "steps", ["FinalTrainLoss"] = "train", ["FinalEvalLoss"] = "eval", ["CreatedAt"] = "created",
     };
 
-    private static readonly string[] StateOrder = ["finished", "running", "crashed", "failed", "killed", "preempted", "deleted"];
+    private static readonly string[] StateOrder = ["finished", "running", "incomplete", "crashed", "failed", "killed", "preempted", "deleted"];
 
     [Inject] private RunCatalog Catalog { get; set; } = default!;
     [Inject] private HealthService Health { get; set; } = default!;
