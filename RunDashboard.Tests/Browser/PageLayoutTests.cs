@@ -1,3 +1,5 @@
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using RunDashboard.Tests.Support;
 
@@ -32,6 +34,24 @@ public class PageLayoutTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
         var (scroll, inner) = await SizesAsync(page);
         await Support.Browser.ScreenshotAsync(page, $"page-{name}-{width}-{(dark ? "dark" : "light")}");
         Assert.True(scroll <= inner, $"{name} at {width} px is {scroll} px wide");
+    }
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task No_page_has_serious_or_critical_accessibility_violations(string name, int width, int height, bool dark)
+    {
+        var page = await fx.OpenAsync(fx.PathOf(name), width, height, dark);
+        if (name is "run" or "compare") await Support.Browser.WaitForChartsAsync(page);
+
+        // axe-core ships inside the package and runs in the page; WCAG 2.1 A and AA rules.
+        var result = await page.RunAxe(new AxeRunOptions
+        {
+            RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+        });
+        var bad = result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id} ({v.Impact}): {string.Join(" | ", v.Nodes.Take(4).Select(n => n.Target + " " + n.Html[..Math.Min(80, n.Html.Length)]))}")
+            .ToList();
+        Assert.True(bad.Count == 0, $"{name} at {width} px, {(dark ? "dark" : "light")}:\n" + string.Join("\n", bad));
     }
 
     [Theory]

@@ -216,6 +216,7 @@ public partial class LineChart : IDisposable
 
     private IEnumerable<ITrace> ToPlotly(ChartTrace t)
     {
+        t = t with { Color = ChartColors.ForTheme(t.Color, Dark) };
         var x = t.X.Select(v => XIsDate ? XValue(v) : (object)v).ToList();
         if (t.Bar)
         {

@@ -210,7 +210,7 @@ public partial class RunPage : IDisposable
             var totalSeries = Loader.Load(run, total, XFromStep, XToStep, points: 120);
             if (totalSeries is null || totalSeries.Count == 0) continue;
             var bars = LossComponents.Split(totalSeries, parts.Select(p => Loader.Load(run, p, XFromStep, XToStep, points: 100_000)!).ToList(), Share);
-            var traces = bars.Select((b, i) => new ChartTrace(b.Name, SeriesLoader.Doubles(b.Steps), b.Values, Color: b.Name == LossComponents.Other ? "#9e9e9e" : ChartColors.ForRun(i + 2)) { Bar = true }).ToList();
+            var traces = bars.Select((b, i) => new ChartTrace(b.Name, SeriesLoader.Doubles(b.Steps), b.Values, Color: b.Name == LossComponents.Other ? ChartColors.Other : ChartColors.ForRun(i + 2)) { Bar = true }).ToList();
             return new Panel("components", $"Loss components ({total})", traces, Share ? "share of total" : "loss") { Stacked = true };
         }
         return null;
