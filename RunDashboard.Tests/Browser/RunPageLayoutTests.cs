@@ -54,4 +54,23 @@ public class RunPageLayoutTests(BrowserFixture fx) : IClassFixture<BrowserFixtur
         await page.WaitForFunctionAsync("() => { const r = document.getElementById('chart-loss').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }");
         await Support.Browser.ScreenshotAsync(page, "run-show-step-1118");
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_log_learning_rate_axis_reads_whole_values_clear_of_its_title(bool dark)
+    {
+        var page = await fx.OpenAsync($"/runs/{fx.Distill}?loglr=true", 1440, 900, dark);
+        await page.WaitForFunctionAsync("() => document.getElementById('chart-lr')?._fullLayout?.yaxis?.type === 'log'");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#chart-lr .ytick text').length > 0");
+
+        var labels = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#chart-lr .ytick text')].map(t => t.textContent)");
+        Assert.Equal(["2e-7", "5e-7", "1e-6", "2e-6", "5e-6"], labels);
+        var gap = await page.EvaluateAsync<double>(@"() => {
+            const title = document.querySelector('#chart-lr .ytitle').getBoundingClientRect();
+            const ticks = [...document.querySelectorAll('#chart-lr .ytick text')].map(t => t.getBoundingClientRect().left);
+            return Math.min(...ticks) - title.right; }");
+        Assert.True(gap > 0, $"the axis title overlaps the tick labels by {-gap} px");
+        await page.Locator("#panel-lr").ScreenshotAsync(new LocatorScreenshotOptions { Path = System.IO.Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots", $"log-lr-axis-{(dark ? "dark" : "light")}.png") });
+    }
 }

@@ -135,11 +135,15 @@ public partial class LineChart : IDisposable
     {
         var text = Dark ? "#e0e0e0" : "#303030";
         var grid = Dark ? "#3a3a4a" : "#e6e6e6";
+        var (tickValues, tickLabels) = LogY ? LogRange() : ([], []);
         var yaxes = new List<YAxis>
         {
             new()
             {
-                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = YTitle },
+                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = YTitle, Standoff = 12 },
+                TickMode = tickValues.Count > 0 ? Plotly.Blazor.LayoutLib.YAxisLib.TickModeEnum.Array : null,
+                TickVals = tickValues.Count > 0 ? tickValues.Cast<object>().ToList() : null,
+                TickText = tickValues.Count > 0 ? tickLabels.Cast<object>().ToList() : null,
                 GridColor = grid,
                 ZeroLine = false,
                 AutoMargin = Plotly.Blazor.LayoutLib.YAxisLib.AutoMarginFlag.True,
@@ -197,6 +201,13 @@ public partial class LineChart : IDisposable
     }
 
     private object XValue(double x) => XIsDate ? DateTimeOffset.FromUnixTimeMilliseconds((long)(x * 1000)).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) : x;
+
+    /// <summary>Whole-value ticks for a log y axis from the positive values on it.</summary>
+    private (IReadOnlyList<double>, IReadOnlyList<string>) LogRange()
+    {
+        var positive = Traces.Where(t => !t.SecondAxis).SelectMany(t => t.Y).Where(v => v > 0 && double.IsFinite(v)).ToList();
+        return positive.Count == 0 ? ([], []) : LogTicks.For(positive.Min(), positive.Max());
+    }
 
     private IList<object>? YRange()
     {
