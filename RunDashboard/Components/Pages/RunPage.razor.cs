@@ -28,15 +28,15 @@ public partial class RunPage : IDisposable
     [Inject] private TimeProvider Time { get; set; } = default!;
 
     [Parameter] public string Id { get; set; } = "";
-    [SupplyParameterFromQuery(Name = "from")] public long? XFromStep { get; set; }
-    [SupplyParameterFromQuery(Name = "to")] public long? XToStep { get; set; }
-    [SupplyParameterFromQuery(Name = "loglr")] public bool LogLr { get; set; }
-    [SupplyParameterFromQuery(Name = "share")] public bool Share { get; set; }
-    [SupplyParameterFromQuery(Name = "open")] public string? OpenGroups { get; set; }
-    [SupplyParameterFromQuery(Name = "hp")] public string? HpFilter { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.From)] public long? XFromStep { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.To)] public long? XToStep { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.LogLr)] public bool LogLr { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.Share)] public bool Share { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.Open)] public string? OpenGroups { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.Hp)] public string? HpFilter { get; set; }
     /// <summary>A step marked on every chart (what "show step N" of a finding opens).</summary>
-    [SupplyParameterFromQuery(Name = "mark")] public long? MarkStep { get; set; }
-    [SupplyParameterFromQuery(Name = "findings")] public string? FindingsParam { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.Mark)] public long? MarkStep { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.Findings)] public string? FindingsParam { get; set; }
 
     private Run? _run;
     private string _method = "";
@@ -85,8 +85,7 @@ public partial class RunPage : IDisposable
         _method = TrainingMethod.Detect(_run);
         _state = RunCompletion.StateOf(_run, Time.GetUtcNow().UtcDateTime);
         _findings = Health.Findings(_run);
-        var zoom = string.Join("&", new[] { XFromStep is { } f ? $"from={f}" : null, XToStep is { } t ? $"to={t}" : null }.OfType<string>());
-        _card = Cards.Run(_run, zoom.Length > 0 ? "?" + zoom : "");
+        _card = Cards.Run(_run, new RunView { From = XFromStep, To = XToStep });
         _runtime = Runtime(_run);
         BuildPanels();
         _groups = _run.Metrics.Select(m => m.Key).Where(k => !PanelKeys.Contains(k) && !IsComponent(k))
@@ -232,12 +231,12 @@ public partial class RunPage : IDisposable
     }
 
     private Task OnZoomAsync((double? From, double? To) range) =>
-        UpdateUrlAsync(("from", range.From is { } f ? ((long)Math.Floor(f)).ToString(CultureInfo.InvariantCulture) : null),
-                       ("to", range.To is { } t ? ((long)Math.Ceiling(t)).ToString(CultureInfo.InvariantCulture) : null));
+        UpdateUrlAsync((RunView.Names.From, DashboardUrls.Number(range.From is { } f ? (long)Math.Floor(f) : null)),
+                       (RunView.Names.To, DashboardUrls.Number(range.To is { } t ? (long)Math.Ceiling(t) : null)));
 
-    private Task ResetZoomAsync() => UpdateUrlAsync(("from", null), ("to", null), ("mark", null));
+    private Task ResetZoomAsync() => UpdateUrlAsync((RunView.Names.From, null), (RunView.Names.To, null), (RunView.Names.Mark, null));
 
-    private Task SetFindingsOpenAsync(bool open) => UpdateUrlAsync(("findings", open ? "all" : null));
+    private Task SetFindingsOpenAsync(bool open) => UpdateUrlAsync((RunView.Names.Findings, open ? "all" : null));
 
     /// <summary>A marked step is only useful in sight: the first chart is scrolled to once per mark.</summary>
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -255,17 +254,17 @@ public partial class RunPage : IDisposable
         }
     }
 
-    private Task SetLogLrAsync(bool on) => UpdateUrlAsync(("loglr", on ? "true" : null));
+    private Task SetLogLrAsync(bool on) => UpdateUrlAsync((RunView.Names.LogLr, on ? "true" : null));
 
-    private Task SetShareAsync(bool on) => UpdateUrlAsync(("share", on ? "true" : null));
+    private Task SetShareAsync(bool on) => UpdateUrlAsync((RunView.Names.Share, on ? "true" : null));
 
-    private Task SetHpFilterAsync(string? text) => UpdateUrlAsync(("hp", string.IsNullOrEmpty(text) ? null : text));
+    private Task SetHpFilterAsync(string? text) => UpdateUrlAsync((RunView.Names.Hp, string.IsNullOrEmpty(text) ? null : text));
 
     private Task SetGroupOpenAsync(string prefix, bool open)
     {
         var groups = Open;
         if (open) groups.Add(prefix); else groups.Remove(prefix);
-        return UpdateUrlAsync(("open", groups.Count == 0 ? null : string.Join(',', groups.Order(StringComparer.Ordinal))));
+        return UpdateUrlAsync((RunView.Names.Open, groups.Count == 0 ? null : string.Join(',', groups.Order(StringComparer.Ordinal))));
     }
 
     private Task UpdateUrlAsync(params (string Name, string? Value)[] changes)
@@ -298,7 +297,7 @@ public partial class RunPage : IDisposable
     private string StepLink(long step)
     {
         var pad = Math.Max(10, _run!.Steps / 50);
-        return $"/runs/{Uri.EscapeDataString(_run.Id)}?from={Math.Max(0, step - pad)}&to={step + pad}&mark={step}";
+        return DashboardUrls.Run(_run.Id, new RunView { From = Math.Max(0, step - pad), To = step + pad, Mark = step });
     }
 
     private static MudBlazor.Severity AlertSeverity(Core.Analysis.Health.Severity s) => s switch
@@ -325,7 +324,7 @@ public partial class RunPage : IDisposable
         _ => Color.Default,
     };
 
-    internal static string Format(double v) => double.IsFinite(v) ? v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal) : v.ToString(CultureInfo.InvariantCulture);
+    private string CompareLink => DashboardUrls.Compare(new CompareView { Runs = [_run!.Id] });
 
     internal static string FormatDuration(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m {t.Seconds}s" : $"{t.TotalSeconds:F0}s";
 
