@@ -52,6 +52,26 @@ public class ComparePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Any_metric_that_only_grows_can_be_the_x_axis_on_a_log_scale()
+    {
+        var sft = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System)
+            .ImportAsync([new UploadFile("hf_sft_tty_capture.log", () => Fixture.Open("hf_sft_tty_capture.log"))], new UploadOptions())
+            .GetAwaiter().GetResult().Runs[0].Id;
+
+        var page = RenderAt($"runs={sft}&metric=train/loss&smooth=0&x=metric:train/epoch&logx=true");
+
+        var chart = page.FindComponent<LineChart>().Instance;
+        Assert.True(chart.LogX);
+        Assert.Equal("train/epoch", chart.XTitle);
+        var epochs = _store.GetSeries(sft, "train/epoch")!.Values;
+        Assert.Equal(epochs[^1], chart.Traces[0].X[^1], 6);
+        Assert.True(chart.Traces[0].X.Zip(chart.Traces[0].X.Skip(1)).All(p => p.First <= p.Second));
+        // Loss goes down, so it is not offered as an axis; the epoch is.
+        Assert.Contains("metric:train/epoch", page.FindComponents<MudBlazor.MudSelectItem<string>>().Select(i => i.Instance.Value));
+        Assert.DoesNotContain("metric:train/loss", page.FindComponents<MudBlazor.MudSelectItem<string>>().Select(i => i.Instance.Value));
+    }
+
+    [Fact]
     public void The_diff_shows_only_differences_with_missing_keys_and_derived_rows()
     {
         var page = RenderAt($"runs={_run3},{_run4}");

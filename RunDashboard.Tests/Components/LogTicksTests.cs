@@ -15,12 +15,12 @@ public class LogTicksTests
     }
 
     [Fact]
-    public void A_loss_within_one_decade_never_reads_as_bare_digits()
+    public void A_loss_within_one_decade_is_labelled_at_every_digit_with_its_whole_value()
     {
-        var (_, labels) = LogTicks.For(1.4, 4.2);
+        var (values, labels) = LogTicks.For(0.38, 0.72);
 
-        Assert.Equal(["2"], labels.Where(l => l.Length == 1));
-        Assert.All(labels, l => Assert.True(double.Parse(l, System.Globalization.CultureInfo.InvariantCulture) is >= 1.4 and <= 4.2));
+        Assert.Equal(["0.4", "0.5", "0.6", "0.7"], labels);
+        Assert.Equal([0.4, 0.5, 0.6, 0.7], values);
     }
 
     [Fact]

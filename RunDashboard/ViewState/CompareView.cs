@@ -8,7 +8,7 @@ public sealed record CompareView
 
     public static class Names
     {
-        public const string Runs = "runs", Metric = "metric", Smooth = "smooth", X = "x", Log = "log", Robust = "robust", From = "from", To = "to", All = "all";
+        public const string Runs = "runs", Metric = "metric", Smooth = "smooth", X = "x", Log = "log", LogX = "logx", Robust = "robust", From = "from", To = "to", All = "all";
     }
 
     public IReadOnlyList<string> Runs { get; init; } = [];
@@ -17,6 +17,7 @@ public sealed record CompareView
     public double? Smooth { get; init; }
     public string X { get; init; } = StepAxis;
     public bool Log { get; init; }
+    public bool LogX { get; init; }
     public bool Robust { get; init; } = true;
     public double? From { get; init; }
     public double? To { get; init; }
@@ -28,7 +29,7 @@ public sealed record CompareView
     public IEnumerable<(string Name, string? Value)> Query() =>
     [
         (Names.Runs, Runs.Count == 0 ? null : string.Join(',', Runs)), (Names.Metric, Metric),
-        (Names.Smooth, Smooth is null ? null : DashboardUrls.Number(Smoothing, "0.00")), (Names.Log, Log ? "true" : null),
+        (Names.Smooth, Smooth is null ? null : DashboardUrls.Number(Smoothing, "0.00")), (Names.Log, Log ? "true" : null), (Names.LogX, LogX ? "true" : null),
         (Names.X, X == StepAxis ? null : X), (Names.Robust, Robust ? null : "false"),
         (Names.From, X == StepAxis ? DashboardUrls.Number(From) : null), (Names.To, X == StepAxis ? DashboardUrls.Number(To) : null),
         (Names.All, All ? "true" : null),

@@ -31,6 +31,7 @@ public partial class LineChart : IDisposable
     [Parameter] public string XTitle { get; set; } = "step";
     [Parameter] public bool XIsDate { get; set; }
     [Parameter] public bool LogY { get; set; }
+    [Parameter] public bool LogX { get; set; }
     [Parameter] public bool Stacked { get; set; }
     /// <summary>Scale y to the 1st–99th percentile instead of the extremes (a first loss of 90 hides the rest).</summary>
     [Parameter] public bool RobustY { get; set; }
@@ -136,6 +137,7 @@ public partial class LineChart : IDisposable
         var text = Dark ? "#e0e0e0" : "#303030";
         var grid = Dark ? "#3a3a4a" : "#e6e6e6";
         var (tickValues, tickLabels) = LogY ? LogRange() : ([], []);
+        var (xTicks, xLabels) = LogX && !XIsDate ? LogTicksOf(Traces.SelectMany(t => t.X)) : ([], []);
         var yaxes = new List<YAxis>
         {
             new()
@@ -179,10 +181,13 @@ public partial class LineChart : IDisposable
             [
                 new XAxis
                 {
+                    TickMode = xTicks.Count > 0 ? Plotly.Blazor.LayoutLib.XAxisLib.TickModeEnum.Array : null,
+                    TickVals = xTicks.Count > 0 ? xTicks.Cast<object>().ToList() : null,
+                    TickText = xTicks.Count > 0 ? xLabels.Cast<object>().ToList() : null,
                     Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = XTitle },
                     GridColor = grid,
                     ZeroLine = false,
-                    Type = XIsDate ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date : null,
+                    Type = XIsDate ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date : LogX ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Log : null,
                     AutoMargin = Plotly.Blazor.LayoutLib.XAxisLib.AutoMarginFlag.True,
                     Range = XFrom is { } f && XTo is { } t ? [XValue(f), XValue(t)] : null,
                 },
@@ -203,9 +208,12 @@ public partial class LineChart : IDisposable
     private object XValue(double x) => XIsDate ? DateTimeOffset.FromUnixTimeMilliseconds((long)(x * 1000)).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) : x;
 
     /// <summary>Whole-value ticks for a log y axis from the positive values on it.</summary>
-    private (IReadOnlyList<double>, IReadOnlyList<string>) LogRange()
+    private (IReadOnlyList<double>, IReadOnlyList<string>) LogRange() =>
+        LogTicksOf(Traces.Where(t => !t.SecondAxis).SelectMany(t => t.Y));
+
+    private static (IReadOnlyList<double>, IReadOnlyList<string>) LogTicksOf(IEnumerable<double> values)
     {
-        var positive = Traces.Where(t => !t.SecondAxis).SelectMany(t => t.Y).Where(v => v > 0 && double.IsFinite(v)).ToList();
+        var positive = values.Where(v => v > 0 && double.IsFinite(v)).ToList();
         return positive.Count == 0 ? ([], []) : LogTicks.For(positive.Min(), positive.Max());
     }
 

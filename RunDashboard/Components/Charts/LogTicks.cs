@@ -8,7 +8,7 @@ namespace RunDashboard.Components.Charts;
 /// </summary>
 public static class LogTicks
 {
-    /// <summary>Powers of ten across the range; with fewer than three of them, also 2× and 5× each power.</summary>
+    /// <summary>Powers of ten across the range; with fewer than three of them, also 2× and 5× each power, or every digit.</summary>
     public static (IReadOnlyList<double> Values, IReadOnlyList<string> Labels) For(double min, double max)
     {
         if (!(min > 0) || !(max >= min) || !double.IsFinite(max)) return ([], []);
@@ -24,13 +24,20 @@ public static class LogTicks
         }
         else
         {
-            ticks = Enumerable.Range(low, high - low + 1)
-                .SelectMany(e => new[] { 1.0, 2, 5 }.Select(m => m * Math.Pow(10, e)))
-                .Where(v => v >= min && v <= max);
+            ticks = Multiples([1, 2, 5]);
+            // Within one decade (a loss from 0.38 to 0.7), every digit: 0.4, 0.5, 0.6, 0.7.
+            if (ticks.Count() < 3) ticks = Multiples([1, 2, 3, 4, 5, 6, 7, 8, 9]);
         }
+
+        IEnumerable<double> Multiples(double[] of) => Enumerable.Range(low, high - low + 1)
+            .SelectMany(e => of.Select(m => Clean(m * Math.Pow(10, e))))
+            .Where(v => v >= min && v <= max).ToList();
         var values = ticks.ToList();
         return (values, values.Select(Label).ToList());
     }
+
+    /// <summary>0.30000000000000004 as 0.3: twelve significant digits are more than any axis shows.</summary>
+    private static double Clean(double v) => double.Parse(v.ToString("G12", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     /// <summary>"1e-7", "2.5e-6", "0.5", "200", "1e+6" as "1e6": short, and never a lone digit.</summary>
     public static string Label(double v)

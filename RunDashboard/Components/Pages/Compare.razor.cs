@@ -28,6 +28,7 @@ public partial class Compare : IDisposable
     [SupplyParameterFromQuery(Name = CompareView.Names.Smooth)] public double? SmoothParam { get; set; }
     [SupplyParameterFromQuery(Name = CompareView.Names.X)] public string? XParam { get; set; }
     [SupplyParameterFromQuery(Name = CompareView.Names.Log)] public bool LogY { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.LogX)] public bool LogX { get; set; }
     [SupplyParameterFromQuery(Name = CompareView.Names.Robust)] public bool? RobustParam { get; set; }
     [SupplyParameterFromQuery(Name = CompareView.Names.From)] public double? XFrom { get; set; }
     [SupplyParameterFromQuery(Name = CompareView.Names.To)] public double? XTo { get; set; }
@@ -71,7 +72,7 @@ public partial class Compare : IDisposable
         _findings = _runs.Select(Health.Findings).ToList();
         _card = Cards.Compare(_runs, new CompareView
         {
-            Runs = _runs.Select(r => r.Id).ToList(), Metric = MetricKey, Smooth = SmoothingValue, Log = LogY, X = XAxisValue, From = XFrom, To = XTo,
+            Runs = _runs.Select(r => r.Id).ToList(), Metric = MetricKey, Smooth = SmoothingValue, Log = LogY, LogX = LogX, X = XAxisValue, From = XFrom, To = XTo,
         });
         BuildChart();
     }
@@ -141,6 +142,10 @@ public partial class Compare : IDisposable
     private Task SetXAxisAsync(string axis) =>
         Update((CompareView.Names.X, axis == CompareView.StepAxis ? null : axis), (CompareView.Names.From, null), (CompareView.Names.To, null));
     private Task SetLogAsync(bool on) => Update((CompareView.Names.Log, on ? "true" : null));
+    private Task SetLogXAsync(bool on) => Update((CompareView.Names.LogX, on ? "true" : null), (CompareView.Names.From, null), (CompareView.Names.To, null));
+
+    /// <summary>Metrics that only grow in at least one of the runs: each can be the x axis.</summary>
+    private IEnumerable<string> MetricAxes => _runs.SelectMany(CompareAxis.MonotoneCandidates).Distinct().Order(StringComparer.Ordinal);
     private Task SetRobustAsync(bool on) => Update((CompareView.Names.Robust, on ? null : "false"));
     private Task SetOnlyDifferencesAsync(bool only) => Update((CompareView.Names.All, only ? null : "true"));
 
