@@ -33,7 +33,11 @@ public class PageLayoutTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
 
         var (scroll, inner) = await SizesAsync(page);
         await Support.Browser.ScreenshotAsync(page, $"page-{name}-{width}-{(dark ? "dark" : "light")}");
-        Assert.True(scroll <= inner, $"{name} at {width} px is {scroll} px wide");
+        var wide = scroll <= inner ? "" : await page.EvaluateAsync<string>(@"() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > innerWidth + 1)
+            .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right <= innerWidth + 1)
+            .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(' | ')");
+        Assert.True(scroll <= inner, $"{name} at {width} px is {scroll} px wide: {wide}");
     }
 
     [Theory]
