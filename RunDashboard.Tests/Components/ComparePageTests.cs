@@ -72,6 +72,21 @@ public class ComparePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Final_metrics_name_the_top_two_concerns_of_a_run_and_link_to_the_rest()
+    {
+        var distill = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System)
+            .ImportAsync([new UploadFile("distill_progress.log", () => Fixture.Open("distill_progress.log"))], new UploadOptions())
+            .GetAwaiter().GetResult().Runs[0].Id;
+
+        var cell = RenderAt($"runs={_mlx},{distill}").Find($"#final-table td[data-run='{distill}']");
+
+        Assert.Equal(["final-metrics", "components-sum"], cell.QuerySelectorAll("[data-rule]").Select(e => e.GetAttribute("data-rule")));
+        var more = cell.QuerySelector("a")!;
+        Assert.Equal($"/runs/{distill}?findings=all", more.GetAttribute("href"));
+        Assert.Equal("all 9 on the run page", more.TextContent);
+    }
+
+    [Fact]
     public void The_diff_shows_only_differences_with_missing_keys_and_derived_rows()
     {
         var page = RenderAt($"runs={_run3},{_run4}");
