@@ -87,6 +87,22 @@ public class ComparePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Metrics_the_runs_share_are_small_panels_under_the_main_chart_and_a_link_can_name_them()
+    {
+        var page = RenderAt($"runs={_run3},{_mlx}&metric=train/loss");
+
+        var panels = page.FindAll("#compare-panels [data-panel]").Select(p => p.GetAttribute("data-panel")).ToList();
+        Assert.DoesNotContain("train/loss", panels); // already the big chart
+        Assert.All(panels, key => Assert.True(_store.GetRun(_run3)!.FindMetric(key!) is not null && _store.GetRun(_mlx)!.FindMetric(key!) is not null));
+        Assert.True(panels.Count is > 0 and <= Compare.DefaultPanelCount);
+
+        var named = RenderAt($"runs={_run3},{_mlx}&metric=eval/loss&panels=train/loss,train/learning_rate");
+        Assert.Equal(["train/loss", "train/learning_rate"], named.FindAll("#compare-panels [data-panel]").Select(p => p.GetAttribute("data-panel")));
+        var lossPanel = named.FindComponents<LineChart>().Single(c => c.Instance.Id == "chart-panel-0").Instance;
+        Assert.Equal(["#1f77b4", "#d95f02"], lossPanel.Traces.Select(t => t.Color)); // each run keeps its colour of the main chart
+    }
+
+    [Fact]
     public void The_diff_shows_only_differences_with_missing_keys_and_derived_rows()
     {
         var page = RenderAt($"runs={_run3},{_run4}");

@@ -33,6 +33,19 @@ public partial class Compare : IDisposable
     [SupplyParameterFromQuery(Name = CompareView.Names.From)] public double? XFrom { get; set; }
     [SupplyParameterFromQuery(Name = CompareView.Names.To)] public double? XTo { get; set; }
     [SupplyParameterFromQuery(Name = CompareView.Names.All)] public bool ShowAll { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.Panels)] public string? PanelsParam { get; set; }
+
+    /// <summary>How many metrics the panel grid shows when the link names none.</summary>
+    public const int DefaultPanelCount = 6;
+
+    /// <summary>Metrics people look at first, in that order, when the grid picks panels by itself.</summary>
+    private static readonly string[] PanelPriority =
+    [
+        MetricKeys.TrainLoss, MetricKeys.EvalLoss, MetricKeys.LearningRate, "train/grad_norm", MetricKeys.TokensPerSecond,
+        MetricKeys.RewardsMargins, MetricKeys.RewardsAccuracies, MetricKeys.PeakMemoryGb,
+    ];
+
+    private List<(string Key, IReadOnlyList<ChartTrace> Traces)> _panels = [];
 
     private List<Run> _runs = [];
     private List<string> _runIds = [];
@@ -75,6 +88,39 @@ public partial class Compare : IDisposable
             Runs = _runs.Select(r => r.Id).ToList(), Metric = MetricKey, Smooth = SmoothingValue, Log = LogY, LogX = LogX, X = XAxisValue, From = XFrom, To = XTo,
         });
         BuildChart();
+        BuildPanels();
+    }
+
+    /// <summary>
+    /// A grid of small charts, one per metric, as W&amp;B shows a workspace: the ones the link names, or else the
+    /// metrics that at least two of the runs share (all of one run's), the usual ones first.
+    /// </summary>
+    private void BuildPanels()
+    {
+        _panels = [];
+        if (_runs.Count == 0) return;
+        var keys = (PanelsParam ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (keys.Count == 0)
+        {
+            keys = _runs.SelectMany(r => r.Metrics.Select(m => m.Key)).GroupBy(k => k)
+                .Where(g => g.Count() >= Math.Min(2, _runs.Count)).Select(g => g.Key)
+                .Where(k => k != MetricKey)
+                .OrderBy(k => Array.IndexOf(PanelPriority, k) is var i and >= 0 ? i : PanelPriority.Length).ThenBy(k => k, StringComparer.Ordinal)
+                .Take(DefaultPanelCount).ToList();
+        }
+        var smoothing = SmoothingValue;
+        foreach (var key in keys)
+        {
+            var traces = new List<ChartTrace>();
+            for (var i = 0; i < _runs.Count; i++)
+            {
+                if (Loader.Load(_runs[i], key, points: 400) is not { Count: > 0 } series) continue;
+                if (CompareAxis.Values(Loader, _runs[i], series, XAxisValue, out _) is not { } x) continue;
+                var y = smoothing > 0 ? Smoothing.DebiasedEma(series.Values, smoothing) : series.Values;
+                traces.Add(new ChartTrace(_runs[i].Name, x, y, Color: ChartColors.ForRun(i)) { ShowLegend = false });
+            }
+            if (traces.Count > 0) _panels.Add((key, traces));
+        }
     }
 
     private void BuildChart()
