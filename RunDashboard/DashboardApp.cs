@@ -72,6 +72,8 @@ public static class DashboardApp
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
+        app.UseHeadAsGet();
+        app.UseRouting();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseRequestErrors();
         app.UseSameOriginCircuits();

@@ -31,12 +31,21 @@ public sealed record RunListItem(
     /// <summary>Hyperparameters, for grouping by a config key.</summary>
     public IReadOnlyDictionary<string, string> Config { get; init; } = new Dictionary<string, string>();
 
-    public static RunListItem From(Run run, TagRules? rules = null)
+    /// <summary>Until when <see cref="State"/> says "running" for a log that may still grow (see <see cref="RunCompletion"/>).</summary>
+    public DateTime? RunningUntil { get; init; }
+
+    /// <summary>The row as of <paramref name="now"/>: a growing log that stopped growing is incomplete.</summary>
+    public RunListItem At(DateTime now) =>
+        RunningUntil is { } until && now >= until ? this with { State = RunStates.Incomplete, RunningUntil = null } : this;
+
+    public static RunListItem From(Run run, TagRules? rules = null, DateTime? now = null)
     {
         var final = FinalMetrics.Of(run);
-        return new RunListItem(run.Id, run.Name, run.Project, run.Source, run.State, run.Tags, TrainingMethod.Detect(run),
+        var at = now ?? DateTime.UtcNow;
+        return new RunListItem(run.Id, run.Name, run.Project, run.Source, RunCompletion.StateOf(run, at), run.Tags, TrainingMethod.Detect(run),
             run.Steps, final.TrainLoss, final.EvalLoss, run.CreatedAt)
         {
+            RunningUntil = RunCompletion.RunningUntil(run, at),
             Categories = rules?.Categorize(run.Tags) ?? new Dictionary<string, IReadOnlyList<string>>(),
             Config = run.Hyperparameters.GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.First().Value),
         };

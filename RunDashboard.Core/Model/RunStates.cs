@@ -11,6 +11,9 @@ public static class RunStates
     public const string Preempted = "preempted";
     public const string Unknown = "unknown";
 
+    /// <summary>An uploaded log that stopped before it said it was done, and has not grown for a while.</summary>
+    public const string Incomplete = "incomplete";
+
     /// <summary>Gone from its W&amp;B project: kept here with its data, but no longer current.</summary>
     public const string Deleted = "deleted";
 }

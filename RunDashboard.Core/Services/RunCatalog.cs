@@ -14,9 +14,12 @@ public sealed class RunCatalog : IDisposable
     private readonly Lock _gate = new();
     private Dictionary<string, RunListItem>? _items;
 
-    public RunCatalog(RunStore store, TagRules rules)
+    private readonly TimeProvider _time;
+
+    public RunCatalog(RunStore store, TagRules rules, TimeProvider? time = null)
     {
         _store = store;
+        _time = time ?? TimeProvider.System;
         Rules = rules;
         _store.RunsChanged += OnRunsChanged;
     }
@@ -32,8 +35,9 @@ public sealed class RunCatalog : IDisposable
         {
             lock (_gate)
             {
-                _items ??= _store.ListRuns().ToDictionary(r => r.Id, r => RunListItem.From(r, Rules));
-                return _items.Values.ToList();
+                var now = _time.GetUtcNow().UtcDateTime;
+                _items ??= _store.ListRuns().ToDictionary(r => r.Id, r => RunListItem.From(r, Rules, now));
+                return _items.Values.Select(i => i.At(now)).ToList();
             }
         }
     }
@@ -65,7 +69,7 @@ public sealed class RunCatalog : IDisposable
             {
                 foreach (var id in ids)
                 {
-                    if (_store.GetRun(id) is { } run) _items[id] = RunListItem.From(run, Rules);
+                    if (_store.GetRun(id) is { } run) _items[id] = RunListItem.From(run, Rules, _time.GetUtcNow().UtcDateTime);
                     else _items.Remove(id);
                 }
             }

@@ -45,7 +45,8 @@ public class TagRulesTests
     {
         RunListItem Item(string state, string? timeout) => RunListItem.From(new Run
         {
-            Id = Guid.NewGuid().ToString("N"), Name = "r", State = state,
+            // Synced runs: their states are W&B's, as given (an upload's state depends on what its log says).
+            Id = Guid.NewGuid().ToString("N"), Name = "r", State = state, Source = RunSource.Wandb,
             Hyperparameters = timeout is null ? [] : [new Hyperparameter("timeout", timeout)],
         });
         var runs = new[]

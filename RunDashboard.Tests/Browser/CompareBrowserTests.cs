@@ -6,6 +6,7 @@ using RunDashboard.Tests.Support;
 
 namespace RunDashboard.Tests.Browser;
 
+[Trait("Category", "Browser")]
 public class CompareBrowserTests : IAsyncLifetime
 {
     private DashboardServer _server = null!;
@@ -75,9 +76,12 @@ public class CompareBrowserTests : IAsyncLifetime
         var page = await OpenAsync("/");
         await page.Locator("#runs-grid tbody tr", new PageLocatorOptions { HasText = "SmolLM3-3B_run3" }).Locator("input[type=checkbox]").CheckAsync();
         await page.Locator("#runs-grid tbody tr", new PageLocatorOptions { HasText = "mlx-run3" }).Locator("input[type=checkbox]").CheckAsync();
+        // The button counts the ticked runs, as a person sees before pressing it.
+        await Assertions.Expect(page.Locator("#compare-selected")).ToContainTextAsync("(2)");
         await page.Locator("#compare-selected").ClickAsync();
 
-        await page.WaitForURLAsync(u => u.Contains("/compare?runs="), Support.Browser.SameDocument);
+        // Polled, not awaited as an event: the router's pushState can land before a wait for it starts.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/compare\\?runs=[^&]+,[^&]+"));
         Assert.Contains(_run3, page.Url);
         Assert.Contains(_mlx, page.Url);
         await page.WaitForFunctionAsync(FourTraces);

@@ -6,6 +6,7 @@ using RunDashboard.Tests.Support;
 
 namespace RunDashboard.Tests.Browser;
 
+[Trait("Category", "Browser")]
 public class RunPageBrowserTests : IAsyncLifetime
 {
     private DashboardServer _server = null!;

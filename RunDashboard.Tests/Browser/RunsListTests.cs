@@ -4,6 +4,7 @@ using RunDashboard.Tests.Support;
 
 namespace RunDashboard.Tests.Browser;
 
+[Trait("Category", "Browser")]
 public class RunsListTests : IAsyncLifetime
 {
     private DashboardServer _server = null!;

@@ -3,6 +3,7 @@ using RunDashboard.Tests.Support;
 
 namespace RunDashboard.Tests.Browser;
 
+[Trait("Category", "Browser")]
 public class UploadFlowTests : IAsyncLifetime
 {
     private DashboardServer _server = null!;

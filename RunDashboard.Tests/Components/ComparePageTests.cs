@@ -52,6 +52,57 @@ public class ComparePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Any_metric_that_only_grows_can_be_the_x_axis_on_a_log_scale()
+    {
+        var sft = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System)
+            .ImportAsync([new UploadFile("hf_sft_tty_capture.log", () => Fixture.Open("hf_sft_tty_capture.log"))], new UploadOptions())
+            .GetAwaiter().GetResult().Runs[0].Id;
+
+        var page = RenderAt($"runs={sft}&metric=train/loss&smooth=0&x=metric:train/epoch&logx=true");
+
+        var chart = page.FindComponent<LineChart>().Instance;
+        Assert.True(chart.LogX);
+        Assert.Equal("train/epoch", chart.XTitle);
+        var epochs = _store.GetSeries(sft, "train/epoch")!.Values;
+        Assert.Equal(epochs[^1], chart.Traces[0].X[^1], 6);
+        Assert.True(chart.Traces[0].X.Zip(chart.Traces[0].X.Skip(1)).All(p => p.First <= p.Second));
+        // Loss goes down, so it is not offered as an axis; the epoch is.
+        Assert.Contains("metric:train/epoch", page.FindComponents<MudBlazor.MudSelectItem<string>>().Select(i => i.Instance.Value));
+        Assert.DoesNotContain("metric:train/loss", page.FindComponents<MudBlazor.MudSelectItem<string>>().Select(i => i.Instance.Value));
+    }
+
+    [Fact]
+    public void Final_metrics_name_the_top_two_concerns_of_a_run_and_link_to_the_rest()
+    {
+        var distill = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System)
+            .ImportAsync([new UploadFile("distill_progress.log", () => Fixture.Open("distill_progress.log"))], new UploadOptions())
+            .GetAwaiter().GetResult().Runs[0].Id;
+
+        var cell = RenderAt($"runs={_mlx},{distill}").Find($"#final-table td[data-run='{distill}']");
+
+        Assert.Equal(["final-metrics", "components-sum"], cell.QuerySelectorAll("[data-rule]").Select(e => e.GetAttribute("data-rule")));
+        var more = cell.QuerySelector("a")!;
+        Assert.Equal($"/runs/{distill}?findings=all", more.GetAttribute("href"));
+        Assert.Equal("all 9 on the run page", more.TextContent);
+    }
+
+    [Fact]
+    public void Metrics_the_runs_share_are_small_panels_under_the_main_chart_and_a_link_can_name_them()
+    {
+        var page = RenderAt($"runs={_run3},{_mlx}&metric=train/loss");
+
+        var panels = page.FindAll("#compare-panels [data-panel]").Select(p => p.GetAttribute("data-panel")).ToList();
+        Assert.DoesNotContain("train/loss", panels); // already the big chart
+        Assert.All(panels, key => Assert.True(_store.GetRun(_run3)!.FindMetric(key!) is not null && _store.GetRun(_mlx)!.FindMetric(key!) is not null));
+        Assert.True(panels.Count is > 0 and <= Compare.DefaultPanelCount);
+
+        var named = RenderAt($"runs={_run3},{_mlx}&metric=eval/loss&panels=train/loss,train/learning_rate");
+        Assert.Equal(["train/loss", "train/learning_rate"], named.FindAll("#compare-panels [data-panel]").Select(p => p.GetAttribute("data-panel")));
+        var lossPanel = named.FindComponents<LineChart>().Single(c => c.Instance.Id == "chart-panel-0").Instance;
+        Assert.Equal(["#1f77b4", "#d95f02"], lossPanel.Traces.Select(t => t.Color)); // each run keeps its colour of the main chart
+    }
+
+    [Fact]
     public void The_diff_shows_only_differences_with_missing_keys_and_derived_rows()
     {
         var page = RenderAt($"runs={_run3},{_run4}");

@@ -150,7 +150,7 @@ public class RunPageTests : IAsyncLifetime
     {
         var id = Import("distill_progress.log");
 
-        var panel = _ctx.Render<RunPage>(p => p.Add(x => x.Id, id)).Find("#panel-health");
+        var panel = RenderAt(id, "findings=all").Find("#panel-health");
 
         var rules = panel.QuerySelectorAll("[data-rule]").Select(e => e.GetAttribute("data-rule")).ToList();
         Assert.Contains("log-warning", rules);
@@ -158,6 +158,35 @@ public class RunPageTests : IAsyncLifetime
         Assert.Contains("component-weight", rules);
         Assert.Contains("components-sum", rules);
         Assert.Contains(panel.QuerySelectorAll("a"), a => a.GetAttribute("href")!.Contains("from=", StringComparison.Ordinal) && a.TextContent == "show step 1118");
+    }
+
+    [Fact]
+    public void A_log_cut_short_of_its_configured_steps_is_not_called_finished()
+    {
+        var cut = Import("distill_progress.log");
+        var done = Import("mlx_lm_lora_run3.log");
+
+        // Step 2065 of 4676 optimizer steps, uploaded a moment ago: it may still grow. The MLX-LM log reached iters=1800.
+        var state = _ctx.Render<RunPage>(p => p.Add(x => x.Id, cut)).Find("#run-state");
+        Assert.Equal("running", state.TextContent.Trim());
+        Assert.Equal("finished", _ctx.Render<RunPage>(p => p.Add(x => x.Id, done)).Find("#run-state").TextContent.Trim());
+    }
+
+    [Fact]
+    public void The_closed_health_summary_counts_findings_by_severity_and_shows_the_top_two_concerns()
+    {
+        var id = Import("distill_progress.log");
+
+        var panel = _ctx.Render<RunPage>(p => p.Add(x => x.Id, id)).Find("#panel-health");
+
+        Assert.Equal("9 warnings", panel.QuerySelector("[data-count=warning]")!.TextContent);
+        Assert.Equal("2 notes", panel.QuerySelector("[data-count=info]")!.TextContent);
+        var lines = panel.QuerySelectorAll(".rd-finding-line");
+        Assert.Equal(2, lines.Length);
+        // The gap and the eval/train ratio say the same thing: one line, the gap leading.
+        Assert.Equal("final-metrics", lines[0].GetAttribute("data-rule"));
+        Assert.Contains("+1 like it", lines[0].TextContent);
+        Assert.Contains("Show all 11 findings", panel.QuerySelector("#health-toggle")!.TextContent);
     }
 
     private List<string> PanelIds(string id) =>

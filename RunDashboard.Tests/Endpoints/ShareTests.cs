@@ -94,7 +94,7 @@ public partial class ShareTests : IAsyncLifetime
         using var bitmap = SKBitmap.Decode(png);
         Assert.Equal((1200, 630), (bitmap.Width, bitmap.Height));
         Assert.True(Pixels(bitmap, 0x1f, 0x77, 0xb4) > 200, "first run (#1f77b4) missing");
-        Assert.True(Pixels(bitmap, 0xff, 0x7f, 0x0e) > 200, "second run (#ff7f0e) missing");
+        Assert.True(Pixels(bitmap, 0xd9, 0x5f, 0x02) > 200, "second run (#d95f02) missing");
         Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/preview/compare.png?runs=nope")).StatusCode);
     }
 

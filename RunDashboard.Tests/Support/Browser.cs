@@ -85,6 +85,31 @@ public static class Browser
         }
     }
 
+    /// <summary>
+    /// Clicks until the link shows the click took. A click in the instant after the connection comes up can be lost
+    /// between the prerendered and the live page; a person would click again.
+    /// </summary>
+    public static async Task ClickUntilUrlAsync(IPage page, ILocator target, string urlPart)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await target.ClickAsync();
+            try
+            {
+                await page.WaitForURLAsync(u => u.Contains(urlPart), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 5_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+            }
+        }
+    }
+
+    /// <summary>Waits until every chart on the page is drawn (later charts are drawn a moment after the first).</summary>
+    public static Task WaitForChartsAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => [...document.querySelectorAll('.rd-chart')].every(c => c.querySelector('svg.main-svg'))",
+            null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+
     /// <summary>Screenshots go under the test output (TestResults/screenshots), kept as CI artifacts.</summary>
     public static async Task<string> ScreenshotAsync(IPage page, string name)
     {

@@ -23,7 +23,7 @@ public static class ShareEndpoints
             var found = cards.Runs(runs);
             if (found.Count == 0) return ApiProblems.NotFound("no such runs; use ?runs=<id>,<id> as on the compare page");
             var key = metric is { Length: > 0 } m ? m : "train/loss";
-            return Png(http, cards.ComparePng(found, key, Math.Clamp(smooth ?? Components.Pages.Compare.DefaultSmoothing, 0, 0.99), log ?? false, from, to, x));
+            return Png(http, cards.ComparePng(found, key, Math.Clamp(smooth ?? ViewState.CompareView.DefaultSmoothing, 0, 0.99), log ?? false, from, to, x));
         });
 
         app.MapPost("/api/links", (LinkRequest request, ShortLinks links, ShareCards cards, HttpRequest http) =>

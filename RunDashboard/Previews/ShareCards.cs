@@ -5,6 +5,8 @@ using RunDashboard.Configuration;
 using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Storage;
+using RunDashboard.Components;
+using RunDashboard.ViewState;
 
 namespace RunDashboard.Previews;
 
@@ -17,28 +19,28 @@ public sealed record ShareCard(string Title, string Description, string ImagePat
 /// </summary>
 public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview preview, IOptions<DashboardOptions> options)
 {
-    private static string N(double v) => v.ToString("G4", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+    private static string N(double v) => NumberFormat.Value(v, 4);
 
     /// <summary>The configured public base (no trailing slash), or the request's own.</summary>
     public string PublicBase(string requestBase) => (options.Value.PublicBaseUrl is { Length: > 0 } b ? b : requestBase).TrimEnd('/');
 
-    public ShareCard Run(Run run, string query)
+    public ShareCard Run(Run run, RunView? view = null)
     {
         var final = FinalMetrics.Of(run);
         var parts = new List<string>();
         if (final.TrainLoss is { } t) parts.Add($"train/loss {N(t)}");
         if (final.EvalLoss is { } e) parts.Add($"val {N(e)}");
-        if (final.RelativeGap is { } g) parts.Add($"gap {(g * 100).ToString("0.0", CultureInfo.InvariantCulture)}%");
+        if (final.RelativeGap is { } g) parts.Add($"gap {NumberFormat.Percent(g)}");
         // Preference runs are judged by their margin and accuracy as much as by their loss (seed 004).
         if (run.FindMetric(MetricKeys.RewardsMargins)?.LastValue is { } margin && double.IsFinite(margin)) parts.Add($"margin {N(margin)}");
         if (run.FindMetric(MetricKeys.RewardsAccuracies)?.LastValue is { } accuracy && double.IsFinite(accuracy))
         {
-            parts.Add($"accuracy {(accuracy * 100).ToString("0.0", CultureInfo.InvariantCulture)}%");
+            parts.Add($"accuracy {NumberFormat.Percent(accuracy)}");
         }
         parts.Add($"{run.Steps} steps");
         parts.Add(TrainingMethod.Detect(run));
         if (run.Project.Length > 0) parts.Add(run.Project);
-        return new ShareCard(run.Name, string.Join(" · ", parts), $"/preview/runs/{Uri.EscapeDataString(run.Id)}.png{query}");
+        return new ShareCard(run.Name, string.Join(" · ", parts), DashboardUrls.RunPreview(run.Id, view));
     }
 
     public byte[] RunPng(Run run, long? from, long? to)
@@ -57,16 +59,17 @@ public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview
                     lines.Add(new PreviewLine(name, SeriesLoader.Doubles(s.Steps), s.Values, color, Markers: markers && s.Count <= 60));
                 }
             }
-            var card = Run(run, "");
+            var card = Run(run);
             return new PreviewChart(run.Name, card.Description, "step", primary.Length > 0 ? "loss" : "", lines);
         });
     }
 
-    public ShareCard Compare(IReadOnlyList<Run> runs, string metric, string query)
+    public ShareCard Compare(IReadOnlyList<Run> runs, CompareView view)
     {
+        var metric = view.Metric ?? MetricKeys.TrainLoss;
         var finals = runs.Select(r => (r.Name, Last: r.FindMetric(metric)?.LastValue)).ToList();
         var description = $"{metric}: " + string.Join(" · ", finals.Select(f => $"{f.Name} {(f.Last is { } v && double.IsFinite(v) ? N(v) : "—")}"));
-        return new ShareCard(runs.Count == 0 ? "Compare runs" : string.Join(" vs ", runs.Select(r => r.Name)), description, $"/preview/compare.png{query}");
+        return new ShareCard(runs.Count == 0 ? "Compare runs" : string.Join(" vs ", runs.Select(r => r.Name)), description, DashboardUrls.ComparePreview(view));
     }
 
     public byte[] ComparePng(IReadOnlyList<Run> runs, string metric, double smoothing, bool logY, double? from, double? to, string? xAxis = null)
@@ -92,7 +95,7 @@ public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview
                 }
                 else lines.Add(new PreviewLine(runs[i].Name, x, s.Values, color));
             }
-            var card = Compare(runs, metric, "");
+            var card = Compare(runs, new CompareView { Runs = runs.Select(r => r.Id).ToList(), Metric = metric });
             return new PreviewChart(card.Title, card.Description, axis == CompareAxis.WallTime ? "hours since the first run started" : CompareAxis.Title(axis), metric, lines, logY);
         });
     }

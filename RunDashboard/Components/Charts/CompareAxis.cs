@@ -11,10 +11,23 @@ public static class CompareAxis
     public const string RelativeTime = "reltime";
     public const string WallTime = "walltime";
 
-    public static string Normalize(string? axis) => axis is Tokens or RelativeTime or WallTime ? axis : Step;
+    /// <summary>Any metric that only grows (epoch, samples, consumed tokens) as the x axis: <c>metric:train/epoch</c>.</summary>
+    public const string MetricPrefix = "metric:";
+
+    public static string Normalize(string? axis) =>
+        axis is Tokens or RelativeTime or WallTime ? axis
+        : axis is { Length: > 7 } && axis.StartsWith(MetricPrefix, StringComparison.Ordinal) ? axis
+        : Step;
+
+    /// <summary>Metrics of a run that can serve as an x axis: they end at their largest value, above their smallest.</summary>
+    public static IEnumerable<string> MonotoneCandidates(Run run) =>
+        run.Metrics.Where(m => m.Key != MetricKeys.Tokens && m.Count > 1 && m.Max > m.Min && m.LastValue == m.Max
+                               && !m.Key.Contains("loss", StringComparison.Ordinal) && !m.Key.Contains("learning_rate", StringComparison.Ordinal))
+            .Select(m => m.Key);
 
     public static string Title(string axis) => axis switch
     {
+        _ when axis.StartsWith(MetricPrefix, StringComparison.Ordinal) => axis[MetricPrefix.Length..],
         Tokens => "trained tokens",
         RelativeTime => "hours since start",
         WallTime => "time (UTC)",
@@ -37,6 +50,22 @@ public static class CompareAxis
                 }
                 return series.Steps.Select(s => Interpolate(tokens.Steps, tokens.Values, s)).ToList();
             }
+            case var metric when metric.StartsWith(MetricPrefix, StringComparison.Ordinal):
+            {
+                var key = metric[MetricPrefix.Length..];
+                var x = loader.LoadFull(run, key);
+                if (x is null || x.Count == 0)
+                {
+                    missing = $"{run.Name} logged no {key}, so it is left off the {key} axis.";
+                    return null;
+                }
+                if (!NonDecreasing(x.Values))
+                {
+                    missing = $"{run.Name}'s {key} goes down as well as up, so it cannot be an x axis.";
+                    return null;
+                }
+                return series.Steps.Select(s => Interpolate(x.Steps, x.Values, s)).ToList();
+            }
             case RelativeTime:
             case WallTime:
             {
@@ -51,6 +80,15 @@ public static class CompareAxis
             default:
                 return SeriesLoader.Doubles(series.Steps);
         }
+    }
+
+    private static bool NonDecreasing(double[] values)
+    {
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (double.IsFinite(values[i]) && double.IsFinite(values[i - 1]) && values[i] < values[i - 1]) return false;
+        }
+        return true;
     }
 
     private static double Interpolate(long[] steps, double[] values, long step)

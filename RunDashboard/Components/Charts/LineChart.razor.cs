@@ -31,12 +31,15 @@ public partial class LineChart : IDisposable
     [Parameter] public string XTitle { get; set; } = "step";
     [Parameter] public bool XIsDate { get; set; }
     [Parameter] public bool LogY { get; set; }
+    [Parameter] public bool LogX { get; set; }
     [Parameter] public bool Stacked { get; set; }
     /// <summary>Scale y to the 1st–99th percentile instead of the extremes (a first loss of 90 hides the rest).</summary>
     [Parameter] public bool RobustY { get; set; }
     [Parameter] public double? XFrom { get; set; }
     [Parameter] public double? XTo { get; set; }
     [Parameter] public int Height { get; set; } = 340;
+    /// <summary>An x value drawn as a dashed vertical line (the step a finding points at).</summary>
+    [Parameter] public double? MarkX { get; set; }
     [Parameter] public IReadOnlyList<ChartTrace> Traces { get; set; } = [];
     /// <summary>Called with the zoomed x range, or (null, null) when the user resets the zoom.</summary>
     [Parameter] public EventCallback<(double? From, double? To)> XRangeChanged { get; set; }
@@ -133,11 +136,16 @@ public partial class LineChart : IDisposable
     {
         var text = Dark ? "#e0e0e0" : "#303030";
         var grid = Dark ? "#3a3a4a" : "#e6e6e6";
+        var (tickValues, tickLabels) = LogY ? LogRange() : ([], []);
+        var (xTicks, xLabels) = LogX && !XIsDate ? LogTicksOf(Traces.SelectMany(t => t.X)) : ([], []);
         var yaxes = new List<YAxis>
         {
             new()
             {
-                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = PlotlyText.Escape(YTitle) },
+                Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = PlotlyText.Escape(YTitle), Standoff = 12 },
+                TickMode = tickValues.Count > 0 ? Plotly.Blazor.LayoutLib.YAxisLib.TickModeEnum.Array : null,
+                TickVals = tickValues.Count > 0 ? tickValues.Cast<object>().ToList() : null,
+                TickText = tickValues.Count > 0 ? tickLabels.Cast<object>().ToList() : null,
                 GridColor = grid,
                 ZeroLine = false,
                 AutoMargin = Plotly.Blazor.LayoutLib.YAxisLib.AutoMarginFlag.True,
@@ -173,19 +181,41 @@ public partial class LineChart : IDisposable
             [
                 new XAxis
                 {
+                    TickMode = xTicks.Count > 0 ? Plotly.Blazor.LayoutLib.XAxisLib.TickModeEnum.Array : null,
+                    TickVals = xTicks.Count > 0 ? xTicks.Cast<object>().ToList() : null,
+                    TickText = xTicks.Count > 0 ? xLabels.Cast<object>().ToList() : null,
                     Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = PlotlyText.Escape(XTitle) },
                     GridColor = grid,
                     ZeroLine = false,
-                    Type = XIsDate ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date : null,
+                    Type = XIsDate ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date : LogX ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Log : null,
                     AutoMargin = Plotly.Blazor.LayoutLib.XAxisLib.AutoMarginFlag.True,
                     Range = XFrom is { } f && XTo is { } t ? [XValue(f), XValue(t)] : null,
                 },
             ],
             YAxis = yaxes,
+            Shapes = MarkX is { } mark ?
+            [
+                new Shape
+                {
+                    Type = Plotly.Blazor.LayoutLib.ShapeLib.TypeEnum.Line,
+                    XRef = "x", YRef = "paper", X0 = XValue(mark), X1 = XValue(mark), Y0 = 0, Y1 = 1,
+                    Line = new Plotly.Blazor.LayoutLib.ShapeLib.Line { Color = Dark ? "#ffb74d" : "#b71c1c", Width = 2, Dash = "dash" },
+                },
+            ] : null,
         };
     }
 
     private object XValue(double x) => XIsDate ? DateTimeOffset.FromUnixTimeMilliseconds((long)(x * 1000)).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) : x;
+
+    /// <summary>Whole-value ticks for a log y axis from the positive values on it.</summary>
+    private (IReadOnlyList<double>, IReadOnlyList<string>) LogRange() =>
+        LogTicksOf(Traces.Where(t => !t.SecondAxis).SelectMany(t => t.Y));
+
+    private static (IReadOnlyList<double>, IReadOnlyList<string>) LogTicksOf(IEnumerable<double> values)
+    {
+        var positive = values.Where(v => v > 0 && double.IsFinite(v)).ToList();
+        return positive.Count == 0 ? ([], []) : LogTicks.For(positive.Min(), positive.Max());
+    }
 
     private IList<object>? YRange()
     {
@@ -205,6 +235,7 @@ public partial class LineChart : IDisposable
 
     private IEnumerable<ITrace> ToPlotly(ChartTrace t)
     {
+        t = t with { Color = ChartColors.ForTheme(t.Color, Dark) };
         var x = t.X.Select(v => XIsDate ? XValue(v) : (object)v).ToList();
         if (t.Bar)
         {

@@ -16,8 +16,6 @@ namespace RunDashboard.Components.Pages;
 /// </summary>
 public partial class Compare : IDisposable
 {
-    public const double DefaultSmoothing = 0.6;
-
     [Inject] private RunStore Store { get; set; } = default!;
     [Inject] private SeriesLoader Loader { get; set; } = default!;
     [Inject] private RunCatalog Catalog { get; set; } = default!;
@@ -25,15 +23,29 @@ public partial class Compare : IDisposable
     [Inject] private RunDashboard.Previews.ShareCards Cards { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
 
-    [SupplyParameterFromQuery(Name = "runs")] public string? RunsParam { get; set; }
-    [SupplyParameterFromQuery(Name = "metric")] public string? MetricParam { get; set; }
-    [SupplyParameterFromQuery(Name = "smooth")] public double? SmoothParam { get; set; }
-    [SupplyParameterFromQuery(Name = "x")] public string? XParam { get; set; }
-    [SupplyParameterFromQuery(Name = "log")] public bool LogY { get; set; }
-    [SupplyParameterFromQuery(Name = "robust")] public bool? RobustParam { get; set; }
-    [SupplyParameterFromQuery(Name = "from")] public double? XFrom { get; set; }
-    [SupplyParameterFromQuery(Name = "to")] public double? XTo { get; set; }
-    [SupplyParameterFromQuery(Name = "all")] public bool ShowAll { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.Runs)] public string? RunsParam { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.Metric)] public string? MetricParam { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.Smooth)] public double? SmoothParam { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.X)] public string? XParam { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.Log)] public bool LogY { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.LogX)] public bool LogX { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.Robust)] public bool? RobustParam { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.From)] public double? XFrom { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.To)] public double? XTo { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.All)] public bool ShowAll { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.Panels)] public string? PanelsParam { get; set; }
+
+    /// <summary>How many metrics the panel grid shows when the link names none.</summary>
+    public const int DefaultPanelCount = 6;
+
+    /// <summary>Metrics people look at first, in that order, when the grid picks panels by itself.</summary>
+    private static readonly string[] PanelPriority =
+    [
+        MetricKeys.TrainLoss, MetricKeys.EvalLoss, MetricKeys.LearningRate, "train/grad_norm", MetricKeys.TokensPerSecond,
+        MetricKeys.RewardsMargins, MetricKeys.RewardsAccuracies, MetricKeys.PeakMemoryGb,
+    ];
+
+    private List<(string Key, IReadOnlyList<ChartTrace> Traces)> _panels = [];
 
     private List<Run> _runs = [];
     private List<string> _runIds = [];
@@ -50,7 +62,7 @@ public partial class Compare : IDisposable
     private List<IReadOnlyList<RunDashboard.Core.Analysis.Health.Finding>> _findings = [];
 
     private string MetricKey { get; set; } = MetricKeys.TrainLoss;
-    private double SmoothingValue => Math.Clamp(SmoothParam ?? DefaultSmoothing, 0, 0.99);
+    private double SmoothingValue => Math.Clamp(SmoothParam ?? CompareView.DefaultSmoothing, 0, 0.99);
     private string XAxisValue => CompareAxis.Normalize(XParam);
     private bool Robust => RobustParam ?? true;
     private string Title => _runs.Count == 0 ? "Compare runs" : string.Join(" vs ", _runs.Select(r => r.Name));
@@ -71,16 +83,44 @@ public partial class Compare : IDisposable
         _diff = HyperparameterDiff.Build(_runs);
         _finals = _runs.Select(FinalMetrics.Of).ToList();
         _findings = _runs.Select(Health.Findings).ToList();
-        var state = new[]
+        _card = Cards.Compare(_runs, new CompareView
         {
-            $"runs={string.Join(',', _runs.Select(r => r.Id))}", $"metric={Uri.EscapeDataString(MetricKey)}",
-            $"smooth={SmoothingValue.ToString("0.00", CultureInfo.InvariantCulture)}", LogY ? "log=true" : null,
-            XAxisValue == CompareAxis.Step ? null : $"x={XAxisValue}",
-            XAxisValue == "step" && XFrom is { } f ? $"from={f.ToString("R", CultureInfo.InvariantCulture)}" : null,
-            XAxisValue == "step" && XTo is { } t ? $"to={t.ToString("R", CultureInfo.InvariantCulture)}" : null,
-        };
-        _card = Cards.Compare(_runs, MetricKey, "?" + string.Join("&", state.OfType<string>()));
+            Runs = _runs.Select(r => r.Id).ToList(), Metric = MetricKey, Smooth = SmoothingValue, Log = LogY, LogX = LogX, X = XAxisValue, From = XFrom, To = XTo,
+        });
         BuildChart();
+        BuildPanels();
+    }
+
+    /// <summary>
+    /// A grid of small charts, one per metric, as W&amp;B shows a workspace: the ones the link names, or else the
+    /// metrics that at least two of the runs share (all of one run's), the usual ones first.
+    /// </summary>
+    private void BuildPanels()
+    {
+        _panels = [];
+        if (_runs.Count == 0) return;
+        var keys = (PanelsParam ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (keys.Count == 0)
+        {
+            keys = _runs.SelectMany(r => r.Metrics.Select(m => m.Key)).GroupBy(k => k)
+                .Where(g => g.Count() >= Math.Min(2, _runs.Count)).Select(g => g.Key)
+                .Where(k => k != MetricKey)
+                .OrderBy(k => Array.IndexOf(PanelPriority, k) is var i and >= 0 ? i : PanelPriority.Length).ThenBy(k => k, StringComparer.Ordinal)
+                .Take(DefaultPanelCount).ToList();
+        }
+        var smoothing = SmoothingValue;
+        foreach (var key in keys)
+        {
+            var traces = new List<ChartTrace>();
+            for (var i = 0; i < _runs.Count; i++)
+            {
+                if (Loader.Load(_runs[i], key, points: 400) is not { Count: > 0 } series) continue;
+                if (CompareAxis.Values(Loader, _runs[i], series, XAxisValue, out _) is not { } x) continue;
+                var y = smoothing > 0 ? Smoothing.DebiasedEma(series.Values, smoothing) : series.Values;
+                traces.Add(new ChartTrace(_runs[i].Name, x, y, Color: ChartColors.ForRun(i)) { ShowLegend = false });
+            }
+            if (traces.Count > 0) _panels.Add((key, traces));
+        }
     }
 
     private void BuildChart()
@@ -137,18 +177,26 @@ public partial class Compare : IDisposable
 
     private static string CellClass(string? value, bool changed) => value is null ? "rd-missing" + (changed ? " rd-changed" : "") : changed ? "rd-changed rd-mono" : "rd-mono";
 
-    private static string Show(double? v) => v is { } d ? RunPage.Format(d) : "missing";
+    private static string Show(double? v) => NumberFormat.Value(v, "missing");
 
-    private Task SetRunsAsync(IEnumerable<string?>? ids) => Update(("runs", string.Join(',', (ids ?? []).OfType<string>())), ("from", null), ("to", null));
-    private Task SetMetricAsync(string key) => Update(("metric", key), ("from", null), ("to", null));
-    private Task SetSmoothingAsync(double value) => Update(("smooth", value.ToString("0.00", CultureInfo.InvariantCulture)));
-    private Task SetXAxisAsync(string axis) => Update(("x", axis == "step" ? null : axis), ("from", null), ("to", null));
-    private Task SetLogAsync(bool on) => Update(("log", on ? "true" : null));
-    private Task SetRobustAsync(bool on) => Update(("robust", on ? null : "false"));
-    private Task SetOnlyDifferencesAsync(bool only) => Update(("all", only ? null : "true"));
+    private string ReportLink => $"/api/compare/report{DashboardUrls.Query([(CompareView.Names.Runs, string.Join(',', _runs.Select(r => r.Id)))])}";
+
+    private Task SetRunsAsync(IEnumerable<string?>? ids) =>
+        Update((CompareView.Names.Runs, string.Join(',', (ids ?? []).OfType<string>())), (CompareView.Names.From, null), (CompareView.Names.To, null));
+    private Task SetMetricAsync(string key) => Update((CompareView.Names.Metric, key), (CompareView.Names.From, null), (CompareView.Names.To, null));
+    private Task SetSmoothingAsync(double value) => Update((CompareView.Names.Smooth, DashboardUrls.Number(value, "0.00")));
+    private Task SetXAxisAsync(string axis) =>
+        Update((CompareView.Names.X, axis == CompareView.StepAxis ? null : axis), (CompareView.Names.From, null), (CompareView.Names.To, null));
+    private Task SetLogAsync(bool on) => Update((CompareView.Names.Log, on ? "true" : null));
+    private Task SetLogXAsync(bool on) => Update((CompareView.Names.LogX, on ? "true" : null), (CompareView.Names.From, null), (CompareView.Names.To, null));
+
+    /// <summary>Metrics that only grow in at least one of the runs: each can be the x axis.</summary>
+    private IEnumerable<string> MetricAxes => _runs.SelectMany(CompareAxis.MonotoneCandidates).Distinct().Order(StringComparer.Ordinal);
+    private Task SetRobustAsync(bool on) => Update((CompareView.Names.Robust, on ? null : "false"));
+    private Task SetOnlyDifferencesAsync(bool only) => Update((CompareView.Names.All, only ? null : "true"));
 
     private Task OnZoomAsync((double? From, double? To) range) =>
-        Update(("from", range.From?.ToString("R", CultureInfo.InvariantCulture)), ("to", range.To?.ToString("R", CultureInfo.InvariantCulture)));
+        Update((CompareView.Names.From, DashboardUrls.Number(range.From)), (CompareView.Names.To, DashboardUrls.Number(range.To)));
 
     private Task Update(params (string Name, string? Value)[] changes)
     {

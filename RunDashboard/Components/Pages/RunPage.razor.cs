@@ -1,6 +1,7 @@
 using RunDashboard.ViewState;
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using MudBlazor;
 using RunDashboard.Components.Charts;
 using RunDashboard.Core.Analysis;
@@ -23,17 +24,23 @@ public partial class RunPage : IDisposable
     [Inject] private HealthService Health { get; set; } = default!;
     [Inject] private RunDashboard.Previews.ShareCards Cards { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
+    [Inject] private IJSRuntime Js { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
 
     [Parameter] public string Id { get; set; } = "";
-    [SupplyParameterFromQuery(Name = "from")] public long? XFromStep { get; set; }
-    [SupplyParameterFromQuery(Name = "to")] public long? XToStep { get; set; }
-    [SupplyParameterFromQuery(Name = "loglr")] public bool LogLr { get; set; }
-    [SupplyParameterFromQuery(Name = "share")] public bool Share { get; set; }
-    [SupplyParameterFromQuery(Name = "open")] public string? OpenGroups { get; set; }
-    [SupplyParameterFromQuery(Name = "hp")] public string? HpFilter { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.From)] public long? XFromStep { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.To)] public long? XToStep { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.LogLr)] public bool LogLr { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.Share)] public bool Share { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.Open)] public string? OpenGroups { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.Hp)] public string? HpFilter { get; set; }
+    /// <summary>A step marked on every chart (what "show step N" of a finding opens).</summary>
+    [SupplyParameterFromQuery(Name = RunView.Names.Mark)] public long? MarkStep { get; set; }
+    [SupplyParameterFromQuery(Name = RunView.Names.Findings)] public string? FindingsParam { get; set; }
 
     private Run? _run;
     private string _method = "";
+    private string _state = "";
     private TimeSpan? _runtime;
     private List<Panel> _panels = [];
     private List<MetricGroup> _groups = [];
@@ -47,6 +54,9 @@ public partial class RunPage : IDisposable
 
     private double? XFrom => XFromStep;
     private double? XTo => XToStep;
+    private double? Mark => MarkStep;
+    private bool FindingsOpen => FindingsParam == "all";
+    private long? _scrolledTo;
     private HashSet<string> Open => (OpenGroups ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 
     /// <summary>Metrics that have their own panel; everything else goes to the grouped "other metrics".</summary>
@@ -73,9 +83,9 @@ public partial class RunPage : IDisposable
         _otherTraces.Clear();
         if (_run is null) return;
         _method = TrainingMethod.Detect(_run);
+        _state = RunCompletion.StateOf(_run, Time.GetUtcNow().UtcDateTime);
         _findings = Health.Findings(_run);
-        var zoom = string.Join("&", new[] { XFromStep is { } f ? $"from={f}" : null, XToStep is { } t ? $"to={t}" : null }.OfType<string>());
-        _card = Cards.Run(_run, zoom.Length > 0 ? "?" + zoom : "");
+        _card = Cards.Run(_run, new RunView { From = XFromStep, To = XToStep });
         _runtime = Runtime(_run);
         BuildPanels();
         _groups = _run.Metrics.Select(m => m.Key).Where(k => !PanelKeys.Contains(k) && !IsComponent(k))
@@ -199,7 +209,7 @@ public partial class RunPage : IDisposable
             var totalSeries = Loader.Load(run, total, XFromStep, XToStep, points: 120);
             if (totalSeries is null || totalSeries.Count == 0) continue;
             var bars = LossComponents.Split(totalSeries, parts.Select(p => Loader.Load(run, p, XFromStep, XToStep, points: 100_000)!).ToList(), Share);
-            var traces = bars.Select((b, i) => new ChartTrace(b.Name, SeriesLoader.Doubles(b.Steps), b.Values, Color: b.Name == LossComponents.Other ? "#9e9e9e" : ChartColors.ForRun(i + 2)) { Bar = true }).ToList();
+            var traces = bars.Select((b, i) => new ChartTrace(b.Name, SeriesLoader.Doubles(b.Steps), b.Values, Color: b.Name == LossComponents.Other ? ChartColors.Other : ChartColors.ForRun(i + 2)) { Bar = true }).ToList();
             return new Panel("components", $"Loss components ({total})", traces, Share ? "share of total" : "loss") { Stacked = true };
         }
         return null;
@@ -221,22 +231,40 @@ public partial class RunPage : IDisposable
     }
 
     private Task OnZoomAsync((double? From, double? To) range) =>
-        UpdateUrlAsync(("from", range.From is { } f ? ((long)Math.Floor(f)).ToString(CultureInfo.InvariantCulture) : null),
-                       ("to", range.To is { } t ? ((long)Math.Ceiling(t)).ToString(CultureInfo.InvariantCulture) : null));
+        UpdateUrlAsync((RunView.Names.From, DashboardUrls.Number(range.From is { } f ? (long)Math.Floor(f) : null)),
+                       (RunView.Names.To, DashboardUrls.Number(range.To is { } t ? (long)Math.Ceiling(t) : null)));
 
-    private Task ResetZoomAsync() => UpdateUrlAsync(("from", null), ("to", null));
+    private Task ResetZoomAsync() => UpdateUrlAsync((RunView.Names.From, null), (RunView.Names.To, null), (RunView.Names.Mark, null));
 
-    private Task SetLogLrAsync(bool on) => UpdateUrlAsync(("loglr", on ? "true" : null));
+    private Task SetFindingsOpenAsync(bool open) => UpdateUrlAsync((RunView.Names.Findings, open ? "all" : null));
 
-    private Task SetShareAsync(bool on) => UpdateUrlAsync(("share", on ? "true" : null));
+    /// <summary>A marked step is only useful in sight: the first chart is scrolled to once per mark.</summary>
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (MarkStep is { } mark && mark != _scrolledTo && _panels.Count > 0)
+        {
+            _scrolledTo = mark;
+            try
+            {
+                await Js.InvokeVoidAsync("runDashboard.scrollToId", $"panel-{_panels[0].Id}");
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+        }
+    }
 
-    private Task SetHpFilterAsync(string? text) => UpdateUrlAsync(("hp", string.IsNullOrEmpty(text) ? null : text));
+    private Task SetLogLrAsync(bool on) => UpdateUrlAsync((RunView.Names.LogLr, on ? "true" : null));
+
+    private Task SetShareAsync(bool on) => UpdateUrlAsync((RunView.Names.Share, on ? "true" : null));
+
+    private Task SetHpFilterAsync(string? text) => UpdateUrlAsync((RunView.Names.Hp, string.IsNullOrEmpty(text) ? null : text));
 
     private Task SetGroupOpenAsync(string prefix, bool open)
     {
         var groups = Open;
         if (open) groups.Add(prefix); else groups.Remove(prefix);
-        return UpdateUrlAsync(("open", groups.Count == 0 ? null : string.Join(',', groups.Order(StringComparer.Ordinal))));
+        return UpdateUrlAsync((RunView.Names.Open, groups.Count == 0 ? null : string.Join(',', groups.Order(StringComparer.Ordinal))));
     }
 
     private Task UpdateUrlAsync(params (string Name, string? Value)[] changes)
@@ -265,11 +293,11 @@ public partial class RunPage : IDisposable
         });
     }
 
-    /// <summary>A link that opens the charts around a step at full detail.</summary>
+    /// <summary>A link that opens the charts around a step at full detail, with the step marked.</summary>
     private string StepLink(long step)
     {
         var pad = Math.Max(10, _run!.Steps / 50);
-        return $"/runs/{Uri.EscapeDataString(_run.Id)}?from={Math.Max(0, step - pad)}&to={step + pad}";
+        return DashboardUrls.Run(_run.Id, new RunView { From = Math.Max(0, step - pad), To = step + pad, Mark = step });
     }
 
     private static MudBlazor.Severity AlertSeverity(Core.Analysis.Health.Severity s) => s switch
@@ -277,6 +305,15 @@ public partial class RunPage : IDisposable
         Core.Analysis.Health.Severity.Error => MudBlazor.Severity.Error,
         Core.Analysis.Health.Severity.Warning => MudBlazor.Severity.Warning,
         _ => MudBlazor.Severity.Info,
+    };
+
+    private string StateTitle => _state switch
+    {
+        RunStates.Incomplete => RunCompletion.ConfiguredSteps(_run!) is { } total
+            ? $"The log stopped at step {_run!.Steps} of {total} configured, without a final summary."
+            : "The log stopped without a final summary, and has not grown for 10 minutes.",
+        RunStates.Running => "The log has no final summary yet and was uploaded in the last 10 minutes.",
+        _ => _state,
     };
 
     internal static Color StateColor(string state) => state switch
@@ -287,7 +324,7 @@ public partial class RunPage : IDisposable
         _ => Color.Default,
     };
 
-    internal static string Format(double v) => double.IsFinite(v) ? v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal) : v.ToString(CultureInfo.InvariantCulture);
+    private string CompareLink => DashboardUrls.Compare(new CompareView { Runs = [_run!.Id] });
 
     internal static string FormatDuration(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m {t.Seconds}s" : $"{t.TotalSeconds:F0}s";
 

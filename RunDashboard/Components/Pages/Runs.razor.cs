@@ -20,23 +20,23 @@ public partial class Runs : IDisposable
         ["Steps"] = "steps", ["FinalTrainLoss"] = "train", ["FinalEvalLoss"] = "eval", ["CreatedAt"] = "created",
     };
 
-    private static readonly string[] StateOrder = ["finished", "running", "crashed", "failed", "killed", "preempted", "deleted"];
+    private static readonly string[] StateOrder = ["finished", "running", "incomplete", "crashed", "failed", "killed", "preempted", "deleted"];
 
     [Inject] private RunCatalog Catalog { get; set; } = default!;
     [Inject] private HealthService Health { get; set; } = default!;
     [Inject] private NavigationManager Nav { get; set; } = default!;
 
-    [SupplyParameterFromQuery(Name = "q")] public string? Text { get; set; }
-    [SupplyParameterFromQuery(Name = "project")] public string? Project { get; set; }
-    [SupplyParameterFromQuery(Name = "source")] public string? Source { get; set; }
-    [SupplyParameterFromQuery(Name = "state")] public string? State { get; set; }
-    [SupplyParameterFromQuery(Name = "method")] public string? Method { get; set; }
-    [SupplyParameterFromQuery(Name = "tag")] public string? Tag { get; set; }
-    [SupplyParameterFromQuery(Name = "sort")] public string? Sort { get; set; }
-    [SupplyParameterFromQuery(Name = "desc")] public bool? Desc { get; set; }
-    [SupplyParameterFromQuery(Name = "hide")] public string? HideParam { get; set; }
-    [SupplyParameterFromQuery(Name = "group")] public string? GroupBy { get; set; }
-    [SupplyParameterFromQuery(Name = "in")] public string? In { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.Text)] public string? Text { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.Project)] public string? Project { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.Source)] public string? Source { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.State)] public string? State { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.Method)] public string? Method { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.Tag)] public string? Tag { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.Sort)] public string? Sort { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.Desc)] public bool? Desc { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.Hide)] public string? HideParam { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.Group)] public string? GroupBy { get; set; }
+    [SupplyParameterFromQuery(Name = RunListView.Names.In)] public string? In { get; set; }
 
     private IReadOnlyList<CohortRow> _cohorts = [];
     private IReadOnlyList<string> _cohortStates = [];
@@ -55,7 +55,13 @@ public partial class Runs : IDisposable
 
     private HashSet<string> Hidden => (HideParam ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 
-    private string CompareHref => "/compare?runs=" + string.Join(',', _selected.Select(r => r.Id));
+    private string CompareHref => DashboardUrls.Compare(new CompareView { Runs = _selected.Select(r => r.Id).ToList() });
+
+    /// <summary>
+    /// Reads the selection when the button is pressed. A link rendered from the selection could still hold the
+    /// previous one when the click came right after ticking a run, before the page had drawn the new link.
+    /// </summary>
+    private void OpenCompare() => Nav.NavigateTo(CompareHref);
 
     protected override void OnInitialized() => Catalog.Changed += OnCatalogChanged;
 
@@ -77,7 +83,7 @@ public partial class Runs : IDisposable
         var descending = sort?.Descending ?? Desc ?? true;
         if (sort is not null && (sortKey != (Sort ?? "created") || descending != (Desc ?? true)))
         {
-            UpdateUrl(("sort", sortKey == "created" ? null : sortKey), ("desc", descending ? null : "false"));
+            UpdateUrl((RunListView.Names.Sort, sortKey == RunListView.DefaultSort ? null : sortKey), (RunListView.Names.Desc, descending ? null : "false"));
         }
         var page = Catalog.Query(new RunQuery
         {
@@ -131,7 +137,7 @@ public partial class Runs : IDisposable
     {
         var hidden = Hidden;
         if (!hidden.Remove(column)) hidden.Add(column);
-        UpdateUrl(("hide", hidden.Count == 0 ? null : string.Join(',', OptionalColumns.Where(hidden.Contains))));
+        UpdateUrl((RunListView.Names.Hide, hidden.Count == 0 ? null : string.Join(',', OptionalColumns.Where(hidden.Contains))));
     }
 
     private void OnSelected(HashSet<RunListItem> items) => _selected = items;

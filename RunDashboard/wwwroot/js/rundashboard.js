@@ -3,6 +3,10 @@ window.runDashboard = {
     setTheme: function (dark) {
         document.cookie = "rd-theme=" + (dark ? "dark" : "light") + "; path=/; max-age=31536000; SameSite=Lax";
     },
+    scrollToId: function (id) {
+        const el = document.getElementById(id);
+        if (el) el.scrollIntoView({ block: "start", behavior: "instant" });
+    },
     copyText: async function (text) {
         try { await navigator.clipboard.writeText(text); return true; }
         catch (e) {
@@ -23,3 +27,19 @@ if (document.querySelector(".rd-chart")) {
         .then(m => m.importScript("plotly-import", "./_content/Plotly.Blazor/plotly-basic-3.7.0.min.js"))
         .catch(() => { /* Plotly.Blazor loads it itself */ });
 }
+
+// Skip links move the keyboard focus, not only the scroll position: the next Tab continues from their target.
+// (With <base href="/">, a bare "#id" link would otherwise navigate to the root page.)
+document.addEventListener("click", e => {
+    const link = e.target.closest && e.target.closest("a.rd-skip-link, a.rd-skip-local");
+    if (!link) return;
+    // data-into names a part of the target to land in (the rows of a table, past its header controls).
+    const outer = document.getElementById(link.getAttribute("href").slice(1));
+    const target = outer && link.dataset.into ? outer.querySelector(link.dataset.into) || outer : outer;
+    if (!target) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus();
+    target.scrollIntoView({ block: "start" });
+}, true);

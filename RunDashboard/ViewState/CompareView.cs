@@ -1,0 +1,43 @@
+namespace RunDashboard.ViewState;
+
+/// <summary>What the compare page shows; every field is a query parameter, absent when default.</summary>
+public sealed record CompareView
+{
+    public const double DefaultSmoothing = 0.6;
+    public const string StepAxis = "step";
+
+    public static class Names
+    {
+        public const string Runs = "runs", Metric = "metric", Smooth = "smooth", X = "x", Log = "log", LogX = "logx", Robust = "robust", From = "from", To = "to", All = "all", Panels = "panels";
+    }
+
+    public IReadOnlyList<string> Runs { get; init; } = [];
+    public string? Metric { get; init; }
+    /// <summary>Null means the default, <see cref="DefaultSmoothing"/>; a link made by the page always states it.</summary>
+    public double? Smooth { get; init; }
+    public string X { get; init; } = StepAxis;
+    public bool Log { get; init; }
+    public bool LogX { get; init; }
+    public bool Robust { get; init; } = true;
+    public double? From { get; init; }
+    public double? To { get; init; }
+    /// <summary>All hyperparameters, not only the differing ones.</summary>
+    public bool All { get; init; }
+    /// <summary>Metrics drawn as small panels under the main chart; empty means the ones the runs share.</summary>
+    public IReadOnlyList<string> Panels { get; init; } = [];
+
+    public double Smoothing => Math.Clamp(Smooth ?? DefaultSmoothing, 0, 0.99);
+
+    public IEnumerable<(string Name, string? Value)> Query() =>
+    [
+        (Names.Runs, Runs.Count == 0 ? null : string.Join(',', Runs)), (Names.Metric, Metric),
+        (Names.Smooth, Smooth is null ? null : DashboardUrls.Number(Smoothing, "0.00")), (Names.Log, Log ? "true" : null), (Names.LogX, LogX ? "true" : null),
+        (Names.X, X == StepAxis ? null : X), (Names.Robust, Robust ? null : "false"),
+        (Names.From, X == StepAxis ? DashboardUrls.Number(From) : null), (Names.To, X == StepAxis ? DashboardUrls.Number(To) : null),
+        (Names.All, All ? "true" : null), (Names.Panels, Panels.Count == 0 ? null : string.Join(',', Panels)),
+    ];
+
+    /// <summary>What the preview image depends on: the chart, not the tables below it.</summary>
+    public IEnumerable<(string Name, string? Value)> PreviewQuery() =>
+        Query().Where(p => p.Name is not (Names.Robust or Names.All or Names.Panels));
+}
