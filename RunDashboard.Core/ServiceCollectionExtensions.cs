@@ -30,6 +30,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RunCatalog>();
         services.AddSingleton(sp => sp.GetService<IOptions<HealthOptions>>()?.Value ?? new HealthOptions());
         services.AddSingleton<HealthService>();
+        services.AddSingleton<ForecastService>();
         services.AddSingleton<ShortLinks>();
         services.AddWandbClient();
         services.AddSingleton<WandbProjectStore>();

@@ -59,6 +59,7 @@ public static class DashboardApp
         app.MapRunEndpoints();
         app.MapSyncEndpoints();
         app.MapShareEndpoints();
+        app.MapInsightEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

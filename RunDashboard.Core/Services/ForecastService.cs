@@ -1,0 +1,55 @@
+using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Analysis.Forecasts;
+using RunDashboard.Core.Model;
+using RunDashboard.Core.Storage;
+
+namespace RunDashboard.Core.Services;
+
+/// <summary>A loss curve's value at the run's configured end, and when the run gets there.</summary>
+public sealed record ForecastView(
+    string Key, long AtStep, double Predicted, double Low, double High, double? Eta, string? EtaText, string? EtaFrom,
+    string Model, string Formula, string TotalFrom, long LastStep, double LastValue, int Points);
+
+/// <summary>Either a forecast, or why there is none (the run or key is missing, the settings give no total, too few points).</summary>
+public sealed record ForecastAnswer(ForecastView? Forecast, string? Problem, bool RunFound);
+
+/// <summary>Reads a run's series and settings and asks <see cref="LossForecast"/> where the curve ends.</summary>
+public sealed class ForecastService(RunStore store)
+{
+    /// <summary>Fewer finite points than this leave three parameters and a held-out part nothing to stand on.</summary>
+    public const int MinPoints = 6;
+
+    public ForecastAnswer Forecast(string runId, string key)
+    {
+        if (store.GetRun(runId) is not { } run) return new(null, $"no run with id '{runId}'", false);
+        if (run.FindMetric(key) is null)
+        {
+            return new(null, $"run '{runId}' has no series '{key}'; it has {string.Join(", ", run.Metrics.Select(m => m.Key))}", true);
+        }
+        var epochs = run.FindMetric(MetricKeys.Epoch) is null ? null : store.GetSeries(runId, MetricKeys.Epoch);
+        if (RunSettings.TotalSteps(run, epochs) is not { } total)
+        {
+            return new(null, "the run's settings do not give its total steps (iters, max_steps, train_iters, total_optimization_steps, or epochs with steps per epoch), so there is no end to forecast", true);
+        }
+        var series = store.GetSeries(runId, key);
+        if (series is null || series.Values.Count(double.IsFinite) < MinPoints)
+        {
+            return new(null, $"'{key}' has {series?.Values.Count(double.IsFinite) ?? 0} finite points; a forecast needs at least {MinPoints}", true);
+        }
+        if (LossForecast.Fit(series.Steps, series.Values, total.Steps, MinPoints) is not { } forecast || !double.IsFinite(forecast.Predicted))
+        {
+            return new(null, $"no curve could be fitted to '{key}'", true);
+        }
+        var its = run.FindMetric(MetricKeys.IterationsPerSecond) is null ? null : store.GetSeries(runId, MetricKeys.IterationsPerSecond);
+        double? eta = null;
+        string? etaFrom = null;
+        if (Eta.SecondsPerStep(run, series, its) is { } pace)
+        {
+            eta = Math.Max(0, total.Steps - run.Steps) * pace.SecondsPerStep;
+            etaFrom = pace.Source;
+        }
+        var lastIndex = Array.FindLastIndex(series.Values, double.IsFinite);
+        return new(new ForecastView(key, total.Steps, forecast.Predicted, forecast.Low, forecast.High, eta, eta is { } e ? Eta.Describe(e) : null, etaFrom,
+            forecast.Model.Kind, forecast.Model.Formula, total.Source, series.Steps[lastIndex], series.Values[lastIndex], forecast.Points), null, true);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using RunDashboard.Tests.Support;
+
+namespace RunDashboard.Tests.Endpoints;
+
+/// <summary>The insight endpoints on the real app: Kestrel, LiteDB, uploads over HTTP.</summary>
+public class InsightEndpointTests : IAsyncLifetime
+{
+    private DashboardServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await DashboardServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    /// <summary>The MLX-LM log (iters: 1800) cut after iteration 900: half a run, still going.</summary>
+    private static byte[] HalfRun()
+    {
+        var lines = Encoding.UTF8.GetString(Fixture.Bytes("mlx_lm_lora_run3.log")).Split('\n');
+        var cut = Array.FindIndex(lines, l => l.StartsWith("Iter 950:", StringComparison.Ordinal));
+        return Encoding.UTF8.GetBytes(string.Join('\n', lines.Take(cut)) + "\n");
+    }
+
+    private async Task<string> UploadAsync(string name, byte[] bytes) =>
+        (await _server.UploadAsync(name, bytes))[0].GetProperty("id").GetString()!;
+
+    [Fact]
+    public async Task The_forecast_predicts_the_loss_at_the_configured_total_with_a_band_and_eta()
+    {
+        var id = await UploadAsync("half_run.log", HalfRun());
+
+        var forecast = await _server.Client.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/forecast?key=train/loss");
+
+        Assert.Equal("train/loss", forecast.GetProperty("key").GetString());
+        Assert.Equal(1800, forecast.GetProperty("atStep").GetInt64());
+        var predicted = forecast.GetProperty("predicted").GetDouble();
+        Assert.InRange(predicted, forecast.GetProperty("low").GetDouble(), forecast.GetProperty("high").GetDouble());
+        Assert.True(predicted < 1.888, "below the loss at iteration 200"); // the log falls from 2.061 at 50 to about 1.6 at 900
+        Assert.Contains(forecast.GetProperty("model").GetString(), new[] { "power law", "exponential" });
+        Assert.True(forecast.GetProperty("eta").GetDouble() > 0); // 900 iterations left at the logged it/sec
+        Assert.Equal("iters", forecast.GetProperty("totalFrom").GetString());
+    }
+
+    [Fact]
+    public async Task A_run_without_a_total_or_with_too_few_points_answers_404_saying_why()
+    {
+        var noTotal = await UploadAsync("steps.log", Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Range(1, 20).Select(i => $"Step {i * 10}: loss={3 - i * 0.05:0.000}, lr=1.00e-04")) + "\n"));
+        var response = await _server.Client.GetAsync($"/api/runs/{noTotal}/forecast?key=train/loss");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("total steps", await response.Content.ReadAsStringAsync());
+
+        var id = await UploadAsync("half_run.log", HalfRun());
+        var eval = await _server.Client.GetAsync($"/api/runs/{id}/forecast?key=eval/loss"); // 5 evaluations up to iteration 800
+        Assert.Equal(HttpStatusCode.NotFound, eval.StatusCode);
+        Assert.Contains("finite points", await eval.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/api/runs/nope/forecast?key=train/loss")).StatusCode);
+    }
+}
