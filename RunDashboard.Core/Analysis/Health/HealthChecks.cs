@@ -25,6 +25,7 @@ public static class HealthChecks
         findings.AddRange(LossTrend(data, MetricKeys.EvalLoss, o));
         findings.AddRange(Components(data, o));
         findings.AddRange(Preference(data, o));
+        findings.AddRange(LikelihoodDisplacement.Check(data, o));
         findings.AddRange(DataQuality(data, o));
         return findings.OrderByDescending(f => f.Severity).ThenBy(f => f.Step ?? long.MaxValue).ToList();
     }

@@ -65,6 +65,9 @@ public sealed class HealthOptions
     /// <summary>Preference accuracy under this at the end is a warning.</summary>
     public double MinRewardAccuracy { get; set; } = 0.5;
 
+    /// <summary>logps/chosen falling by more than this (relative to its start) while the margin rises is likelihood displacement.</summary>
+    public double DisplacementChosenDrop { get; set; } = 0.02;
+
     /// <summary>Seed 001: config keys that should agree, and how far apart (relative) they may be.</summary>
     public List<string[]> AgreeingConfigKeys { get; set; } = [];
     public static readonly IReadOnlyList<string[]> DefaultAgreeingConfigKeys =
