@@ -13,11 +13,42 @@ public sealed record ForecastView(
 /// <summary>Either a forecast, or why there is none (the run or key is missing, the settings give no total, too few points).</summary>
 public sealed record ForecastAnswer(ForecastView? Forecast, string? Problem, bool RunFound);
 
+/// <summary>One run's answer to "when did it reach the target": reached (step, tokens, seconds) or an estimate.</summary>
+public sealed record TargetView(string Id, string Name, bool Reached, long? Step, double? Value, double? Tokens, double? Seconds, string? WallTime, long? EstimatedStep, string? Note)
+{
+    internal static TargetView From(Run run, TargetReach r) =>
+        new(run.Id, run.Name, r.Reached, r.Step, r.Value, r.Tokens, r.Seconds, r.Seconds is { } s ? Eta.Describe(s) : null, r.EstimatedStep, r.Note);
+}
+
 /// <summary>Reads a run's series and settings and asks <see cref="LossForecast"/> where the curve ends.</summary>
 public sealed class ForecastService(RunStore store)
 {
     /// <summary>Fewer finite points than this leave three parameters and a held-out part nothing to stand on.</summary>
     public const int MinPoints = 6;
+
+    /// <summary>For each run (unknown ids are left out): when <paramref name="key"/> first reached <paramref name="target"/>.</summary>
+    public IReadOnlyList<TargetView> ToTarget(IEnumerable<string> runIds, string key, double target, bool lowerIsBetter)
+    {
+        var views = new List<TargetView>();
+        foreach (var id in runIds)
+        {
+            if (store.GetRun(id) is not { } run) continue;
+            var series = run.FindMetric(key) is null ? null : store.GetSeries(id, key);
+            if (series is null)
+            {
+                views.Add(TargetView.From(run, new TargetReach(false, null, null, null, null, null, $"the run has no series '{key}'")));
+                continue;
+            }
+            var tokens = run.FindMetric(MetricKeys.Tokens) is null ? null : store.GetSeries(id, MetricKeys.Tokens);
+            var its = run.FindMetric(MetricKeys.IterationsPerSecond) is null ? null : store.GetSeries(id, MetricKeys.IterationsPerSecond);
+            var epochs = run.FindMetric(MetricKeys.Epoch) is null ? null : store.GetSeries(id, MetricKeys.Epoch);
+            var horizon = RunSettings.TotalSteps(run, epochs)?.Steps ?? run.Steps * 10;
+            var reach = TargetReach.Find(series.Steps, series.Values, series.Times, target, lowerIsBetter,
+                tokens is null ? null : (tokens.Steps, tokens.Values), Eta.SecondsPerStep(run, series, its)?.SecondsPerStep, horizon);
+            views.Add(TargetView.From(run, reach));
+        }
+        return views;
+    }
 
     public ForecastAnswer Forecast(string runId, string key)
     {

@@ -57,4 +57,32 @@ public class InsightEndpointTests : IAsyncLifetime
         Assert.Contains("finite points", await eval.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/api/runs/nope/forecast?key=train/loss")).StatusCode);
     }
+
+    [Fact]
+    public async Task To_target_gives_step_tokens_and_time_where_reached_and_an_estimate_where_not()
+    {
+        var full = await UploadAsync("mlx_lm_lora_run3.log", Fixture.Bytes("mlx_lm_lora_run3.log"));
+        var half = await UploadAsync("half_run.log", HalfRun());
+
+        var answer = await _server.Client.GetFromJsonAsync<JsonElement>($"/api/compare/to-target?runs={full},{half}&key=train/loss&target=1.45");
+
+        var runs = answer.GetProperty("runs").EnumerateArray().ToList();
+        var reached = runs.Single(r => r.GetProperty("id").GetString() == full);
+        Assert.True(reached.GetProperty("reached").GetBoolean());
+        var step = reached.GetProperty("step").GetInt64();
+        Assert.Equal(1000, step); // 1.429: the first train loss under 1.45
+        Assert.True(reached.GetProperty("tokens").GetDouble() > 0);
+        Assert.True(reached.GetProperty("seconds").GetDouble() > 0);
+        var notYet = runs.Single(r => r.GetProperty("id").GetString() == half);
+        Assert.Equal("not reached", notYet.GetProperty("status").GetString());
+        Assert.Contains("not reached by step 900", notYet.GetProperty("note").GetString());
+    }
+
+    [Fact]
+    public async Task To_target_without_a_number_is_a_bad_request()
+    {
+        var id = await UploadAsync("half_run.log", HalfRun());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _server.Client.GetAsync($"/api/compare/to-target?runs={id}&key=train/loss&target=low")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/api/compare/to-target?runs=nope&target=1.5")).StatusCode);
+    }
 }

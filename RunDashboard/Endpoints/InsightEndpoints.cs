@@ -1,8 +1,9 @@
+using System.Globalization;
 using RunDashboard.Core.Services;
 
 namespace RunDashboard.Endpoints;
 
-/// <summary>Insights computed from stored runs: where a loss curve ends.</summary>
+/// <summary>Insights computed from stored runs: where a loss curve ends, when runs reached a target.</summary>
 public static class InsightEndpoints
 {
     public static void MapInsightEndpoints(this IEndpointRouteBuilder app)
@@ -16,6 +17,29 @@ public static class InsightEndpoints
                 key = f.Key, atStep = f.AtStep, predicted = f.Predicted, low = f.Low, high = f.High,
                 eta = f.Eta, etaText = f.EtaText, etaFrom = f.EtaFrom, model = f.Model, formula = f.Formula,
                 totalFrom = f.TotalFrom, lastStep = f.LastStep, lastValue = f.LastValue, points = f.Points,
+            });
+        });
+        app.MapGet("/api/compare/to-target", (string? runs, string? key, string? target, string? better, ForecastService forecasts) =>
+        {
+            var ids = (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (ids.Length == 0) return ApiProblems.BadRequest("Missing runs", "give the runs as ?runs=<id>,<id>");
+            if (!double.TryParse(target, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+            {
+                return ApiProblems.BadRequest("Bad target", "give the target value as a number, e.g. &target=1.5");
+            }
+            if (better is not (null or "lower" or "higher")) return ApiProblems.BadRequest("Bad better", "better is 'lower' (the default, for losses) or 'higher'");
+            var metric = string.IsNullOrWhiteSpace(key) ? "eval/loss" : key;
+            var views = forecasts.ToTarget(ids, metric, value, better != "higher");
+            if (views.Count == 0) return ApiProblems.NotFound("no such runs; use ?runs=<id>,<id>");
+            return Results.Ok(new
+            {
+                key = metric, target = value,
+                runs = views.Select(v => new
+                {
+                    id = v.Id, name = v.Name, reached = v.Reached, status = v.Reached ? "reached" : "not reached",
+                    step = v.Step, value = v.Value, tokens = v.Tokens, seconds = v.Seconds, wallTime = v.WallTime,
+                    estimatedStep = v.EstimatedStep, note = v.Note,
+                }),
             });
         });
     }
