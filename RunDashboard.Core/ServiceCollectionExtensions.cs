@@ -31,6 +31,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetService<IOptions<HealthOptions>>()?.Value ?? new HealthOptions());
         services.AddSingleton<HealthService>();
         services.AddSingleton<ForecastService>();
+        services.AddSingleton<ProvenanceService>();
         services.AddSingleton<ShortLinks>();
         services.AddWandbClient();
         services.AddSingleton<WandbProjectStore>();

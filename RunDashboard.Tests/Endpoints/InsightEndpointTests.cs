@@ -85,4 +85,19 @@ public class InsightEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, (await _server.Client.GetAsync($"/api/compare/to-target?runs={id}&key=train/loss&target=low")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync("/api/compare/to-target?runs=nope&target=1.5")).StatusCode);
     }
+
+    [Fact]
+    public async Task Provenance_answers_the_raw_line_and_its_context()
+    {
+        var id = await UploadAsync("mlx_lm_lora_run3.log", Fixture.Bytes("mlx_lm_lora_run3.log"));
+
+        var answer = await _server.Client.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/provenance?key=train/loss&step=100");
+
+        Assert.Equal("mlx_lm_lora_run3.log", answer.GetProperty("file").GetString());
+        Assert.Equal(9, answer.GetProperty("line").GetInt32());
+        Assert.StartsWith("Iter 100: Train loss 1.987", answer.GetProperty("text").GetString());
+        Assert.Equal(7, answer.GetProperty("context").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync($"/api/runs/{id}/provenance?key=train/loss&step=101")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _server.Client.GetAsync($"/api/runs/{id}/provenance?key=train/loss")).StatusCode);
+    }
 }

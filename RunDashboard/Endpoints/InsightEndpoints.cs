@@ -3,7 +3,7 @@ using RunDashboard.Core.Services;
 
 namespace RunDashboard.Endpoints;
 
-/// <summary>Insights computed from stored runs: where a loss curve ends, when runs reached a target.</summary>
+/// <summary>Insights computed from stored runs: where a loss curve ends, when runs reached a target, which line a point came from.</summary>
 public static class InsightEndpoints
 {
     public static void MapInsightEndpoints(this IEndpointRouteBuilder app)
@@ -17,6 +17,17 @@ public static class InsightEndpoints
                 key = f.Key, atStep = f.AtStep, predicted = f.Predicted, low = f.Low, high = f.High,
                 eta = f.Eta, etaText = f.EtaText, etaFrom = f.EtaFrom, model = f.Model, formula = f.Formula,
                 totalFrom = f.TotalFrom, lastStep = f.LastStep, lastValue = f.LastValue, points = f.Points,
+            });
+        });
+        app.MapGet("/api/runs/{id}/provenance", (string id, string? key, long? step, ProvenanceService provenance) =>
+        {
+            if (string.IsNullOrWhiteSpace(key) || step is null) return ApiProblems.BadRequest("Missing key or step", "give the point as ?key=train/loss&step=100");
+            var answer = provenance.Find(id, key, step.Value);
+            if (answer.Line is not { } line) return ApiProblems.NotFound(answer.Problem ?? "no line found");
+            return Results.Ok(new
+            {
+                file = answer.File, line = line.Line, text = line.Text, method = answer.Method,
+                context = answer.Context.Select(c => new { line = c.Line, text = c.Text }),
             });
         });
         app.MapGet("/api/compare/to-target", (string? runs, string? key, string? target, string? better, ForecastService forecasts) =>
