@@ -3,6 +3,34 @@ namespace RunDashboard.Core.Analysis.Forecasts;
 /// <summary>Where a loss curve is heading at a later step, with a band, and the model that says so.</summary>
 public sealed record LossForecast(long AtStep, double Predicted, double Low, double High, CurveModel Model, CurveModel? Other, int Points, double HoldoutError)
 {
+    /// <summary>The refits to resampled residuals: the band at any step is their spread there.</summary>
+    public IReadOnlyList<CurveModel> Resampled { get; init; } = [];
+
+    /// <summary>True when every fitted value was non-negative (a loss): the band does not go below 0.</summary>
+    public bool NonNegative { get; init; }
+
+    /// <summary>Prediction and band at any step, as <see cref="Low"/>/<see cref="High"/> are at <see cref="AtStep"/>.</summary>
+    public (double Predicted, double Low, double High) At(long step) => Band(Model, Other, Resampled, HoldoutError, NonNegative, step);
+
+    private static (double, double, double) Band(CurveModel model, CurveModel? other, IReadOnlyList<CurveModel> resampled, double holdoutError, bool nonNegative, long step)
+    {
+        var predicted = model.At(step);
+        var draws = resampled.Select(m => m.At(step)).Where(double.IsFinite).Order().ToList();
+        var low = draws.Count > 0 ? draws[(int)(0.05 * (draws.Count - 1))] : predicted;
+        var high = draws.Count > 0 ? draws[(int)Math.Ceiling(0.95 * (draws.Count - 1))] : predicted;
+        if (other is not null && double.IsFinite(other.At(step)))
+        {
+            low = Math.Min(low, other.At(step));
+            high = Math.Max(high, other.At(step));
+        }
+        // The held-out error is how far the family missed the last part of the curve it had not seen: the band is at
+        // least that wide around the prediction.
+        low = Math.Min(low, predicted - holdoutError);
+        high = Math.Max(high, predicted + holdoutError);
+        if (nonNegative) low = Math.Max(low, 0); // a loss that was never negative does not forecast below 0
+        return (predicted, low, high);
+    }
+
     /// <summary>Longer series are averaged into this many buckets before fitting: the curve's shape survives, the cost stays flat.</summary>
     public const int MaxFitPoints = 400;
 
@@ -36,32 +64,20 @@ public sealed record LossForecast(long AtStep, double Predicted, double Low, dou
         }
         if (chosen is null) return null;
 
-        var predicted = chosen.At(atStep);
         var fitted = t.Select(chosen.At).ToArray();
         var residuals = y.Select((v, i) => v - fitted[i]).ToArray();
         // A fixed generator: the same data gives the same band.
         var random = new Random(19);
-        var draws = new List<double>(resamples);
+        var models = new List<CurveModel>(resamples);
         var resampled = new double[y.Length];
         for (var r = 0; r < resamples; r++)
         {
             for (var i = 0; i < y.Length; i++) resampled[i] = fitted[i] + residuals[random.Next(residuals.Length)];
-            if (CurveModel.Fit(chosen.Kind, t, resampled) is { } m && double.IsFinite(m.At(atStep))) draws.Add(m.At(atStep));
+            if (CurveModel.Fit(chosen.Kind, t, resampled) is { } m) models.Add(m);
         }
-        draws.Sort();
-        var low = draws.Count > 0 ? draws[(int)(0.05 * (draws.Count - 1))] : predicted;
-        var high = draws.Count > 0 ? draws[(int)Math.Ceiling(0.95 * (draws.Count - 1))] : predicted;
-        if (other is not null && double.IsFinite(other.At(atStep)))
-        {
-            low = Math.Min(low, other.At(atStep));
-            high = Math.Max(high, other.At(atStep));
-        }
-        // The held-out error is how far the family missed the last part of the curve it had not seen: the band is at
-        // least that wide around the prediction.
-        low = Math.Min(low, predicted - chosenError);
-        high = Math.Max(high, predicted + chosenError);
-        if (y.All(v => v >= 0)) low = Math.Max(low, 0); // a loss that was never negative does not forecast below 0
-        return new LossForecast(atStep, predicted, low, high, chosen, other, steps.Length, chosenError);
+        var nonNegative = y.All(v => v >= 0);
+        var (predicted, low, high) = Band(chosen, other, models, chosenError, nonNegative, atStep);
+        return new LossForecast(atStep, predicted, low, high, chosen, other, steps.Length, chosenError) { Resampled = models, NonNegative = nonNegative };
     }
 
     /// <summary>Finite points only, as doubles, averaged into at most <see cref="MaxFitPoints"/> consecutive buckets.</summary>
