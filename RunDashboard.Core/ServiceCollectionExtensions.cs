@@ -32,6 +32,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<HealthService>();
         services.AddSingleton<ForecastService>();
         services.AddSingleton<ProvenanceService>();
+        services.AddSingleton<SeedNoiseService>();
         services.AddSingleton<ShortLinks>();
         services.AddWandbClient();
         services.AddSingleton<WandbProjectStore>();

@@ -100,4 +100,20 @@ public class InsightEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _server.Client.GetAsync($"/api/runs/{id}/provenance?key=train/loss&step=101")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await _server.Client.GetAsync($"/api/runs/{id}/provenance?key=train/loss")).StatusCode);
     }
+
+    [Fact]
+    public async Task Seed_noise_groups_runs_by_settings_without_the_seed()
+    {
+        async Task<string> Run(string lr, int seed, double final) => await UploadAsync($"lr{lr}_seed{seed}.log", Encoding.UTF8.GetBytes(
+            $"[Config] learning_rate={lr} seed={seed}\n" + string.Join('\n', Enumerable.Range(1, 10).Select(i => $"Step {i * 10}: loss={(final + (10 - i) * 0.1).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}")) + "\n"));
+        var ids = new[] { await Run("1e-4", 1, 1.50), await Run("1e-4", 2, 1.52), await Run("1e-4", 3, 1.54), await Run("2e-4", 1, 1.30) };
+
+        var answer = await _server.Client.GetFromJsonAsync<JsonElement>($"/api/compare/seed-noise?runs={string.Join(',', ids)}&key=train/loss");
+
+        var groups = answer.GetProperty("groups").EnumerateArray().ToList();
+        Assert.Equal(2, groups.Count);
+        Assert.Contains(groups, g => g.GetProperty("runs").GetArrayLength() == 3 && Math.Abs(g.GetProperty("stdDev").GetDouble() - 0.02) < 1e-9);
+        var comparison = Assert.Single(answer.GetProperty("comparisons").EnumerateArray());
+        Assert.True(comparison.GetProperty("significant").GetBoolean());
+    }
 }

@@ -30,6 +30,18 @@ public static class InsightEndpoints
                 context = answer.Context.Select(c => new { line = c.Line, text = c.Text }),
             });
         });
+        app.MapGet("/api/compare/seed-noise", (string? runs, string? key, SeedNoiseService seeds) =>
+        {
+            var ids = (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var metric = string.IsNullOrWhiteSpace(key) ? "eval/loss" : key;
+            if (seeds.Analyse(ids, metric) is not { } result) return ApiProblems.NotFound("no such runs; use ?runs=<id>,<id>");
+            return Results.Ok(new
+            {
+                key = metric,
+                groups = result.Groups.Select(g => new { settings = g.Settings, runs = g.Runs, seeds = g.Seeds, finals = g.Finals, mean = g.Mean, stdDev = g.StdDev, range = g.Range }),
+                comparisons = result.Comparisons.Select(c => new { a = c.GroupA, b = c.GroupB, difference = c.Difference, noise = c.Noise, significant = c.Significant, verdict = c.Verdict }),
+            });
+        });
         app.MapGet("/api/compare/to-target", (string? runs, string? key, string? target, string? better, ForecastService forecasts) =>
         {
             var ids = (runs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
