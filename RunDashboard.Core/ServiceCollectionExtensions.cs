@@ -33,6 +33,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ForecastService>();
         services.AddSingleton<ProvenanceService>();
         services.AddSingleton<SeedNoiseService>();
+        services.AddHttpClient(ChatNotifier.HttpClientName);
+        services.AddSingleton<ChatNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChatNotifier>());
         services.AddSingleton<ShortLinks>();
         services.AddWandbClient();
         services.AddSingleton<WandbProjectStore>();

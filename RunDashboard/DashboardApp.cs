@@ -32,6 +32,7 @@ public static class DashboardApp
         builder.Services.Configure<RunDashboard.Core.Analysis.TagRuleOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.TagRuleOptions.Section));
         builder.Services.Configure<RunDashboard.Core.Analysis.Health.HealthOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.Health.HealthOptions.Section));
         builder.Services.Configure<RunDashboard.Core.WandB.WandbOptions>(builder.Configuration.GetSection(RunDashboard.Core.WandB.WandbOptions.Section));
+        builder.Services.Configure<RunDashboard.Core.Services.ChatWebhookOptions>(builder.Configuration.GetSection(RunDashboard.Core.Services.ChatWebhookOptions.Section));
         builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
         builder.Services.Configure<RunDashboard.Previews.DashboardOptions>(builder.Configuration.GetSection(RunDashboard.Previews.DashboardOptions.Section));
         builder.Services.AddDashboardUi();
