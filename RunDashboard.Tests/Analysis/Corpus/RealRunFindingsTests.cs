@@ -23,7 +23,7 @@ public sealed class RealRunFindingsTests(RealRunStore store, ITestOutputHelper o
         ["seen/ms-swift_deepclima_logging.jsonl"] = "loss falls from 20.5 to about 0.14 and eval loss keeps falling (0.158 → 0.129); the tail is noisy around 0.09–0.17",
         ["unseen/hf_trainer_state_deepclima.json"] = "the same training as its trainer_state.json: the high first steps are the start of training",
         ["seen/modded-nanogpt_softcap_record.txt"] = "a speed-run record: its first eval (10.83 at step 0) is the untrained model, val loss then falls to 3.28",
-        ["seen/llmc_gpt2_124m_main.log"] = "llm.c decays the rate linearly to 0; lr:0.000000 on the last steps is that end, and val loss reaches 3.27",
+        ["seen/llmc_gpt2_124m_main.log"] = "the schedule decays the rate to 0 at the end; lr:0.000000 on the last 346 steps is that end, and val loss reaches 3.27",
         ["seen/trl_dpo_clean_code_qwen.log"] = "cosine decay to 0 printed as 0 on its last step; margins rise",
         ["seen/ms-swift_gemma4_ds_full_epoch_stdout.log"] = "cosine decay to 0 over one epoch; the last steps print 0",
         ["unseen/torchtune_codellama7b_pr1358.log"] = "12 steps of a fine-tune with per-batch loss: 2.09 → about 1.0, noisy at 0.68–1.12",
