@@ -31,6 +31,6 @@ public class ForecastBrowserTests : IAsyncLifetime
 
         await Assertions.Expect(page.Locator("#chart-forecast svg.main-svg").First).ToBeVisibleAsync();
         await page.WaitForFunctionAsync("() => (document.getElementById('chart-forecast')?.data ?? []).some(t => t.name === 'forecast' && t.line && t.line.dash === 'dash')");
-        await Assertions.Expect(page.Locator("#forecast-caption")).ToContainTextAsync("at step 1,800 (iters)");
+        await Assertions.Expect(page.Locator("#forecast-caption")).ToContainTextAsync("step 1,800");
     }
 }

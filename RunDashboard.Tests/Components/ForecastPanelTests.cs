@@ -36,8 +36,21 @@ public class ForecastPanelTests : IAsyncLifetime
         var panel = _ctx.Render<ForecastPanel>(p => p.Add(x => x.Run, run));
 
         var caption = panel.Find("#forecast-caption").TextContent;
-        Assert.Contains("at step 1,800 (iters)", caption); // eval/loss: 10 evaluations up to the configured 1800 iterations
+        Assert.Contains("reached its configured end (step 1,800, iters) at 1.558", caption); // the log's last eval loss
         Assert.Contains("band", caption);
+    }
+
+    [Fact]
+    public void A_run_still_going_shows_the_forecast_to_its_end_and_the_time_left()
+    {
+        var lines = System.Text.Encoding.UTF8.GetString(Fixture.Bytes("mlx_lm_lora_run3.log")).Split('\n');
+        var cut = Array.FindIndex(lines, l => l.StartsWith("Iter 950:", StringComparison.Ordinal));
+        var run = Import("half.log", System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines.Take(cut)) + "\n"));
+
+        var caption = _ctx.Render<ForecastPanel>(p => p.Add(x => x.Run, run)).Find("#forecast-caption").TextContent;
+
+        Assert.Contains("at step 1,800 (iters)", caption);
+        Assert.Contains("left (last logged iterations per second)", caption);
     }
 
     [Fact]

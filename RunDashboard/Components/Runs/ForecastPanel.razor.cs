@@ -47,6 +47,10 @@ public partial class ForecastPanel
     private static string Caption(ForecastView v)
     {
         static string N(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
+        if (v.LastStep >= v.AtStep)
+        {
+            return $"The run reached its configured end (step {v.AtStep:N0}, {v.TotalFrom}) at {N(v.LastValue)}; the fitted {v.Model} {v.Formula} gives {N(v.Predicted)} there (band {N(v.Low)}–{N(v.High)}).";
+        }
         var eta = v.EtaText is { } e ? $" · about {e} left ({v.EtaFrom})" : "";
         return $"{N(v.Predicted)} at step {v.AtStep:N0} ({v.TotalFrom}), band {N(v.Low)}–{N(v.High)} · {v.Model} {v.Formula}, fitted to {v.Points:N0} points up to step {v.LastStep:N0}{eta}.";
     }
