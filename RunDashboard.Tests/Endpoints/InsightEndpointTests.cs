@@ -76,6 +76,8 @@ public class InsightEndpointTests : IAsyncLifetime
         var notYet = runs.Single(r => r.GetProperty("id").GetString() == half);
         Assert.Equal("not reached", notYet.GetProperty("status").GetString());
         Assert.Contains("not reached by step 900", notYet.GetProperty("note").GetString());
+        Assert.Equal(JsonValueKind.Null, notYet.GetProperty("step").ValueKind);
+        Assert.Equal(JsonValueKind.Null, notYet.GetProperty("tokens").ValueKind);
     }
 
     [Fact]

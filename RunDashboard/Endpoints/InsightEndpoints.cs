@@ -60,8 +60,10 @@ public static class InsightEndpoints
                 runs = views.Select(v => new
                 {
                     id = v.Id, name = v.Name, reached = v.Reached, status = v.Reached ? "reached" : "not reached",
-                    step = v.Step, value = v.Value, tokens = v.Tokens, seconds = v.Seconds, wallTime = v.WallTime,
-                    estimatedStep = v.EstimatedStep, note = v.Note,
+                    step = v.Step, value = v.Value,
+                    tokens = v.Reached ? v.Tokens : null, seconds = v.Reached ? v.Seconds : null, wallTime = v.Reached ? v.WallTime : null,
+                    estimatedStep = v.EstimatedStep, estimatedTokens = v.Reached ? null : v.Tokens,
+                    estimatedSeconds = v.Reached ? null : v.Seconds, estimatedWallTime = v.Reached ? null : v.WallTime, note = v.Note,
                 }),
             });
         });

@@ -31,7 +31,12 @@ public sealed record TargetReach(bool Reached, long? Step, double? Value, double
             return new TargetReach(false, null, null, null, null, null, "not reached, and too few points to fit a curve for an estimate");
         }
         var model = forecast.Model;
-        if (!lowerIsBetter || !(model.At(end) <= target))
+        if (!lowerIsBetter)
+        {
+            // The curve families fitted here fall towards a floor: they say nothing about a metric that should rise.
+            return new TargetReach(false, null, null, null, null, null, $"not reached by step {lastStep}; estimates are made for falling metrics (losses) only");
+        }
+        if (!(model.At(end) <= target))
         {
             return new TargetReach(false, null, null, null, null, null,
                 FormattableString.Invariant($"not reached by step {lastStep}; the fitted {model.Kind} ({model.Formula}) gives {model.At(end):G4} at step {end}, short of the target"));
