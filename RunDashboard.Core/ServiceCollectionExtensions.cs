@@ -30,6 +30,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RunCatalog>();
         services.AddSingleton(sp => sp.GetService<IOptions<HealthOptions>>()?.Value ?? new HealthOptions());
         services.AddSingleton<HealthService>();
+        services.AddSingleton<ForecastService>();
+        services.AddSingleton<ProvenanceService>();
+        services.AddSingleton<SeedNoiseService>();
+        services.AddHttpClient(ChatNotifier.HttpClientName);
+        services.AddSingleton<ChatNotifier>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChatNotifier>());
         services.AddSingleton<ShortLinks>();
         services.AddWandbClient();
         services.AddSingleton<WandbProjectStore>();

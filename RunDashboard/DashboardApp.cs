@@ -38,6 +38,7 @@ public static class DashboardApp
         builder.Services.Configure<RunDashboard.Core.Analysis.TagRuleOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.TagRuleOptions.Section));
         builder.Services.Configure<RunDashboard.Core.Analysis.Health.HealthOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.Health.HealthOptions.Section));
         builder.Services.Configure<RunDashboard.Core.WandB.WandbOptions>(builder.Configuration.GetSection(RunDashboard.Core.WandB.WandbOptions.Section));
+        builder.Services.Configure<RunDashboard.Core.Services.ChatWebhookOptions>(builder.Configuration.GetSection(RunDashboard.Core.Services.ChatWebhookOptions.Section));
         builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
         builder.Services.AddDashboardUi();
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling =
@@ -87,6 +88,7 @@ public static class DashboardApp
         app.MapRunEndpoints();
         app.MapSyncEndpoints();
         app.MapShareEndpoints();
+        app.MapInsightEndpoints();
         // Blazor adds its own "frame-ancestors 'self'" CSP header; Dashboard:FrameAncestors in ours is the one that applies.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;

@@ -35,7 +35,8 @@ public sealed class HealthService(RunStore store, HealthOptions options, TimePro
 
     private static bool Needed(MetricInfo m) =>
         m.NonFinite > 0
-        || m.Key is MetricKeys.TrainLoss or MetricKeys.EvalLoss or MetricKeys.LearningRate
+        || m.Key is MetricKeys.TrainLoss or MetricKeys.EvalLoss or MetricKeys.LearningRate or MetricKeys.Epoch
+        || m.Key.StartsWith("logps/", StringComparison.Ordinal)
         || m.Key.StartsWith("rewards/", StringComparison.Ordinal)
         || m.Key.StartsWith(MetricKeys.TrainLoss + "/", StringComparison.Ordinal)
         || m.Key.StartsWith(MetricKeys.EvalLoss + "/", StringComparison.Ordinal);

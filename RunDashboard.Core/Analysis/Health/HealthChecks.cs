@@ -25,11 +25,12 @@ public static class HealthChecks
         findings.AddRange(LossTrend(data, MetricKeys.EvalLoss, o));
         findings.AddRange(Components(data, o));
         findings.AddRange(Preference(data, o));
+        findings.AddRange(LikelihoodDisplacement.Check(data, o));
         findings.AddRange(DataQuality(data, o));
         return findings.OrderByDescending(f => f.Severity).ThenBy(f => f.Step ?? long.MaxValue).ToList();
     }
 
-    private static string N(double v) => v.ToString("G4", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+    internal static string N(double v) => v.ToString("G4", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
     private static string P(double v) => (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
     private static Dictionary<string, string> Ev(params (string K, object V)[] items) =>
@@ -114,7 +115,17 @@ public static class HealthChecks
         var zeros = Enumerable.Range(0, v.Length).Where(i => v[i] == 0).ToList();
         var nonZero = v.Where(x => double.IsFinite(x) && x != 0).ToList();
 
-        if (zeros.Count > 0 && nonZero.Count > 0)
+        if (nonZero.Count == 0)
+        {
+            foreach (var f in AllZero(data, lr, o)) yield return f;
+            yield break;
+        }
+
+        var lastNonZeroIndex = Enumerable.Range(0, v.Length).Last(i => double.IsFinite(v[i]) && v[i] != 0);
+        // Zeros only after the last non-zero value, which was already a small part of the peak: the schedule decayed to
+        // (or below the printed precision of) 0 at the end, as cosine and linear schedules with a final rate of 0 do.
+        var endOfDecay = zeros.Count > 0 && zeros[0] > lastNonZeroIndex && v[lastNonZeroIndex] <= peak * o.LrEndOfDecayShare;
+        if (zeros.Count > 0 && !endOfDecay)
         {
             var i = zeros[0];
             var implied = Implied(lr, i);
@@ -126,6 +137,9 @@ public static class HealthChecks
                 Why = "A printed 0.00e+00 looks like a dead optimizer; the model is in fact updating (seed 003 lost hours to this).",
             };
         }
+        var zeroTail = endOfDecay
+            ? $" It is printed as 0 for {(zeros.Count == 1 ? "the last logged step" : $"the last {zeros.Count} logged steps")} (from step {lr.Steps[zeros[0]]}): the decay reached 0 or the printed precision."
+            : "";
 
         var warmupSteps = peakIndex > 0 && v[0] < peak * 0.9 ? lr.Steps[peakIndex] - lr.Steps[0] : 0;
         if (warmupSteps > 0 && peakIndex >= v.Length - 2)
@@ -153,12 +167,60 @@ public static class HealthChecks
         }
         var ratio = lastValue / peak;
         yield return new Finding("lr-schedule", Severity.Info,
-            $"Learning rate: {(warmupSteps > 0 ? $"{warmupSteps}-step warmup, then " : "")}{shape}, {N(peak)} → {N(lastValue)} (final ratio {ratio.ToString("0.000", CultureInfo.InvariantCulture)}).",
+            $"Learning rate: {(warmupSteps > 0 ? $"{warmupSteps}-step warmup, then " : "")}{shape}, {N(peak)} → {N(lastValue)} (final ratio {ratio.ToString("0.000", CultureInfo.InvariantCulture)}).{zeroTail}",
             lr.Steps[peakIndex], MetricKeys.LearningRate)
         {
             Evidence = Ev(("peak", peak), ("peak step", lr.Steps[peakIndex]), ("final", lastValue), ("final ratio", ratio), ("warmup steps", warmupSteps), ("shape", shape)),
             Why = "The schedule explains the shape of the loss curve: a warmup that never ends or a decay to zero stalls training.",
         };
+    }
+
+    /// <summary>Every logged rate is 0: either the log rounds it away (the loss falls, so the optimizer updates) or nothing trains.</summary>
+    private static IEnumerable<Finding> AllZero(RunData data, MetricSeries lr, HealthOptions o)
+    {
+        var configured = RunSettings.ConfiguredSchedule(data.Run);
+        var schedule = configured is null ? "The settings uploaded with the run do not state the schedule." : $"Configured schedule: {configured}.";
+        var loss = data.Get(MetricKeys.TrainLoss);
+        var first = loss is null ? null : EdgeMedian(loss.Values, fromEnd: false);
+        var last = loss is null ? null : EdgeMedian(loss.Values, fromEnd: true);
+        if (first is not { } f || last is not { } l || f == 0)
+        {
+            yield return new Finding("lr-schedule", Severity.Info, $"The learning rate is logged as 0 at all {lr.Count} steps. {schedule}", lr.Steps[0], MetricKeys.LearningRate)
+            {
+                Evidence = Ev(("logged steps", lr.Count), ("configured", configured ?? "unknown")),
+                Why = "Without a loss to compare, a rate printed as 0 cannot be told from one that is 0.",
+            };
+            yield break;
+        }
+        var drop = (f - l) / Math.Abs(f);
+        if (drop > o.LrZeroLossDrop)
+        {
+            yield return new Finding("lr-display-precision", Severity.Warning,
+                $"The learning rate is printed as 0 at all {lr.Count} logged steps while train loss fell from {N(f)} to {N(l)}: the log prints the rate with too few digits, so its schedule cannot be read from the log. {schedule}",
+                lr.Steps[0], MetricKeys.LearningRate)
+            {
+                Evidence = Ev(("logged steps", lr.Count), ("printed value", "0 at every step"), ("train loss first", f), ("train loss last", l), ("loss drop", P(drop)), ("configured", configured ?? "unknown")),
+                Why = "A loss that falls needs non-zero updates: the rate is smaller than the format prints (e.g. lr=0.00e+00 for 4e-07), not zero.",
+            };
+        }
+        else
+        {
+            yield return new Finding("lr-zero", Severity.Warning,
+                $"The learning rate is 0 at all {lr.Count} logged steps and train loss did not fall ({N(f)} → {N(l)}): the optimizer may not be updating. {schedule}",
+                lr.Steps[0], MetricKeys.LearningRate)
+            {
+                Evidence = Ev(("logged steps", lr.Count), ("train loss first", f), ("train loss last", l), ("loss drop", P(drop)), ("falling means above", P(o.LrZeroLossDrop)), ("configured", configured ?? "unknown")),
+                Why = "A rate of 0 (a warmup that never starts, a schedule with a total of 0 steps) leaves the weights unchanged.",
+            };
+        }
+    }
+
+    /// <summary>Median of the first (or last) three finite values: one noisy point does not decide a trend.</summary>
+    private static double? EdgeMedian(double[] values, bool fromEnd)
+    {
+        var finite = values.Where(double.IsFinite);
+        var edge = (fromEnd ? finite.Reverse() : finite).Take(3).Order().ToList();
+        return edge.Count == 0 ? null : edge[edge.Count / 2];
     }
 
     private static double? Implied(MetricSeries s, int i)
@@ -195,35 +257,25 @@ public static class HealthChecks
                     Why = "A loss that stopped moving usually means a learning rate of zero, frozen weights or a broken schedule (seed 003 before its fix).",
                 };
             }
-            var best = finite.Min(i => s.Values[i]);
-            if (best > 0 && end > best * (1 + o.DivergenceRatio))
-            {
-                var bestStep = s.Steps[finite.First(i => s.Values[i] == best)];
-                yield return new Finding("divergence", Severity.Error,
-                    $"{key} is diverging: {N(end)} at the end against a best of {N(best)} at step {bestStep}.", bestStep, key)
-                {
-                    Evidence = Ev(("best", best), ("best step", bestStep), ("last", end)),
-                    Why = "The run is getting worse; lower the learning rate or resume from the best checkpoint.",
-                };
-            }
+            if (Divergence(s, finite, key, o) is { } divergence) yield return divergence;
             var spikes = 0;
             for (var k = 0; k < finite.Count && spikes < 10; k++)
             {
                 var lo = Math.Max(0, k - o.SpikeWindow);
                 var hi = Math.Min(finite.Count, k + o.SpikeWindow + 1);
                 var neighbours = Enumerable.Range(lo, hi - lo).Where(j => j != k).Select(j => s.Values[finite[j]]).Order().ToList();
-                if (neighbours.Count < 4) continue;
+                if (neighbours.Count < 4 || k - lo < o.SpikeMinEarlierPoints) continue;
                 var median = neighbours[neighbours.Count / 2];
                 var value = s.Values[finite[k]];
-                if (median > 0 && value > median * o.SpikeFactor)
+                // Rising above everything logged just before is what makes a spike; the first steps of a run start
+                // high and only come down.
+                var earlierMax = Enumerable.Range(lo, k - lo).Max(j => s.Values[finite[j]]);
+                if (median > 0 && value > median * o.SpikeFactor && value > earlierMax)
                 {
                     spikes++;
-                    yield return new Finding("loss-spike", Severity.Warning,
-                        $"{key} spiked to {N(value)} at step {s.Steps[finite[k]]}, {N(value / median)}× its neighbourhood ({N(median)}).", s.Steps[finite[k]], key)
-                    {
-                        Evidence = Ev(("value", value), ("neighbourhood median", median), ("factor", value / median)),
-                        Why = "Spikes point at bad batches or too high a learning rate; many of them precede divergence.",
-                    };
+                    var step = s.Steps[finite[k]];
+                    var previousStep = k > 0 ? s.Steps[finite[k - 1]] : (long?)null;
+                    yield return SpikeForensics.Describe(data, key, step, previousStep, value, median);
                 }
             }
         }
@@ -240,6 +292,42 @@ public static class HealthChecks
                 };
             }
         }
+    }
+
+    /// <summary>
+    /// A sustained rise: the median of the last points against the best median of as many consecutive points, so a
+    /// noisy tail around a lucky minimum is not divergence. Explosive rises and rises into NaN/Inf are errors.
+    /// </summary>
+    private static Finding? Divergence(MetricSeries s, List<int> finite, string key, HealthOptions o)
+    {
+        var w = Math.Max(3, (int)Math.Ceiling(finite.Count * o.DivergenceWindow));
+        if (finite.Count < w + 1) return null;
+        double MedianEnding(int k) => Enumerable.Range(k - w + 1, w).Select(j => s.Values[finite[j]]).Order().ElementAt(w / 2);
+        var bestK = w - 1;
+        var best = MedianEnding(bestK);
+        for (var k = w; k < finite.Count; k++)
+        {
+            var m = MedianEnding(k);
+            if (m < best) (best, bestK) = (m, k);
+        }
+        var end = MedianEnding(finite.Count - 1);
+        if (best <= 0 || bestK == finite.Count - 1 || end <= best * (1 + o.DivergenceRatio)) return null;
+        var bestStep = s.Steps[finite[bestK - w / 2]];
+        var nonFiniteAfter = Enumerable.Range(0, s.Count).FirstOrDefault(i => s.Steps[i] > bestStep && !double.IsFinite(s.Values[i]), -1);
+        var explosive = end >= best * o.ExplosiveRatio || nonFiniteAfter >= 0;
+        var ratio = end / best;
+        return new Finding("divergence", explosive ? Severity.Error : Severity.Warning,
+            explosive
+                ? $"{key} is diverging: the median of its last {w} points is {N(end)}, {N(ratio)}× its best of {N(best)} around step {bestStep}{(nonFiniteAfter >= 0 ? $", and it turns non-finite at step {s.Steps[nonFiniteAfter]}" : "")}."
+                : $"{key} has risen for its last {w} points: their median is {N(end)}, {N(ratio)}× its best of {N(best)} around step {bestStep}.",
+            bestStep, key)
+        {
+            Evidence = Ev(("best median", best), ("best step", bestStep), ("last median", end), ("ratio", ratio), ("points per median", w),
+                ("warning above", 1 + o.DivergenceRatio), ("error at", o.ExplosiveRatio), ("non-finite after best", nonFiniteAfter >= 0 ? (object)s.Steps[nonFiniteAfter] : "none")),
+            Why = explosive
+                ? "The run is blowing up; lower the learning rate or resume from the best checkpoint."
+                : "A loss that stays above its best for the last part of the run is getting worse, not just noisy; keep the best checkpoint and consider a lower learning rate.",
+        };
     }
 
     // 5. Loss components against their configured weights (seed 003: 70/10/10 expected, 15.5/43/0.5 measured).

@@ -22,12 +22,33 @@ public sealed class HealthOptions
     public double FlatTolerance { get; set; } = 0.01;
     public int MinPointsForTrend { get; set; } = 8;
 
-    /// <summary>The last loss this far above the run's best is divergence.</summary>
+    /// <summary>
+    /// A loss whose median over the last <see cref="DivergenceWindow"/> of its points sits this far above its best such
+    /// median is rising (a warning): one noisy last point is not a trend.
+    /// </summary>
     public double DivergenceRatio { get; set; } = 0.5;
+
+    /// <summary>Share of the points (at least 3) whose median is compared for divergence.</summary>
+    public double DivergenceWindow { get; set; } = 0.1;
+
+    /// <summary>A rise to this many times the best median (or into NaN/Inf) is explosive: an error.</summary>
+    public double ExplosiveRatio { get; set; } = 3.0;
 
     /// <summary>A point this many times its neighbourhood's median is a spike.</summary>
     public double SpikeFactor { get; set; } = 3.0;
     public int SpikeWindow { get; set; } = 10;
+
+    /// <summary>
+    /// A spike must rise above every one of at least this many earlier points in its window: the first steps of a run
+    /// (or its first evaluation) are high because training has just started, not because something broke.
+    /// </summary>
+    public int SpikeMinEarlierPoints { get; set; } = 3;
+
+    /// <summary>Zeros at the end of a decay whose last non-zero value is under this share of the peak are the schedule reaching 0.</summary>
+    public double LrEndOfDecayShare { get; set; } = 0.05;
+
+    /// <summary>A train loss that fell by more than this (relative) shows the optimizer was updating.</summary>
+    public double LrZeroLossDrop { get; set; } = 0.02;
 
     /// <summary>Relative spread under which a learning rate counts as constant.</summary>
     public double ConstantLrTolerance { get; set; } = 0.01;
@@ -43,6 +64,9 @@ public sealed class HealthOptions
 
     /// <summary>Preference accuracy under this at the end is a warning.</summary>
     public double MinRewardAccuracy { get; set; } = 0.5;
+
+    /// <summary>logps/chosen falling by more than this (relative to its start) while the margin rises is likelihood displacement.</summary>
+    public double DisplacementChosenDrop { get; set; } = 0.02;
 
     /// <summary>Seed 001: config keys that should agree, and how far apart (relative) they may be.</summary>
     public List<string[]> AgreeingConfigKeys { get; set; } = [];

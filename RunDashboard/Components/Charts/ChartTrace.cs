@@ -8,6 +8,8 @@ public sealed record ChartTrace(string Name, IReadOnlyList<double> X, IReadOnlyL
     public IReadOnlyList<double>? BandMax { get; init; }
     public double Opacity { get; init; } = 1;
     public double Width { get; init; } = 2;
+    /// <summary>Plotly line dash ("dash", "dot"); null draws a solid line.</summary>
+    public string? Dash { get; init; }
     public bool ShowLegend { get; init; } = true;
     public bool SecondAxis { get; init; }
     public bool MarkersOnly { get; init; }

@@ -270,7 +270,7 @@ public partial class LineChart : IDisposable
             X = x,
             Y = Nullable(t.Y),
             Mode = t.MarkersOnly ? ModeFlag.Markers : t.Markers ? ModeFlag.Lines | ModeFlag.Markers : ModeFlag.Lines,
-            Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = t.Color, Width = (decimal)t.Width },
+            Line = new Plotly.Blazor.Traces.ScatterLib.Line { Color = t.Color, Width = (decimal)t.Width, Dash = t.Dash },
             Marker = t.Symbol is null && !t.Markers && !t.MarkersOnly ? null : new Plotly.Blazor.Traces.ScatterLib.Marker
             {
                 Color = t.Color,

@@ -1,0 +1,81 @@
+using System.Globalization;
+using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Analysis.Forecasts;
+using RunDashboard.Core.Model;
+using Xunit.Abstractions;
+
+namespace RunDashboard.Tests.Analysis.Corpus;
+
+/// <summary>
+/// How well the forecast does on real curves: fitted on the first 30 % of each loss curve's steps, it predicts the
+/// value at the curve's last step, compared with the median of the last three logged values there.
+/// </summary>
+[Collection(RealRunCollection.Name)]
+public sealed class ForecastMeasurementTests(RealRunStore store, ITestOutputHelper output)
+{
+    public const double FitShare = 0.3;
+
+    public sealed record Measurement(string File, int Run, string Key, int FitPoints, long LastStep, double Actual, double Predicted, double Low, double High, string Model)
+    {
+        public double RelativeError => Math.Abs(Predicted - Actual) / Math.Abs(Actual);
+        public bool Covered => Actual >= Low && Actual <= High;
+    }
+
+    public List<Measurement> Measure()
+    {
+        var results = new List<Measurement>();
+        foreach (var (file, runs) in store.Files)
+        {
+            for (var r = 0; r < runs.Count; r++)
+            {
+                foreach (var key in new[] { MetricKeys.TrainLoss, MetricKeys.EvalLoss })
+                {
+                    if (runs[r].FindMetric(key) is null || store.Store.GetSeries(runs[r].Id, key) is not { } s) continue;
+                    var finite = Enumerable.Range(0, s.Count).Where(i => double.IsFinite(s.Values[i])).ToList();
+                    if (finite.Count < 10) continue;
+                    long first = s.Steps[finite[0]], last = s.Steps[finite[^1]];
+                    var cut = first + (long)((last - first) * FitShare);
+                    var fit = finite.Where(i => s.Steps[i] <= cut).ToList();
+                    if (fit.Count < Core.Services.ForecastService.MinPoints) continue;
+                    var forecast = LossForecast.Fit(fit.Select(i => s.Steps[i]).ToArray(), fit.Select(i => s.Values[i]).ToArray(), last, Core.Services.ForecastService.MinPoints);
+                    if (forecast is null) continue;
+                    var actual = finite.TakeLast(3).Select(i => s.Values[i]).Order().ElementAt(Math.Min(1, finite.Count - 1));
+                    if (actual == 0) continue;
+                    results.Add(new Measurement(file, r + 1, key, fit.Count, last, actual, forecast.Predicted, forecast.Low, forecast.High, forecast.Model.Kind));
+                }
+            }
+        }
+        return results;
+    }
+
+    [Fact]
+    public void Prints_the_forecast_error_on_the_corpus()
+    {
+        var results = Measure();
+        static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+        output.WriteLine($"{"file",-58} {"run",3} {"key",-10} {"fit",4} {"at step",8} {"actual",8} {"predicted",9} {"band",-19} {"error",7}  model");
+        foreach (var m in results)
+        {
+            output.WriteLine($"{m.File,-58} {m.Run,3} {m.Key,-10} {m.FitPoints,4} {m.LastStep,8} {F(m.Actual),8} {F(m.Predicted),9} {$"{F(m.Low)}–{F(m.High)}",-19} {m.RelativeError,7:P1}  {m.Model}{(m.Covered ? "" : "  (outside band)")}");
+        }
+        var errors = results.Select(m => m.RelativeError).Order().ToList();
+        var median = errors[errors.Count / 2];
+        output.WriteLine($"curves: {results.Count}; median relative error {median:P1}; worst {errors[^1]:P1}; within band {results.Count(m => m.Covered)}/{results.Count}");
+        foreach (var key in new[] { MetricKeys.TrainLoss, MetricKeys.EvalLoss })
+        {
+            var k = results.Where(m => m.Key == key).Select(m => m.RelativeError).Order().ToList();
+            if (k.Count > 0) output.WriteLine($"{key}: {k.Count} curves, median {k[k.Count / 2]:P1}, worst {k[^1]:P1}");
+        }
+        foreach (var (file, runs) in store.Files)
+        {
+            foreach (var run in runs)
+            {
+                var epochs = store.Store.GetSeries(run.Id, MetricKeys.Epoch);
+                if (RunSettings.TotalSteps(run, run.FindMetric(MetricKeys.Epoch) is null ? null : epochs) is { } total) output.WriteLine($"total steps of {file}: {total.Steps} from {total.Source} (last step {run.Steps})");
+            }
+        }
+
+        Assert.True(results.Count >= 10, "enough real curves to measure on");
+        Assert.True(median < 0.35, $"median relative error {median:P1}: a forecast from 30 % of a run should land within about a fifth of the end");
+    }
+}
