@@ -23,6 +23,9 @@ public sealed class ImportContext
 
     public string FileName { get; }
 
+    /// <summary>The user's corrections of the reading (step field, renames); none by default.</summary>
+    public ReadingHints Hints { get; init; } = ReadingHints.None;
+
     /// <summary>The format reading the file, for messages.</summary>
     public string FormatName { get; init; } = "";
     internal IChunkSink Sink { get; }

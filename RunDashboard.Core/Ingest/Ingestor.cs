@@ -79,7 +79,11 @@ public sealed class Ingestor
     }
 
     /// <summary>Parses one file. <paramref name="open"/> may be called twice: once to sample, once to parse.</summary>
-    public FileImport Ingest(string fileName, Func<Stream> open, IChunkSink sink, CancellationToken cancellationToken = default)
+    public FileImport Ingest(string fileName, Func<Stream> open, IChunkSink sink, CancellationToken cancellationToken = default) =>
+        Ingest(fileName, open, sink, ReadingHints.None, cancellationToken);
+
+    /// <summary>Parses one file with the user's corrections of the reading (step field, key renames).</summary>
+    public FileImport Ingest(string fileName, Func<Stream> open, IChunkSink sink, ReadingHints hints, CancellationToken cancellationToken = default)
     {
         FileSample sample;
         using (var head = open()) sample = FileSample.Read(fileName, head);
@@ -117,7 +121,7 @@ public sealed class Ingestor
                 $"Known formats: {string.Join(", ", Formats.Select(f => f.Description))}");
         }
 
-        var context = new ImportContext(fileName, sink) { FormatName = format.Name };
+        var context = new ImportContext(fileName, sink) { FormatName = format.Name, Hints = hints };
         try
         {
             using var stream = open();
@@ -143,7 +147,7 @@ public sealed class Ingestor
             crossChecked = true;
             if (generic > dedicated * 3 / 2 + 10)
             {
-                context = new ImportContext(fileName, sink) { FormatName = "any-text" };
+                context = new ImportContext(fileName, sink) { FormatName = "any-text", Hints = hints };
                 var reader = Formats.OfType<GenericTextFormat>().FirstOrDefault() ?? new GenericTextFormat();
                 using (var stream = open()) reader.Parse(stream, context, cancellationToken);
                 context.Flush();
@@ -154,7 +158,7 @@ public sealed class Ingestor
         if (format is LineLogFormat and not GenericTextFormat && !context.Runs.Any(r => r.HasMetrics))
         {
             // The dedicated reader matched the sample but read nothing: the generic reader gets its turn.
-            var fallback = new ImportContext(fileName, sink) { FormatName = "any-text" };
+            var fallback = new ImportContext(fileName, sink) { FormatName = "any-text", Hints = hints };
             var generic = Formats.OfType<GenericTextFormat>().FirstOrDefault() ?? new GenericTextFormat();
             using (var stream = open()) generic.Parse(stream, fallback, cancellationToken);
             fallback.Flush();

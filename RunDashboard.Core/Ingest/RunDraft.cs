@@ -143,6 +143,7 @@ public sealed class RunDraft
 
     private SeriesWriter Create(string alias, string key)
     {
+        key = _context.Hints.KeyFor(alias, key);
         // Two source names can map to one canonical key (e.g. "loss" and "train_loss" in one file):
         // keep the first under the canonical key and the other under its own name, so nothing is merged silently.
         if (_byKey.ContainsKey(key)) key = alias;

@@ -94,6 +94,7 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         var parsed = new List<Parsed>();
         var uploads = new List<(UploadFile File, string Sha, string UploadId, string Name, string? Error)>();
 
+        var hints = HintsFor(options);
         using var staged = store.BeginImport();
         for (var i = 0; i < files.Count; i++)
         {
@@ -120,11 +121,11 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
             string? error = null;
             if (IsZip(file))
             {
-                error = ParseZip(file, name, uploadId, staged, parsed, cancellationToken);
+                error = ParseZip(file, name, uploadId, staged, parsed, hints, cancellationToken);
             }
             else
             {
-                var import = ingestor.Ingest(name, file.Open, staged, cancellationToken);
+                var import = ingestor.Ingest(name, file.Open, staged, hints, cancellationToken);
                 parsed.Add(new Parsed(file, uploadId, new BundleEntry(name, "", null, file.Open), BatchGroup, import));
             }
             uploads.Add((file, sha, uploadId, name, error));
@@ -254,7 +255,21 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
     }
 
     /// <summary>Parses each usable member of a zip; returns why the zip as a whole is unusable, or null.</summary>
-    private string? ParseZip(UploadFile file, string name, string uploadId, StagedImport staged, List<Parsed> parsed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hints given with an upload are remembered for its project; an upload without hints uses the project's.
+    /// </summary>
+    private ReadingHints HintsFor(UploadOptions options)
+    {
+        var project = options.Project is { Length: > 0 } p ? p : UploadOptions.DefaultProject;
+        if (options.Hints is { IsEmpty: false } given)
+        {
+            store.SaveReadingHints(project, given);
+            return given;
+        }
+        return store.GetReadingHints(project) ?? ReadingHints.None;
+    }
+
+    private string? ParseZip(UploadFile file, string name, string uploadId, StagedImport staged, List<Parsed> parsed, ReadingHints hints, CancellationToken cancellationToken)
     {
         var skipped = new List<string>();
         OpenedZip zip;
@@ -274,7 +289,7 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         }
         foreach (var entry in entries)
         {
-            var import = ingestor.Ingest($"{name}/{entry.Path}", entry.Open, staged, cancellationToken);
+            var import = ingestor.Ingest($"{name}/{entry.Path}", entry.Open, staged, hints, cancellationToken);
             parsed.Add(new Parsed(file, uploadId, entry, uploadId + "/" + entry.Folder, import));
         }
         return null;

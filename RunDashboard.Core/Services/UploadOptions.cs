@@ -1,7 +1,7 @@
 namespace RunDashboard.Core.Services;
 
 /// <summary>What the user may say about an upload: the project, the run's name, tags. All optional.</summary>
-public sealed record UploadOptions(string? Project = null, string? Name = null, IReadOnlyList<string>? Tags = null)
+public sealed record UploadOptions(string? Project = null, string? Name = null, IReadOnlyList<string>? Tags = null, Ingest.ReadingHints? Hints = null)
 {
     public const string DefaultProject = "uploads";
 

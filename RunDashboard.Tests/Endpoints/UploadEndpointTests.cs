@@ -187,6 +187,37 @@ public class UploadEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reading_hints_choose_the_step_and_rename_keys_and_are_remembered_for_the_project()
+    {
+        // Both counters rise; without a hint the reader takes "step" (the finer name), with one it takes "tokens".
+        string Log(int offset) => string.Join("\n", Enumerable.Range(1, 5).Select(i => $"step {i + offset} | tokens {(i + offset) * 1000} | loss_cls {2.0 - i * 0.1:0.0}"));
+        var form = Form(("hinted.log", System.Text.Encoding.UTF8.GetBytes(Log(0))));
+        form.Add(new StringContent("hints"), "project");
+        form.Add(new StringContent("tokens"), "step");
+        form.Add(new StringContent("loss_cls=train/loss/cls"), "rename");
+        var (status, body) = await PostAsync(form);
+        Assert.Equal(HttpStatusCode.Created, status);
+        var id = body.GetProperty("runs")[0].GetProperty("id").GetString();
+        var series = JsonDocument.Parse(await _server.Client.GetStringAsync($"/api/runs/{id}/series?key=train/loss/cls")).RootElement;
+        Assert.Equal([1000L, 2000, 3000, 4000, 5000], series.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()));
+
+        // The next upload to the project, without hints, is read the same way.
+        var again = Form(("next.log", System.Text.Encoding.UTF8.GetBytes(Log(10))));
+        again.Add(new StringContent("hints"), "project");
+        var (status2, body2) = await PostAsync(again);
+        Assert.Equal(HttpStatusCode.Created, status2);
+        var id2 = body2.GetProperty("runs")[0].GetProperty("id").GetString();
+        var series2 = JsonDocument.Parse(await _server.Client.GetStringAsync($"/api/runs/{id2}/series?key=train/loss/cls")).RootElement;
+        Assert.Equal(11000L, series2.GetProperty("steps")[0].GetInt64());
+
+        var bad = Form(("bad.log", System.Text.Encoding.UTF8.GetBytes(Log(20))));
+        bad.Add(new StringContent("loss_cls"), "rename");
+        var (status3, body3) = await PostAsync(bad);
+        Assert.Equal(HttpStatusCode.BadRequest, status3);
+        Assert.Contains("old=new", body3.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_zip_uploaded_over_http_becomes_a_run_per_folder()
     {
         var zip = ZipBuilder.Build(("a/train.log", Fixture.Bytes("mlx_lm_lora_run3.log")), ("b/trainer_state.json", Fixture.Bytes("trainer_state.json")));

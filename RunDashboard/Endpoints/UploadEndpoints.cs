@@ -7,6 +7,8 @@ using RunDashboard.Core.Services;
 using RunDashboard.Core.Storage;
 using RunDashboard.Security;
 
+using RunDashboard.Core.Ingest;
+
 namespace RunDashboard.Endpoints;
 
 /// <summary><c>POST /api/uploads</c>: what a training script's <c>curl -F file=@train.log</c> talks to.</summary>
@@ -93,10 +95,20 @@ public static class UploadEndpoints
                 var other = otherFileField is not null ? $" (got field '{otherFileField}')" : "";
                 return ApiProblems.BadRequest("No file", $"The form has no 'file' field{other}; send the log as -F file=@train.log");
             }
+            IReadOnlyDictionary<string, string> renames;
+            try
+            {
+                renames = ReadingHints.ParseRenames(fields.GetValueOrDefault("rename"));
+            }
+            catch (FormatException ex)
+            {
+                return ApiProblems.BadRequest("Bad rename", ex.Message + "; send -F rename='loss_cls=train/loss/cls, val_acc=eval/accuracy'");
+            }
             var options = new UploadOptions(
                 Project: Clean(fields.GetValueOrDefault("project")),
                 Name: Clean(fields.GetValueOrDefault("name")),
-                Tags: UploadOptions.ParseTags(fields.GetValueOrDefault("tags")));
+                Tags: UploadOptions.ParseTags(fields.GetValueOrDefault("tags")),
+                Hints: new ReadingHints(Clean(fields.GetValueOrDefault("step")), renames));
             if (UploadChecks.FieldProblem(options, limits) is { } fieldProblem) return ApiProblems.BadRequest("Over a limit", fieldProblem);
             foreach (var (fileName, path) in files)
             {

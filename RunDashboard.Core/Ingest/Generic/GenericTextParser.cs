@@ -179,6 +179,22 @@ internal sealed class GenericTextParser : ILineParser
     {
         var bestRank = int.MaxValue;
         string? best = null;
+        // The user said which field is the step: that field, where the line has it.
+        if (_context?.Hints.StepField is { Length: > 0 } hinted)
+        {
+            foreach (var f in _fields)
+            {
+                if (f.HasLabel && f.Integral && string.Equals(CleanLabel(f.Label), hinted, StringComparison.OrdinalIgnoreCase))
+                {
+                    state.Decision = Decision.StepField;
+                    state.StepLabel = f.Label;
+                    state.StepRank = 0;
+                    state.StepDescription = $"'{f.Label}' (as the upload's hint says)";
+                    _finestStepRank = 0;
+                    return;
+                }
+            }
+        }
         foreach (var f in _fields)
         {
             if (!f.HasLabel || !f.Integral || f.Value < 0) continue;

@@ -23,6 +23,8 @@ public partial class Upload
     private string? _project;
     private string? _name;
     private string? _tags;
+    private string? _stepField;
+    private string? _renames;
     private bool _busy;
     private double _progress;
     private string _status = "";
@@ -63,7 +65,18 @@ public partial class Upload
                 _error = "Uploading needs a token on this dashboard: sign in first.";
                 return;
             }
-            var options = new UploadOptions(Blank(_project), Blank(_name), UploadOptions.ParseTags(_tags));
+            IReadOnlyDictionary<string, string> renames;
+            try
+            {
+                renames = RunDashboard.Core.Ingest.ReadingHints.ParseRenames(_renames);
+            }
+            catch (FormatException ex)
+            {
+                _error = $"Rename keys: {ex.Message}.";
+                return;
+            }
+            var options = new UploadOptions(Blank(_project), Blank(_name), UploadOptions.ParseTags(_tags),
+                new RunDashboard.Core.Ingest.ReadingHints(Blank(_stepField), renames));
             _error = _files.Count > Limits.Value.MaxFilesPerUpload
                 ? $"{_files.Count} files, over Limits:MaxFilesPerUpload ({Limits.Value.MaxFilesPerUpload})."
                 : UploadChecks.FieldProblem(options, Limits.Value);
