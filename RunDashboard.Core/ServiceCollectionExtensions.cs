@@ -18,7 +18,7 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddRunDashboardCore(this IServiceCollection services, string contentRoot)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(Ingestor.CreateDefault());
+        services.AddSingleton(sp => new Ingestor(Ingestor.BuiltInFormats()) { Limits = sp.GetService<IOptions<IngestLimits>>()?.Value ?? new IngestLimits() });
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;

@@ -38,6 +38,7 @@ public static class DashboardApp
         builder.Services.Configure<RunDashboard.Core.Analysis.TagRuleOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.TagRuleOptions.Section));
         builder.Services.Configure<RunDashboard.Core.Analysis.Health.HealthOptions>(builder.Configuration.GetSection(RunDashboard.Core.Analysis.Health.HealthOptions.Section));
         builder.Services.Configure<RunDashboard.Core.WandB.WandbOptions>(builder.Configuration.GetSection(RunDashboard.Core.WandB.WandbOptions.Section));
+        builder.Services.Configure<RunDashboard.Core.Ingest.IngestLimits>(builder.Configuration.GetSection(RunDashboard.Core.Ingest.IngestLimits.Section));
         builder.Services.Configure<RunDashboard.Core.Services.ChatWebhookOptions>(builder.Configuration.GetSection(RunDashboard.Core.Services.ChatWebhookOptions.Section));
         builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
         builder.Services.AddDashboardUi();

@@ -26,6 +26,8 @@ public sealed class ImportContext
     /// <summary>The user's corrections of the reading (step field, renames); none by default.</summary>
     public ReadingHints Hints { get; init; } = ReadingHints.None;
 
+    public IngestLimits Limits { get; init; } = new();
+
     /// <summary>The format reading the file, for messages.</summary>
     public string FormatName { get; init; } = "";
     internal IChunkSink Sink { get; }

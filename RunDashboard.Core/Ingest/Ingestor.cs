@@ -21,6 +21,9 @@ public sealed class Ingestor
 
     public IReadOnlyList<ILogFormat> Formats { get; }
 
+    /// <summary>What one file may cost (line length, series and points per run, JSON read whole).</summary>
+    public IngestLimits Limits { get; init; } = new();
+
     public static IReadOnlyList<ILogFormat> BuiltInFormats() =>
     [
         new MlxLmFormat(),
@@ -121,7 +124,7 @@ public sealed class Ingestor
                 $"Known formats: {string.Join(", ", Formats.Select(f => f.Description))}");
         }
 
-        var context = new ImportContext(fileName, sink) { FormatName = format.Name, Hints = hints };
+        var context = new ImportContext(fileName, sink) { FormatName = format.Name, Hints = hints, Limits = Limits };
         try
         {
             using var stream = open();
@@ -147,7 +150,7 @@ public sealed class Ingestor
             crossChecked = true;
             if (generic > dedicated * 3 / 2 + 10)
             {
-                context = new ImportContext(fileName, sink) { FormatName = "any-text", Hints = hints };
+                context = new ImportContext(fileName, sink) { FormatName = "any-text", Hints = hints, Limits = Limits };
                 var reader = Formats.OfType<GenericTextFormat>().FirstOrDefault() ?? new GenericTextFormat();
                 using (var stream = open()) reader.Parse(stream, context, cancellationToken);
                 context.Flush();
@@ -158,7 +161,7 @@ public sealed class Ingestor
         if (format is LineLogFormat and not GenericTextFormat && !context.Runs.Any(r => r.HasMetrics))
         {
             // The dedicated reader matched the sample but read nothing: the generic reader gets its turn.
-            var fallback = new ImportContext(fileName, sink) { FormatName = "any-text", Hints = hints };
+            var fallback = new ImportContext(fileName, sink) { FormatName = "any-text", Hints = hints, Limits = Limits };
             var generic = Formats.OfType<GenericTextFormat>().FirstOrDefault() ?? new GenericTextFormat();
             using (var stream = open()) generic.Parse(stream, fallback, cancellationToken);
             fallback.Flush();

@@ -22,7 +22,7 @@ public abstract class LineLogFormat : ILogFormat
 
     public void Parse(Stream stream, ImportContext context, CancellationToken cancellationToken)
     {
-        using var reader = new LogLineReader(stream, context.Report, leaveOpen: true, stripPrefixes: StripsPrefixes);
+        using var reader = new LogLineReader(stream, context.Report, leaveOpen: true, stripPrefixes: StripsPrefixes, maxLineBytes: context.Limits.MaxLineBytes);
         var parser = Begin(context, reader);
         while (reader.Next())
         {

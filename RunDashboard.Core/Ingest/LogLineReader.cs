@@ -14,7 +14,7 @@ namespace RunDashboard.Core.Ingest;
 /// </summary>
 public sealed class LogLineReader : IDisposable
 {
-    private const int MaxLineBytes = 16 * 1024 * 1024;
+    private readonly int _maxLineBytes;
 
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
@@ -33,8 +33,10 @@ public sealed class LogLineReader : IDisposable
     private string? _lastPrefix;
     private int _lastPrefixRank = -1;
 
-    public LogLineReader(Stream stream, Action<int, string>? report = null, bool leaveOpen = false, int bufferSize = 1 << 16, bool stripPrefixes = true)
+    public LogLineReader(Stream stream, Action<int, string>? report = null, bool leaveOpen = false, int bufferSize = 1 << 16, bool stripPrefixes = true,
+        int maxLineBytes = 16 * 1024 * 1024)
     {
+        _maxLineBytes = Math.Max(bufferSize, maxLineBytes);
         _stream = stream;
         _report = report;
         _leaveOpen = leaveOpen;
@@ -181,10 +183,10 @@ public sealed class LogLineReader : IDisposable
         }
         if (_end == _buffer.Length)
         {
-            if (_buffer.Length >= MaxLineBytes)
+            if (_buffer.Length >= _maxLineBytes)
             {
                 // A "line" this long is not a log line; skip to the next newline rather than grow without bound.
-                _report?.Invoke(LineNumber + 1, $"line longer than {MaxLineBytes / (1024 * 1024)} MB skipped");
+                _report?.Invoke(LineNumber + 1, $"line longer than Limits:MaxLineBytes ({_maxLineBytes:N0} bytes) skipped");
                 SkipToNewline();
                 return;
             }

@@ -141,6 +141,17 @@ public sealed class RunDraft
 
     internal void CountPoint(int line) => _context.CountPoint(line);
 
+    private long _points;
+
+    /// <summary>Counts a point against <see cref="IngestLimits.MaxPointsPerRun"/>.</summary>
+    internal void AddPoint()
+    {
+        if (++_points > _context.Limits.MaxPointsPerRun)
+        {
+            throw new FormatException($"more than Limits:MaxPointsPerRun ({_context.Limits.MaxPointsPerRun:N0}) points in one run; the file was not stored");
+        }
+    }
+
     private SeriesWriter Create(string alias, string key)
     {
         key = _context.Hints.KeyFor(alias, key);
@@ -151,6 +162,10 @@ public sealed class RunDraft
         {
             _byAlias[alias] = existing;
             return existing;
+        }
+        if (_series.Count >= _context.Limits.MaxSeriesPerRun)
+        {
+            throw new FormatException($"more than Limits:MaxSeriesPerRun ({_context.Limits.MaxSeriesPerRun:N0}) series in one run; the file was not stored");
         }
         var writer = new SeriesWriter(this, key, alias, _context.Sink, _context.ChunkSize);
         _byAlias[alias] = writer;

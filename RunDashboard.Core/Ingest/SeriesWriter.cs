@@ -79,6 +79,7 @@ public sealed class SeriesWriter
         if (Count == 0) FirstStep = step;
         _run.NoteFirstStep(step);
         _run.CountPoint(line);
+        _run.AddPoint();
         if (_pending == _steps.Length) Grow();
         _steps[_pending] = step;
         _values[_pending] = value;

@@ -24,7 +24,14 @@ public sealed class TrainerStateFormat : ILogFormat
     public void Parse(Stream stream, ImportContext context, CancellationToken cancellationToken)
     {
         var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
+        var max = context.Limits.MaxJsonBytesInMemory;
+        var chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > max) throw new FormatException($"the JSON document is larger than Limits:MaxJsonBytesInMemory ({max:N0} bytes)");
+        }
         using var doc = JsonDocument.Parse(ExtendedJson.Quote(buffer.ToArray()), JsonSettings.Lenient);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new FormatException("expected a JSON object with \"log_history\"");
