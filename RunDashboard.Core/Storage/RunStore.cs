@@ -8,7 +8,7 @@ namespace RunDashboard.Core.Storage;
 /// An import's chunks are written first under run ids nobody can see yet; the runs become visible in one
 /// transaction at commit, and an aborted (or crashed) import leaves only orphan chunks that are removed.
 /// </summary>
-public sealed class RunStore : IDisposable
+public sealed partial class RunStore : IDisposable
 {
     internal const string RunsCollection = "runs";
     internal const string ChunksCollection = "chunks";
@@ -100,14 +100,7 @@ public sealed class RunStore : IDisposable
         var docs = _chunks.Find(Query.EQ("SeriesId", SeriesId(runId, key)))
             .Where(d => (from is null || d["LastStep"].AsInt64 >= from) && (to is null || d["FirstStep"].AsInt64 <= to))
             .OrderBy(d => d["Seq"].AsInt32);
-        foreach (var d in docs)
-        {
-            var count = d["Count"].AsInt32;
-            var times = d["Times"].IsBinary ? SeriesChunkCodec.DecodeDoubles(d["Times"].AsBinary, count) : null;
-            yield return new SeriesChunk(key, d["Seq"].AsInt32,
-                SeriesChunkCodec.DecodeSteps(d["Steps"].AsBinary, count),
-                SeriesChunkCodec.DecodeDoubles(d["Values"].AsBinary, count), times, count);
-        }
+        foreach (var d in docs) yield return ChunkDocument.Read(key, d);
     }
 
     /// <summary>
@@ -212,25 +205,8 @@ public sealed class RunStore : IDisposable
         RunsChanged?.Invoke(runs.Select(r => r.Id).Concat(replacedRunIds).ToList());
     }
 
-    internal static BsonDocument ToDocument(string importId, string runId, SeriesChunk chunk)
-    {
-        var (steps, values, times) = SeriesChunkCodec.Encode(chunk);
-        var doc = new BsonDocument
-        {
-            ["_id"] = ObjectId.NewObjectId(),
-            ["RunId"] = runId,
-            ["Import"] = importId,
-            ["SeriesId"] = SeriesId(runId, chunk.Key),
-            ["Seq"] = chunk.Sequence,
-            ["FirstStep"] = chunk.FirstStep,
-            ["LastStep"] = chunk.LastStep,
-            ["Count"] = chunk.Count,
-            ["Steps"] = steps,
-            ["Values"] = values,
-        };
-        if (times is not null) doc["Times"] = times;
-        return doc;
-    }
+    internal static BsonDocument ToDocument(string importId, string runId, SeriesChunk chunk) =>
+        ChunkDocument.Create(importId, runId, SeriesId(runId, chunk.Key), chunk);
 
     private static string SeriesId(string runId, string key) => runId + "\n" + key;
 
