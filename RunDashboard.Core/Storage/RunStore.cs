@@ -194,6 +194,7 @@ public sealed partial class RunStore : IDisposable
                 });
             }
             foreach (var upload in uploads) Uploads.Save(upload);
+            ForgetPyramids(runs.Select(r => r.Id).Concat(replacedRunIds));
             _pending.Delete(importId);
             _db.Commit();
         }

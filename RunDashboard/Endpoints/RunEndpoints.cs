@@ -46,11 +46,16 @@ public static class RunEndpoints
         {
             return ApiProblems.BadRequest("Missing key", $"add ?key=<metric>; this run has: {string.Join(", ", run.Metrics.Select(m => m.Key))}");
         }
-        var series = run.FindMetric(key) is null ? null : store.GetSeries(id, key, from, to);
-        if (series is null)
+        if (run.FindMetric(key) is null)
         {
             return ApiProblems.NotFound($"run '{id}' has no metric '{key}'; it has: {string.Join(", ", run.Metrics.Select(m => m.Key))}");
         }
+        // A bucketed read touches the chunks bucket edges cut, not the whole series (RunStore.GetBuckets).
+        if (points is { } n && !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
+        {
+            return Results.Ok(BucketsDto.From(store.GetBuckets(run, key, n, from, to)!));
+        }
+        var series = store.GetSeries(id, key, from, to)!;
         if (string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
         {
             var csv = new StringBuilder("step,value\n");
@@ -62,7 +67,6 @@ public static class RunEndpoints
             var fileName = $"{run.Name}-{key.Replace('/', '_')}.csv";
             return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", fileName);
         }
-        if (points is { } n) return Results.Ok(BucketsDto.From(Downsampler.Reduce(series, n)));
         return Results.Ok(new { key = series.Key, steps = series.Steps, values = series.Values });
     }
 
@@ -78,9 +82,8 @@ public static class RunEndpoints
         {
             var run = store.GetRun(id);
             if (run is null) return ApiProblems.NotFound($"no run with id '{id}'");
-            var series = run.FindMetric(key) is null ? null : store.GetSeries(id, key, from, to);
-            if (series is null) continue;
-            result.Add(new { run = id, series = BucketsDto.From(Downsampler.Reduce(series, points ?? 1000)) });
+            if (store.GetBuckets(run, key, points ?? 1000, from, to) is not { } series) continue;
+            result.Add(new { run = id, series = BucketsDto.From(series) });
         }
         return Results.Ok(result);
     }
