@@ -28,7 +28,8 @@ public static class SeriesCodec
     private const int CompressFrom = 64;
     /// <summary>Brotli quality 5: most of the gain of higher levels on varint streams at several times the speed of 9+.</summary>
     private const int BrotliQuality = 5;
-    private const int BrotliWindow = 22;
+    /// <summary>A chunk payload is at most ~40 KB (4096 varints); a 64 KB window covers it, and the decoder allocates its ring buffer by the window, so a larger one only costs time.</summary>
+    private const int BrotliWindow = 16;
 
     private static readonly double[] Pow10 = Enumerable.Range(0, MaxExponent + 1).Select(i => double.Parse("1e" + i, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
