@@ -29,6 +29,33 @@ internal sealed class ChunkWriter : IDisposable
         _thread.Start();
     }
 
+    /// <summary>Pyramid lines of the chunks inserted so far, by staged series, with their sequence numbers.</summary>
+    private readonly Dictionary<(string RunId, string Key), List<(int Seq, SeriesPyramid.Entry Entry)>> _entries = [];
+
+    /// <summary>
+    /// The pyramid lines of series written whole by this import: sequence numbers 0, 1, 2… with none missing
+    /// (an append to a stored series starts later, and is left to the lazy rebuild).
+    /// </summary>
+    public Dictionary<(string RunId, string Key), List<SeriesPyramid.Entry>> WholeSeries()
+    {
+        lock (_entries)
+        {
+            var result = new Dictionary<(string RunId, string Key), List<SeriesPyramid.Entry>>();
+            foreach (var (key, list) in _entries)
+            {
+                var ordered = list.OrderBy(e => e.Seq).ToList();
+                if (ordered.Select((e, i) => e.Seq == i).All(x => x)) result[key] = ordered.Select(e => e.Entry).ToList();
+            }
+            return result;
+        }
+    }
+
+    /// <summary>A series was moved, dropped or cut: its lines no longer describe stored chunks.</summary>
+    public void Forget(string runId, string key)
+    {
+        lock (_entries) _entries.Remove((runId, key));
+    }
+
     public void Enqueue(List<SeriesChunkWrite> batch)
     {
         ThrowIfFailed();
@@ -61,6 +88,16 @@ internal sealed class ChunkWriter : IDisposable
                 {
                     var docs = batch.Select(w => RunStore.ToDocument(_importId, w.RunId, w.Chunk)).ToList();
                     _store.InsertChunks(docs);
+                    lock (_entries)
+                    {
+                        for (var i = 0; i < batch.Count; i++)
+                        {
+                            var (runId, chunk) = batch[i];
+                            var key = (runId, chunk.Key);
+                            if (!_entries.TryGetValue(key, out var list)) _entries[key] = list = [];
+                            list.Add((chunk.Sequence, SeriesPyramid.Entry.Of(docs[i]["_id"].AsObjectId, chunk)));
+                        }
+                    }
                 }
             }
             catch (Exception e)

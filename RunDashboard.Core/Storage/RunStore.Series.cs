@@ -50,7 +50,9 @@ public sealed partial class RunStore
     private static string Stamp(Run run, string key)
     {
         var m = run.FindMetric(key)!;
-        return string.Create(CultureInfo.InvariantCulture, $"{run.UpdatedAt.Ticks}:{run.DataVersion}:{m.Count}:{m.LastStep}");
+        // LiteDB keeps DateTime to the millisecond and may give it back as local time.
+        var updated = run.UpdatedAt.ToUniversalTime().Ticks / TimeSpan.TicksPerMillisecond;
+        return string.Create(CultureInfo.InvariantCulture, $"{updated}:{run.DataVersion}:{m.Count}:{m.LastStep}");
     }
 
     private SeriesPyramid Pyramid(Run run, string key)
@@ -66,16 +68,36 @@ public sealed partial class RunStore
             var chunks = _chunks.Find(Query.EQ("SeriesId", seriesId)).OrderBy(d => d["Seq"].AsInt32)
                 .Select(d => (d["_id"].AsObjectId, ChunkDocument.Read(key, d))).ToList();
             pyramid = SeriesPyramid.Build(stamp, chunks);
-            pyramids.Upsert(new BsonDocument
-            {
-                ["_id"] = seriesId,
-                ["RunId"] = run.Id,
-                ["Stamp"] = stamp,
-                ["Chunks"] = pyramid.ToBytes(),
-            });
+            SavePyramid(run.Id, seriesId, pyramid);
         }
         _pyramids[seriesId] = pyramid;
         return pyramid;
+    }
+
+    private void SavePyramid(string runId, string seriesId, SeriesPyramid pyramid) =>
+        _db.GetCollection(PyramidsCollection).Upsert(new BsonDocument
+        {
+            ["_id"] = seriesId,
+            ["RunId"] = runId,
+            ["Stamp"] = pyramid.Stamp,
+            ["Chunks"] = pyramid.ToBytes(),
+        });
+
+    /// <summary>
+    /// Pyramids of series an import wrote whole (their chunks, in order, are <paramref name="entries"/>), saved right
+    /// after its commit so the first chart does not wait for them. A crash in between only means a lazy rebuild.
+    /// </summary>
+    internal void SavePyramids(IReadOnlyList<Run> runs, IReadOnlyDictionary<(string RunId, string Key), List<SeriesPyramid.Entry>> entries)
+    {
+        foreach (var run in runs)
+        {
+            foreach (var metric in run.Metrics)
+            {
+                if (!entries.TryGetValue((run.Id, metric.Key), out var list) || list.Sum(e => (long)e.Count) != metric.Count) continue;
+                var pyramid = SeriesPyramid.Build(Stamp(run, metric.Key), list);
+                SavePyramid(run.Id, SeriesId(run.Id, metric.Key), pyramid);
+            }
+        }
     }
 
     private SeriesChunk ReadChunk(ObjectId id, string key) =>

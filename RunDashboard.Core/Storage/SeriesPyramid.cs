@@ -32,45 +32,49 @@ internal sealed class SeriesPyramid
     public int Chunks => Ids.Length;
     public long Total => Chunks == 0 ? 0 : Start[^1] + Count[^1];
 
-    public static SeriesPyramid Build(string stamp, IReadOnlyList<(ObjectId Id, SeriesChunk Chunk)> chunks)
+    /// <summary>One chunk's line of the pyramid.</summary>
+    public readonly record struct Entry(
+        ObjectId Id, int Count, long FirstStep, long LastStep, Summary Values, double LastTime, bool HasTimes, bool SortedWithin)
     {
-        var n = chunks.Count;
+        public static Entry Of(ObjectId id, SeriesChunk chunk)
+        {
+            var sorted = true;
+            for (var i = 1; i < chunk.Count && sorted; i++) sorted = chunk.Steps[i] >= chunk.Steps[i - 1];
+            return new Entry(id, chunk.Count, chunk.FirstStep, chunk.LastStep, Summary.Of(chunk.Values.AsSpan(0, chunk.Count)),
+                chunk.Times is { } t ? t[chunk.Count - 1] : double.NaN, chunk.Times is not null, sorted);
+        }
+    }
+
+    public static SeriesPyramid Build(string stamp, IReadOnlyList<(ObjectId Id, SeriesChunk Chunk)> chunks) =>
+        Build(stamp, chunks.Select(c => Entry.Of(c.Id, c.Chunk)).ToList());
+
+    /// <summary>The pyramid of chunks in sequence order.</summary>
+    public static SeriesPyramid Build(string stamp, IReadOnlyList<Entry> entries)
+    {
+        var n = entries.Count;
+        var sorted = true;
+        for (var c = 0; c < n && sorted; c++) sorted = entries[c].SortedWithin && (c == 0 || entries[c].FirstStep >= entries[c - 1].LastStep);
         var p = new SeriesPyramid
         {
             Stamp = stamp, Ids = new ObjectId[n], Start = new long[n], Count = new int[n], FirstStep = new long[n], LastStep = new long[n],
             Min = new double[n], Max = new double[n], LastFinite = new double[n], LastTime = new double[n], NonFinite = new int[n],
-            HasTimes = new bool[n], Sorted = IsSorted(chunks),
+            HasTimes = new bool[n], Sorted = sorted,
         };
         long start = 0;
         for (var c = 0; c < n; c++)
         {
-            var (id, chunk) = chunks[c];
-            p.Ids[c] = id;
+            var e = entries[c];
+            p.Ids[c] = e.Id;
             p.Start[c] = start;
-            p.Count[c] = chunk.Count;
-            p.FirstStep[c] = chunk.FirstStep;
-            p.LastStep[c] = chunk.LastStep;
-            p.HasTimes[c] = chunk.Times is not null;
-            p.LastTime[c] = chunk.Times is { } t ? t[chunk.Count - 1] : double.NaN;
-            var s = Summary.Of(chunk.Values.AsSpan(0, chunk.Count));
-            (p.Min[c], p.Max[c], p.LastFinite[c], p.NonFinite[c]) = (s.Min, s.Max, s.LastFinite, s.NonFinite);
-            start += chunk.Count;
+            p.Count[c] = e.Count;
+            p.FirstStep[c] = e.FirstStep;
+            p.LastStep[c] = e.LastStep;
+            p.HasTimes[c] = e.HasTimes;
+            p.LastTime[c] = e.LastTime;
+            (p.Min[c], p.Max[c], p.LastFinite[c], p.NonFinite[c]) = (e.Values.Min, e.Values.Max, e.Values.LastFinite, e.Values.NonFinite);
+            start += e.Count;
         }
         return p;
-    }
-
-    private static bool IsSorted(IReadOnlyList<(ObjectId Id, SeriesChunk Chunk)> chunks)
-    {
-        var previous = long.MinValue;
-        foreach (var (_, chunk) in chunks)
-        {
-            for (var i = 0; i < chunk.Count; i++)
-            {
-                if (chunk.Steps[i] < previous) return false;
-                previous = chunk.Steps[i];
-            }
-        }
-        return true;
     }
 
     public byte[] ToBytes()

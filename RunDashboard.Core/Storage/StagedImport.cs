@@ -48,6 +48,7 @@ public sealed class StagedImport : IChunkSink, IDisposable
         _store.DeleteChunksOf(ImportId, _runIds.Where(id => !kept.Contains(id)));
         _store.Commit(ImportId, runs, uploads, replacedRunIds ?? []);
         _done = true;
+        _store.SavePyramids(runs, _writer.WholeSeries());
         _writer.Dispose();
     }
 
@@ -55,6 +56,8 @@ public sealed class StagedImport : IChunkSink, IDisposable
     public void MoveSeries(string fromRunId, string toRunId, string key)
     {
         FlushBatch();
+        _writer.Forget(fromRunId, key);
+        _writer.Forget(toRunId, key);
         _store.MoveChunks(ImportId, fromRunId, toRunId, key);
         _runIds.Add(toRunId);
     }
@@ -63,6 +66,7 @@ public sealed class StagedImport : IChunkSink, IDisposable
     public void DropSeries(string runId, string key)
     {
         FlushBatch();
+        _writer.Forget(runId, key);
         _store.DeleteChunks(ImportId, runId, key);
     }
 
@@ -70,6 +74,7 @@ public sealed class StagedImport : IChunkSink, IDisposable
     {
         _batch.RemoveAll(w => w.RunId == run.Id && w.Chunk.Key == key && w.Chunk.Sequence >= fromSequence);
         _writer.Drain();
+        _writer.Forget(run.Id, key);
         _store.DeleteChunksFrom(ImportId, run.Id, key, fromSequence);
     }
 

@@ -127,5 +127,25 @@ public class SeriesPyramidTests : IDisposable
         Assert.All(buckets.Min, m => Assert.True(double.IsNaN(m)));
     }
 
+    [Fact]
+    public void An_import_saves_the_pyramids_of_its_series_at_commit_and_reads_use_them()
+    {
+        using var store = new RunStore(_dir.File("import.db"));
+        var report = new RunDashboard.Core.Services.ImportService(store, Ingestor.CreateDefault(), TimeProvider.System)
+            .ImportAsync([new RunDashboard.Core.Services.UploadFile("mlx_lm_lora_run3.log", () => Fixture.Open("mlx_lm_lora_run3.log"))], new RunDashboard.Core.Services.UploadOptions())
+            .GetAwaiter().GetResult();
+        var run = store.GetRun(Assert.Single(report.Runs).Id)!;
+        var pyramids = store.Database.GetCollection(RunStore.PyramidsCollection);
+        Assert.Equal(run.Metrics.Count, pyramids.Count());
+        var stamps = pyramids.FindAll().ToDictionary(d => d["_id"].AsString, d => d["Stamp"].AsString);
+
+        foreach (var metric in run.Metrics)
+        {
+            AssertSame(Downsampler.Reduce(store.GetSeries(run.Id, metric.Key)!, 5), store.GetBuckets(run, metric.Key, 5)!);
+        }
+        // Reading did not rebuild them: the stamps written at commit match the stored run.
+        Assert.Equal(stamps, pyramids.FindAll().ToDictionary(d => d["_id"].AsString, d => d["Stamp"].AsString));
+    }
+
     public void Dispose() => _dir.Dispose();
 }
