@@ -122,7 +122,7 @@ public static class StorageBenchmark
         });
         Console.WriteLine();
         Console.WriteLine($"Bucketed read of {total / 1e6:F0} M points at 1,200 buckets (LiteDB file, {new FileInfo(db).Length / 1048576.0:F0} MB):");
-        Console.WriteLine($"  first read, building the pyramid: wall {first.Wall * 1000:F0} ms, CPU {first.Cpu * 1000:F0} ms");
+        Console.WriteLine($"  first read (loads the pyramid saved at commit, or builds it for a database written before): wall {first.Wall * 1000:F0} ms, CPU {first.Cpu * 1000:F0} ms");
         Console.WriteLine($"  whole series: wall {whole.Wall * 1000:F1} ms, CPU {whole.Cpu * 1000:F1} ms (best of 5)");
         Console.WriteLine($"  random step range: wall {ranges.Wall * 1000 / 20:F1} ms, CPU {ranges.Cpu * 1000 / 20:F1} ms a read (20 ranges, best of 5)");
         if (total <= 1_000_000)
