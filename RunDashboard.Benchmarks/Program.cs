@@ -18,6 +18,13 @@ if (args.Contains("--web"))
     return;
 }
 
+if (args.Contains("--storage"))
+{
+    // Issue 17: codec, pyramid reads and import throughput; --quick stays under about two minutes.
+    await StorageBenchmark.RunAsync(dir, args, args.Contains("--quick"), Generate);
+    return;
+}
+
 if (args.Contains("--corpus"))
 {
     // The real logs of the test corpus: how long each takes to import and what comes out.
@@ -52,7 +59,8 @@ if (args.Contains("--import-child"))
     var report = await imports.ImportAsync([new UploadFile(Path.GetFileName(log), () => File.OpenRead(log))], new UploadOptions());
     sw.Stop();
     var run = report.Runs.Single();
-    Console.WriteLine($"{sw.Elapsed.TotalSeconds:F1} {Process.GetCurrentProcess().PeakWorkingSet64} {run.Metrics.Sum(m => m.Count)} {new FileInfo(db).Length}");
+    Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{sw.Elapsed.TotalSeconds:F1} {Process.GetCurrentProcess().PeakWorkingSet64} {run.Metrics.Sum(m => m.Count)} {new FileInfo(db).Length} {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F1}"));
     return;
 }
 

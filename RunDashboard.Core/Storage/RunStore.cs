@@ -100,14 +100,7 @@ public sealed partial class RunStore : IDisposable
         var docs = _chunks.Find(Query.EQ("SeriesId", SeriesId(runId, key)))
             .Where(d => (from is null || d["LastStep"].AsInt64 >= from) && (to is null || d["FirstStep"].AsInt64 <= to))
             .OrderBy(d => d["Seq"].AsInt32);
-        foreach (var d in docs)
-        {
-            var count = d["Count"].AsInt32;
-            var times = d["Times"].IsBinary ? SeriesChunkCodec.DecodeDoubles(d["Times"].AsBinary, count) : null;
-            yield return new SeriesChunk(key, d["Seq"].AsInt32,
-                SeriesChunkCodec.DecodeSteps(d["Steps"].AsBinary, count),
-                SeriesChunkCodec.DecodeDoubles(d["Values"].AsBinary, count), times, count);
-        }
+        foreach (var d in docs) yield return ChunkDocument.Read(key, d);
     }
 
     /// <summary>
@@ -217,6 +210,7 @@ public sealed partial class RunStore : IDisposable
                 });
             }
             foreach (var upload in uploads) Uploads.Save(upload);
+            ForgetPyramids(runs.Select(r => r.Id).Concat(replacedRunIds));
             _pending.Delete(importId);
             _db.Commit();
         }
@@ -227,25 +221,8 @@ public sealed partial class RunStore : IDisposable
         }
     }
 
-    internal static BsonDocument ToDocument(string importId, string runId, SeriesChunk chunk)
-    {
-        var (steps, values, times) = SeriesChunkCodec.Encode(chunk);
-        var doc = new BsonDocument
-        {
-            ["_id"] = ObjectId.NewObjectId(),
-            ["RunId"] = runId,
-            ["Import"] = importId,
-            ["SeriesId"] = SeriesId(runId, chunk.Key),
-            ["Seq"] = chunk.Sequence,
-            ["FirstStep"] = chunk.FirstStep,
-            ["LastStep"] = chunk.LastStep,
-            ["Count"] = chunk.Count,
-            ["Steps"] = steps,
-            ["Values"] = values,
-        };
-        if (times is not null) doc["Times"] = times;
-        return doc;
-    }
+    internal static BsonDocument ToDocument(string importId, string runId, SeriesChunk chunk) =>
+        ChunkDocument.Create(importId, runId, SeriesId(runId, chunk.Key), chunk);
 
     private static string SeriesId(string runId, string key) => runId + "\n" + key;
 

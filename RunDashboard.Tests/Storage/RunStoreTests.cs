@@ -138,6 +138,7 @@ public class RunStoreTests : IDisposable
             var writer = context.Run().Metric("loss");
             // Enough points for several flushed batches of chunks.
             for (var i = 0; i < 1000; i++) writer.Add(i, i, i + 1);
+            stage.WaitForWrites(); // queued batches are inserted by the writer thread
             Assert.True(store.Database.GetCollection(RunStore.ChunksCollection).Count() >= 256);
             // No commit and no abort: as if the process died here.
         }

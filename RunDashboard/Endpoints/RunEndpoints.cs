@@ -80,15 +80,15 @@ public static class RunEndpoints
         {
             return ApiProblems.NotFound($"run '{id}' has no metric '{key}'; it has: {string.Join(", ", run.Metrics.Select(m => m.Key))}");
         }
+        // A bucketed read touches the chunks bucket edges cut, not the whole series (RunStore.GetBuckets).
+        if (points is { } n && !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
+        {
+            return Results.Ok(BucketsDto.From(store.GetBuckets(run, key, n, from, to)!));
+        }
         if (string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
         {
             var fileName = SafeFileName($"{run.Name}-{key}") + ".csv";
             return Results.Stream(body => WriteCsvAsync(body, store, id, key, from, to), "text/csv", fileName);
-        }
-        if (points is { } n)
-        {
-            var series = store.GetSeries(id, key, from, to)!;
-            return Results.Ok(BucketsDto.From(Downsampler.Reduce(series, n)));
         }
         return Results.Stream(body => WriteJsonAsync(body, store, id, key, from, to), "application/json; charset=utf-8");
     }
@@ -178,9 +178,8 @@ public static class RunEndpoints
         {
             var run = store.GetRun(id);
             if (run is null) return ApiProblems.NotFound($"no run with id '{id}'");
-            var series = run.FindMetric(key) is null ? null : store.GetSeries(id, key, from, to);
-            if (series is null) continue;
-            result.Add(new { run = id, series = BucketsDto.From(Downsampler.Reduce(series, points ?? 1000)) });
+            if (store.GetBuckets(run, key, points ?? 1000, from, to) is not { } series) continue;
+            result.Add(new { run = id, series = BucketsDto.From(series) });
         }
         return Results.Ok(result);
     }

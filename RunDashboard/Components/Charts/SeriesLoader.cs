@@ -26,9 +26,8 @@ public sealed class SeriesLoader(RunStore store)
         if (run.FindMetric(key) is null) return null;
         var cacheKey = new CacheKey(run.Id, key, run.UpdatedAt.Ticks ^ run.DataVersion, from, to, points);
         if (_cache.TryGetValue(cacheKey, out var cached)) return cached;
-        var series = store.GetSeries(run.Id, key, from, to);
-        if (series is null) return null;
-        var reduced = Downsampler.Reduce(series, points);
+        var reduced = store.GetBuckets(run, key, points, from, to);
+        if (reduced is null) return null;
         if (_cache.TryAdd(cacheKey, reduced))
         {
             _order.Enqueue(cacheKey);

@@ -1,0 +1,266 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using LiteDB;
+using RunDashboard.Core.Analysis;
+using RunDashboard.Core.Model;
+
+namespace RunDashboard.Core.Storage;
+
+/// <summary>Bucketed reads through the per-series chunk pyramid (<see cref="SeriesPyramid"/>).</summary>
+public sealed partial class RunStore
+{
+    internal const string PyramidsCollection = "series_pyramids";
+
+    /// <summary>Parsed pyramids of recently read series; a stale stamp makes a read rebuild them.</summary>
+    private readonly ConcurrentDictionary<string, SeriesPyramid> _pyramids = new();
+
+    /// <summary>
+    /// The series reduced to about <paramref name="points"/> buckets, equal to
+    /// <c>Downsampler.Reduce(GetSeries(run, key, from, to), points)</c>, reading only the chunks bucket edges cut.
+    /// Null when the run has no such metric.
+    /// </summary>
+    public DownsampledSeries? GetBuckets(Run run, string key, int points, long? from = null, long? to = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(points, 1);
+        if (run.FindMetric(key) is null) return null;
+        var pyramid = Pyramid(run, key);
+        if (!pyramid.Sorted)
+        {
+            // Range reads binary-search steps; a series whose steps go back is reduced the old way, point by point.
+            return GetSeries(run.Id, key, from, to) is { } s ? Downsampler.Reduce(s, points) : null;
+        }
+        return new BucketReader(this, pyramid, key).Reduce(points, from, to);
+    }
+
+    /// <summary>Drops stored pyramids of these runs (their chunks changed); the next bucketed read rebuilds them.</summary>
+    internal void ForgetPyramids(IEnumerable<string> runIds)
+    {
+        var pyramids = _db.GetCollection(PyramidsCollection);
+        foreach (var id in runIds)
+        {
+            pyramids.DeleteMany(Query.EQ("RunId", id));
+            foreach (var k in _pyramids.Keys.Where(k => k.StartsWith(id + "\n", StringComparison.Ordinal))) _pyramids.TryRemove(k, out _);
+        }
+    }
+
+    /// <summary>
+    /// A run's data changes only through a commit, which bumps its UpdatedAt or DataVersion and usually the metric's
+    /// count and last step; all four stamp the pyramid (and commits drop the run's pyramids as well).
+    /// </summary>
+    private static string Stamp(Run run, string key)
+    {
+        var m = run.FindMetric(key)!;
+        // LiteDB keeps DateTime to the millisecond and may give it back as local time.
+        var updated = run.UpdatedAt.ToUniversalTime().Ticks / TimeSpan.TicksPerMillisecond;
+        return string.Create(CultureInfo.InvariantCulture, $"{updated}:{run.DataVersion}:{m.Count}:{m.LastStep}");
+    }
+
+    private SeriesPyramid Pyramid(Run run, string key)
+    {
+        var seriesId = SeriesId(run.Id, key);
+        var stamp = Stamp(run, key);
+        if (_pyramids.TryGetValue(seriesId, out var cached) && cached.Stamp == stamp) return cached;
+        var pyramids = _db.GetCollection(PyramidsCollection);
+        var stored = pyramids.FindById(seriesId);
+        var pyramid = stored is not null && stored["Stamp"].AsString == stamp ? SeriesPyramid.FromBytes(stamp, stored["Chunks"].AsBinary) : null;
+        if (pyramid is null)
+        {
+            var chunks = _chunks.Find(Query.EQ("SeriesId", seriesId)).OrderBy(d => d["Seq"].AsInt32)
+                .Select(d => (d["_id"].AsObjectId, ChunkDocument.Read(key, d))).ToList();
+            pyramid = SeriesPyramid.Build(stamp, chunks);
+            SavePyramid(run.Id, seriesId, pyramid);
+        }
+        _pyramids[seriesId] = pyramid;
+        return pyramid;
+    }
+
+    private void SavePyramid(string runId, string seriesId, SeriesPyramid pyramid) =>
+        _db.GetCollection(PyramidsCollection).Upsert(new BsonDocument
+        {
+            ["_id"] = seriesId,
+            ["RunId"] = runId,
+            ["Stamp"] = pyramid.Stamp,
+            ["Chunks"] = pyramid.ToBytes(),
+        });
+
+    /// <summary>
+    /// Pyramids of series an import wrote whole (their chunks, in order, are <paramref name="entries"/>), saved right
+    /// after its commit so the first chart does not wait for them. A crash in between only means a lazy rebuild.
+    /// </summary>
+    internal void SavePyramids(IReadOnlyList<Run> runs, IReadOnlyDictionary<(string RunId, string Key), List<SeriesPyramid.Entry>> entries)
+    {
+        foreach (var run in runs)
+        {
+            foreach (var metric in run.Metrics)
+            {
+                if (!entries.TryGetValue((run.Id, metric.Key), out var list) || list.Sum(e => (long)e.Count) != metric.Count) continue;
+                var pyramid = SeriesPyramid.Build(Stamp(run, metric.Key), list);
+                SavePyramid(run.Id, SeriesId(run.Id, metric.Key), pyramid);
+            }
+        }
+    }
+
+    private SeriesChunk ReadChunk(ObjectId id, string key) =>
+        ChunkDocument.Read(key, _chunks.FindById(id) ?? throw new InvalidDataException($"series chunk {id} is missing; the pyramid is stale"));
+
+    /// <summary>One bucketed read: decodes chunks on demand and keeps the last two (a bucket edge and the next).</summary>
+    private sealed class BucketReader(RunStore store, SeriesPyramid p, string key)
+    {
+        private int _aIndex = -1, _bIndex = -1;
+        private SeriesChunk? _a, _b;
+
+        private SeriesChunk Chunk(int c)
+        {
+            if (c == _aIndex) return _a!;
+            if (c == _bIndex) return _b!;
+            (_bIndex, _b) = (_aIndex, _a);
+            _a = store.ReadChunk(p.Ids[c], key);
+            _aIndex = c;
+            return _a;
+        }
+
+        public DownsampledSeries Reduce(int points, long? from, long? to)
+        {
+            // The chunks a step range overlaps decide, as in GetSeries, whether the result has times at all.
+            var firstChunk = from is { } f ? FirstChunkEndingAtOrAfter(f) : 0;
+            var lastChunk = to is { } t ? LastChunkStartingAtOrBefore(t) : p.Chunks - 1;
+            var hasTimes = false;
+            for (var c = firstChunk; c <= lastChunk && !hasTimes; c++) hasTimes = p.HasTimes[c];
+
+            var lo = from is null ? 0 : firstChunk >= p.Chunks ? p.Total : p.Start[firstChunk] + LowerBound(Chunk(firstChunk), from.Value);
+            var hi = to is null ? p.Total : lastChunk < 0 ? 0 : p.Start[lastChunk] + UpperBound(Chunk(lastChunk), to.Value);
+            if (hi < lo) hi = lo;
+            var n = hi - lo;
+
+            var nonFinite = new List<long>();
+            if (n > 0)
+            {
+                for (var c = p.ChunkOf(lo); c < p.Chunks && p.Start[c] < hi && nonFinite.Count < Downsampler.MaxNonFiniteSteps; c++)
+                {
+                    if (p.NonFinite[c] == 0) continue;
+                    var chunk = Chunk(c);
+                    var (s, e) = Overlap(c, lo, hi);
+                    for (var i = s; i < e && nonFinite.Count < Downsampler.MaxNonFiniteSteps; i++)
+                    {
+                        if (!double.IsFinite(chunk.Values[i])) nonFinite.Add(chunk.Steps[i]);
+                    }
+                }
+            }
+
+            if (n <= points) return Points(lo, hi, hasTimes, nonFinite);
+
+            var size = (n + points - 1) / points;
+            var buckets = (int)((n + size - 1) / size);
+            var steps = new long[buckets];
+            var last = new double[buckets];
+            var min = new double[buckets];
+            var max = new double[buckets];
+            var times = hasTimes ? new double[buckets] : null;
+            for (var b = 0; b < buckets; b++)
+            {
+                var start = lo + b * size;
+                var end = Math.Min(hi, start + size);
+                var summary = SeriesPyramid.Summary.Empty;
+                for (var c = p.ChunkOf(start); c < p.Chunks && p.Start[c] < end; c++)
+                {
+                    var (s, e) = Overlap(c, start, end);
+                    summary = s == 0 && e == p.Count[c]
+                        ? summary.Then(new SeriesPyramid.Summary(p.Min[c], p.Max[c], p.LastFinite[c], p.NonFinite[c]))
+                        : summary.Then(SeriesPyramid.Summary.Of(Chunk(c).Values.AsSpan(s, e - s)));
+                }
+                var lastChunk2 = p.ChunkOf(end - 1);
+                var at = (int)(end - 1 - p.Start[lastChunk2]);
+                if (at == p.Count[lastChunk2] - 1)
+                {
+                    steps[b] = p.LastStep[lastChunk2];
+                    if (times is not null) times[b] = p.LastTime[lastChunk2];
+                }
+                else
+                {
+                    var chunk = Chunk(lastChunk2);
+                    steps[b] = chunk.Steps[at];
+                    if (times is not null) times[b] = chunk.Times is { } ct ? ct[at] : double.NaN;
+                }
+                last[b] = summary.LastFinite;
+                min[b] = double.IsFinite(summary.Min) ? summary.Min : double.NaN;
+                max[b] = double.IsFinite(summary.Max) ? summary.Max : double.NaN;
+            }
+            return new DownsampledSeries(key, steps, last, min, max, n, [.. nonFinite], true, times);
+        }
+
+        /// <summary>All points of [lo, hi): a range short enough to send as is.</summary>
+        private DownsampledSeries Points(long lo, long hi, bool hasTimes, List<long> nonFinite)
+        {
+            var n = (int)(hi - lo);
+            var steps = new long[n];
+            var values = new double[n];
+            var times = hasTimes ? new double[n] : null;
+            if (n > 0)
+            {
+                var w = 0;
+                for (var c = p.ChunkOf(lo); c < p.Chunks && p.Start[c] < hi; c++)
+                {
+                    var chunk = Chunk(c);
+                    var (s, e) = Overlap(c, lo, hi);
+                    chunk.Steps.AsSpan(s, e - s).CopyTo(steps.AsSpan(w));
+                    chunk.Values.AsSpan(s, e - s).CopyTo(values.AsSpan(w));
+                    if (times is not null)
+                    {
+                        if (chunk.Times is null) times.AsSpan(w, e - s).Fill(double.NaN);
+                        else chunk.Times.AsSpan(s, e - s).CopyTo(times.AsSpan(w));
+                    }
+                    w += e - s;
+                }
+            }
+            return new DownsampledSeries(key, steps, values, values, values, n, [.. nonFinite], false, times);
+        }
+
+        /// <summary>The part of chunk c inside the point range [start, end), as offsets into the chunk.</summary>
+        private (int Start, int End) Overlap(int c, long start, long end) =>
+            ((int)Math.Max(0, start - p.Start[c]), (int)Math.Min(p.Count[c], end - p.Start[c]));
+
+        private int FirstChunkEndingAtOrAfter(long step)
+        {
+            int lo = 0, hi = p.Chunks;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (p.LastStep[mid] >= step) hi = mid; else lo = mid + 1;
+            }
+            return lo;
+        }
+
+        private int LastChunkStartingAtOrBefore(long step)
+        {
+            int lo = 0, hi = p.Chunks;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (p.FirstStep[mid] <= step) lo = mid + 1; else hi = mid;
+            }
+            return lo - 1;
+        }
+
+        private static int LowerBound(SeriesChunk chunk, long step)
+        {
+            int lo = 0, hi = chunk.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (chunk.Steps[mid] >= step) hi = mid; else lo = mid + 1;
+            }
+            return lo;
+        }
+
+        private static int UpperBound(SeriesChunk chunk, long step)
+        {
+            int lo = 0, hi = chunk.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (chunk.Steps[mid] > step) hi = mid; else lo = mid + 1;
+            }
+            return lo;
+        }
+    }
+}
