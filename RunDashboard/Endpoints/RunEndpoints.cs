@@ -42,7 +42,16 @@ public static class RunEndpoints
         app.MapDelete("/api/runs/{id}", (string id, RunStore store) =>
                 store.DeleteRun(id) ? Results.NoContent() : ApiProblems.NotFound($"no run with id '{id}'"))
             .RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
-        app.MapGet("/api/stats", (RunStore store) => Results.Ok(store.Stats()));
+        // Counts, and bytes by kind: series (encoded chunks), their pyramids, raw uploads kept for re-parsing, other.
+        app.MapGet("/api/stats", (RunStore store) =>
+        {
+            var s = store.Stats();
+            return Results.Ok(new
+            {
+                s.Runs, s.Points, s.SeriesChunks, s.SeriesBytes, s.Uploads, s.RejectedUploads, s.UploadBytesReceived, s.UploadBytesStored,
+                s.DatabaseFileBytes, s.LogFileBytes, bytesByKind = store.MeasureBytes(),
+            });
+        });
         // A full copy of everything (raw uploads included) is heavy to make: it is a write-level action.
         app.MapGet("/api/export", ExportAsync).RequireAuthorization(AccessPolicies.Write);
     }
