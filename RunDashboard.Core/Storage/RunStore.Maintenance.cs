@@ -52,26 +52,18 @@ public sealed partial class RunStore
         {
             var d = _chunks.FindById(id);
             if (d is null) continue;
-            var count = d["Count"].AsInt32;
-            var times = d["Times"].IsBinary ? SeriesChunkCodec.DecodeDoubles(d["Times"].AsBinary, count) : null;
-            yield return new SeriesChunk(key, d["Seq"].AsInt32,
-                SeriesChunkCodec.DecodeSteps(d["Steps"].AsBinary, count),
-                SeriesChunkCodec.DecodeDoubles(d["Values"].AsBinary, count), times, count);
+            // One decoder for every chunk format (the first one and the compact codec).
+            yield return ChunkDocument.Read(key, d);
         }
     }
 
     public StoreStats Stats()
     {
         var runs = _runs.FindAll().ToList();
-        var chunks = 0;
-        long chunkBytes = 0;
-        foreach (var d in _chunks.Query().Select(BsonExpression.Create("{ s: $.Steps, v: $.Values, t: $.Times }")).ToDocuments())
-        {
-            chunks++;
-            chunkBytes += d["s"].IsBinary ? d["s"].AsBinary.Length : 0;
-            chunkBytes += d["v"].IsBinary ? d["v"].AsBinary.Length : 0;
-            chunkBytes += d["t"].IsBinary ? d["t"].AsBinary.Length : 0;
-        }
+        // Encoded series bytes, whatever the chunk format (see MeasureBytes).
+        var measured = MeasureBytes();
+        var chunks = (int)measured.Chunks;
+        var chunkBytes = measured.SeriesBytes;
         var uploads = Uploads.List();
         var stored = _db.FileStorage.FindAll().Sum(f => f.Length);
         var log = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path) ?? "", System.IO.Path.GetFileNameWithoutExtension(Path) + "-log" + System.IO.Path.GetExtension(Path));
