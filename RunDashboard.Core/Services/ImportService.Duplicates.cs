@@ -1,0 +1,67 @@
+using RunDashboard.Core.Ingest;
+using RunDashboard.Core.Model;
+using RunDashboard.Core.Storage;
+using System.Security.Cryptography;
+
+namespace RunDashboard.Core.Services;
+
+/// <summary>Recognising what was uploaded before: the same bytes, a log that grew, a re-import keeping run ids.</summary>
+public sealed partial class ImportService
+{
+    /// <summary>
+    /// A re-import gives the new runs the ids of the runs they replace (same name first, then in order), so a
+    /// link pasted in chat last month still opens the run.
+    /// </summary>
+    private void KeepRunIds(List<Run> runs, IReadOnlyList<UploadRecord> replacing, StagedImport staged)
+    {
+        var old = replacing.SelectMany(r => r.RunIds).Distinct().Select(store.GetRun).OfType<Run>().ToList();
+        var free = old.ToList();
+        var assigned = new Dictionary<Run, string>();
+        foreach (var run in runs)
+        {
+            if (free.FirstOrDefault(o => o.Name == run.Name) is { } same) { assigned[run] = same.Id; free.Remove(same); }
+        }
+        foreach (var run in runs.Where(r => !assigned.ContainsKey(r)))
+        {
+            if (free.Count == 0) break;
+            assigned[run] = free[0].Id;
+            free.RemoveAt(0);
+        }
+        foreach (var (run, id) in assigned)
+        {
+            foreach (var metric in run.Metrics) staged.MoveSeries(run.Id, id, metric.Key);
+            run.Id = id;
+            run.CreatedAt = old.First(o => o.Id == id).CreatedAt;
+        }
+    }
+
+    /// <summary>
+    /// An earlier upload of the same file name, project and run name whose bytes are exactly the start of this
+    /// file: the same log, grown. Only the few newest candidates are hashed.
+    /// </summary>
+    private UploadRecord? FindContinuation(UploadFile file, string name, UploadOptions options)
+    {
+        long size;
+        using (var s = file.Open()) size = s.CanSeek ? s.Length : -1;
+        var candidates = store.Uploads.List()
+            .Where(u => u.FileName == name && u.Status == UploadRecord.Imported && u.RunIds.Count > 0 && u.Size > 0
+                        && (size < 0 || u.Size < size) && u.Project == options.Project && u.Name == options.Name)
+            .OrderByDescending(u => u.UploadedAt).Take(5);
+        foreach (var candidate in candidates)
+        {
+            using var s = file.Open();
+            using var prefix = new PrefixStream(s, candidate.Size);
+            if (prefix.Available < candidate.Size) continue;
+            if (Convert.ToHexStringLower(SHA256.HashData(prefix)) == candidate.Sha256) return candidate;
+        }
+        return null;
+    }
+
+    private (UploadRecord Record, List<Run> Runs)? FindDuplicate(string sha)
+    {
+        var previous = store.Uploads.FindBySha256(sha);
+        if (previous is not { Status: UploadRecord.Imported }) return null;
+        var runs = previous.RunIds.Select(store.GetRun).OfType<Run>().ToList();
+        return runs.Count > 0 ? (previous, runs) : null;
+    }
+}
