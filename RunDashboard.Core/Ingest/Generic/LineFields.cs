@@ -38,20 +38,7 @@ public static class LineFields
                 i++;
                 continue;
             }
-            var quote = c is '\'' or '"' ? c : '\0';
-            var tokenStart = quote != '\0' ? i + 1 : i;
-            var end = tokenStart;
-            if (quote != '\0')
-            {
-                var close = line[tokenStart..].IndexOf(quote);
-                end = close < 0 ? n : tokenStart + close;
-            }
-            else
-            {
-                end = TokenEnd(line, tokenStart);
-            }
-            var token = line[tokenStart..end];
-            var next = quote != '\0' ? Math.Min(n, end + 1) : end;
+            var token = Token(line, i, out var next);
             if (!token.IsEmpty && (char.IsAsciiDigit(token[0]) || token[0] is '-' or '+' or '.')
                 && TryNumber(token, out var value, out _, out var total, out var integral))
             {
@@ -122,20 +109,7 @@ public static class LineFields
                 continue;
             }
             if (c is ':' or '=') { i++; continue; }
-            var quote = c is '\'' or '"' ? c : '\0';
-            var tokenStart = quote != '\0' ? i + 1 : i;
-            var end = tokenStart;
-            if (quote != '\0')
-            {
-                var close = line[tokenStart..].IndexOf(quote);
-                end = close < 0 ? n : tokenStart + close;
-            }
-            else
-            {
-                end = TokenEnd(line, tokenStart);
-            }
-            var token = line[tokenStart..end];
-            var next = quote != '\0' ? Math.Min(n, end + 1) : end;
+            var token = Token(line, i, out var next);
             if (TryNumber(token, out var value, out var unit, out var total, out var integral))
             {
                 if (label.Length > 0)
@@ -190,6 +164,24 @@ public static class LineFields
             label.Clear();
             words = 0;
         }
+    }
+
+    /// <summary>
+    /// The token starting at <paramref name="at"/>: a quoted text without its quotes ('loss', '2.029'), or the run of
+    /// characters up to the next boundary; <paramref name="next"/> is where reading goes on.
+    /// </summary>
+    private static ReadOnlySpan<char> Token(ReadOnlySpan<char> line, int at, out int next)
+    {
+        var c = line[at];
+        if (c is '\'' or '"')
+        {
+            var close = line[(at + 1)..].IndexOf(c);
+            var end = close < 0 ? line.Length : at + 1 + close;
+            next = Math.Min(line.Length, end + 1);
+            return line[(at + 1)..end];
+        }
+        next = TokenEnd(line, at);
+        return line[at..next];
     }
 
     /// <summary>A comma inside a number that groups thousands: "1,234" followed by no further digit.</summary>
