@@ -15,5 +15,14 @@ public static class NumberFormat
     public static string Value(double? v, string missing, int digits = 6) => v is { } d ? Value(d, digits) : missing;
 
     /// <summary><c>13.0%</c> for a ratio of 0.13.</summary>
+    /// <summary>A size in bytes as people read it: 512 B, 3.4 KB, 12.5 MB, 1.02 GB.</summary>
+    public static string Bytes(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => (bytes / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + " KB",
+        < 1024L * 1024 * 1024 => (bytes / (1024.0 * 1024)).ToString("0.#", CultureInfo.InvariantCulture) + " MB",
+        _ => (bytes / (1024.0 * 1024 * 1024)).ToString("0.##", CultureInfo.InvariantCulture) + " GB",
+    };
+
     public static string Percent(double ratio) => (ratio * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }

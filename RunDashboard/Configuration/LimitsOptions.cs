@@ -21,7 +21,7 @@ public sealed class LimitsOptions
     /// zip reader reopens the archive for each member, so its cost grows with the square of the count (8,000 members
     /// took 418 s on a 2-core machine); 1,000 keeps that under about 10 s and is more than a trainer's output folder holds.
     /// </summary>
-    [Range(1, 10_000_000)] public int MaxZipEntries { get; set; } = 1_000;
+    [Range(1, 10_000_000)] public int MaxZipEntries { get; set; } = 10_000;
 
     /// <summary>Sum of the uncompressed sizes the zip's central directory announces.</summary>
     [Range(1024, long.MaxValue)] public long MaxZipUncompressedBytes { get; set; } = 8L * 1024 * 1024 * 1024;

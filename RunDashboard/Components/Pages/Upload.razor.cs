@@ -24,6 +24,7 @@ public partial class Upload
     private string? _name;
     private string? _tags;
     private string? _stepField;
+    private RunDashboard.Components.Uploads.StoredUploads? _stored;
     private string? _renames;
     private bool _busy;
     private double _progress;
@@ -119,6 +120,7 @@ public partial class Upload
             _status = "Parsing and storing…";
             StateHasChanged();
             _report = await Imports.ImportAsync(uploads, options);
+            _stored?.Refresh();
             if (_report.Succeeded)
             {
                 _files.Clear();
@@ -143,11 +145,5 @@ public partial class Upload
         try { File.Delete(path); } catch (IOException) { /* a temp file left behind is harmless */ }
     }
 
-    private static string FormatSize(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => $"{bytes / 1024.0:0.#} KB",
-        < 1024L * 1024 * 1024 => $"{bytes / (1024.0 * 1024):0.#} MB",
-        _ => $"{bytes / (1024.0 * 1024 * 1024):0.##} GB",
-    };
+    private static string FormatSize(long bytes) => NumberFormat.Bytes(bytes);
 }
