@@ -192,4 +192,23 @@ public sealed class GenericReaderTests
         Assert.Contains("most frequent line shapes", import.Error);
         Assert.Contains("hello there", import.Error);
     }
+
+    [Fact]
+    public void A_training_script_printed_before_the_log_is_not_read_as_metrics()
+    {
+        var log = """
+            for step in range(args.num_iterations + 1):
+                if step == 10:
+                    training_time_ms = 0
+                print(f'step:{step}/{args.num_iterations} train_loss:{loss:.4f}')
+            step:0/5 val_loss:10.8 train_time:0ms
+            step:1/5 train_loss:10.8 train_time:120ms
+            step:2/5 train_loss:9.9 train_time:240ms
+            step:3/5 train_loss:9.1 train_time:360ms
+            """;
+        var (import, sink) = Parse.Text("record.txt", log);
+        var run = Assert.Single(import.Runs, r => r.HasMetrics);
+        Assert.Equal([1L, 2, 3], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal([0L], sink.Series(run, MetricKeys.EvalLoss).Steps);
+    }
 }

@@ -48,7 +48,7 @@ internal sealed class GenericTextParser : ILineParser
 
     public void Line(ReadOnlySpan<char> line, int lineNumber)
     {
-        if (line.Length > MaxMetricLineLength || line.IndexOfAnyInRange('0', '9') < 0)
+        if (line.Length > MaxMetricLineLength || line.IndexOfAnyInRange('0', '9') < 0 || LooksLikeCode(line))
         {
             return;
         }
@@ -159,6 +159,27 @@ internal sealed class GenericTextParser : ILineParser
 
     // Metric lines are mostly names and numbers: at least one labelled number per five words, so prose with a
     // number in it is not read as metrics.
+
+    private static readonly string[] CodeStarts =
+    [
+        "if ", "elif ", "else:", "for ", "while ", "def ", "return ", "assert ", "with ", "import ", "from ", "class ", "print(", "#", "//",
+        "lambda ", "raise ", "try:", "except", "yield ", "self.",
+    ];
+
+    /// <summary>
+    /// Source code printed before a run (modded-nanogpt and others log their own script) holds names next to
+    /// numbers too (<c>if step == 10:</c>); comparisons, augmented assignments and statements are not metrics.
+    /// </summary>
+    internal static bool LooksLikeCode(ReadOnlySpan<char> line)
+    {
+        var t = line.TrimStart();
+        foreach (var start in CodeStarts)
+        {
+            if (t.StartsWith(start, StringComparison.Ordinal)) return true;
+        }
+        return t.Contains(" == ", StringComparison.Ordinal) || t.Contains(" != ", StringComparison.Ordinal) || t.Contains(" += ", StringComparison.Ordinal)
+            || t.Contains(" -= ", StringComparison.Ordinal) || t.Contains(" *= ", StringComparison.Ordinal) || t.Contains(" // ", StringComparison.Ordinal);
+    }
 
     private static bool IsEvalTemplate(LineTemplate template)
     {

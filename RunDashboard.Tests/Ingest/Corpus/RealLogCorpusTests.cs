@@ -19,7 +19,6 @@ public sealed class RealLogCorpusTests(ITestOutputHelper output)
         ["unseen/kto_halos_wrapped_dicts_issue24.log"] = "each dict is hard-wrapped over several physical lines, numbers split across the break",
         ["unseen/llamafactory_sft_duplicated_trainer_log.jsonl"] = "every record is written twice by two writers; one record comes out of order and is taken as a resume",
         ["unseen/mmcls_runner_issue360.log"] = "the validation line follows a progress bar on the same physical line and its accuracy_top-1 label is not read",
-        ["unseen/modded-nanogpt_shortcuts_tweaks.txt"] = "the training script printed before the log contains step lines of its own; they start a run",
     };
 
     public static TheoryData<string> Seen() => Files("seen");
