@@ -2,7 +2,7 @@ using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Analysis;
 
-/// <summary>One group of runs and how they ended (seed 001's timeout vs no-timeout table).</summary>
+/// <summary>One group of runs and how they ended (e.g. runs with and without a timeout tag: how many finished, crashed or ran out of time).</summary>
 public sealed record CohortRow(string Value, int Runs, IReadOnlyDictionary<string, int> States)
 {
     public int Finished => States.GetValueOrDefault(RunStates.Finished);

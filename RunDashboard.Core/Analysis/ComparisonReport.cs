@@ -5,7 +5,7 @@ using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Analysis;
 
-/// <summary>A comparison as markdown, ready for chat or a pull request (seed 002's comparison_report.md, generated).</summary>
+/// <summary>A comparison as markdown, ready for chat or a pull request (what a comparison_report.md written by hand holds, generated).</summary>
 public static class ComparisonReport
 {
     public static string Markdown(IReadOnlyList<Run> runs, IReadOnlyList<IReadOnlyList<Finding>> findings, string? link = null)

@@ -10,7 +10,7 @@ public sealed record DiffRow(string Key, IReadOnlyList<string?> Values, bool Der
     public bool Differs => Values.Distinct(StringComparer.Ordinal).Skip(1).Any();
 }
 
-/// <summary>The hyperparameters of several runs side by side (seed 002's comparison, computed).</summary>
+/// <summary>The hyperparameters of several runs side by side (the comparison people write by hand, computed).</summary>
 public static class HyperparameterDiff
 {
     private static readonly string[] BatchKeys = ["per_device_train_batch_size", "batch_size", "train_batch_size", "micro_batch_size"];

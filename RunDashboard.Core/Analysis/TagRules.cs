@@ -9,7 +9,7 @@ public sealed class TagRule
     public string Pattern { get; set; } = "";
 }
 
-/// <summary>Bound from <c>TagRules:Categories</c>; when none are configured, seed 001's categories are used.</summary>
+/// <summary>Bound from <c>TagRules:Categories</c>; when none are configured, the default categories are used (model size, token multiplier, dataset, experiment type, model match).</summary>
 public sealed class TagRuleOptions
 {
     public const string Section = "TagRules";

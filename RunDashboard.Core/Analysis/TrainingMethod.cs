@@ -2,7 +2,7 @@ using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Analysis;
 
-/// <summary>What kind of training a run is, told from the metrics it logged (seed 000: SFT and DPO runs log different keys).</summary>
+/// <summary>What kind of training a run is, told from the metrics it logged (SFT and DPO runs log different keys: DPO/KTO add rewards/* and logps/*).</summary>
 public static class TrainingMethod
 {
     public const string Sft = "SFT";

@@ -6,7 +6,7 @@ using System.Text.Unicode;
 namespace RunDashboard.Core.Ingest;
 
 /// <summary>
-/// Undoes mojibake: UTF-8 text that was once decoded as Windows-1252 or Mac Roman (seeds 003 and 004: <c>â”‚</c>
+/// Undoes mojibake: UTF-8 text that was once decoded as Windows-1252 or Mac Roman (console tables copied between machines: <c>â”‚</c>
 /// for <c>│</c>, <c>‚úÖ</c> for <c>✅</c>). Each maximal run of non-ASCII characters is mapped back to the bytes
 /// that legacy encoding would have produced; the run is replaced only when those bytes are valid UTF-8. Legitimate
 /// text (<c>café</c>, <c>│</c>) maps to invalid UTF-8 or to no bytes at all, so it is left alone. A multi-byte

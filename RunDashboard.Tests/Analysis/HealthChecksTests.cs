@@ -38,7 +38,7 @@ public class HealthChecksTests
 
     [Theory]
     [InlineData(1.443, 1.50, "good generalisation", Severity.Info)]     // 3.9%
-    [InlineData(1.443, 1.629, "moderate gap", Severity.Info)]           // 12.9%, seed 002's run 3
+    [InlineData(1.443, 1.629, "moderate gap", Severity.Info)]           // 12.9%, the comparison fixture's run 3
     [InlineData(1.0, 1.16, "significant overfitting", Severity.Warning)] // 16%
     public void The_final_gap_is_judged_by_seed_002s_thresholds(double train, double val, string verdict, Severity severity)
     {
@@ -77,7 +77,7 @@ public class HealthChecksTests
     [Fact]
     public void A_cosine_schedule_with_warmup_is_recognised_with_its_final_ratio()
     {
-        // Seed 000: 4.68e-05 → 4.43e-06 (ratio 0.095) after warmup.
+        // A real cosine run: 4.68e-05 → 4.43e-06 (ratio 0.095) after warmup.
         const double peak = 4.68e-05, floor = 4.43e-06;
         var lr = new MetricSeries(MetricKeys.LearningRate, Enumerable.Range(0, 110).Select(i => (long)i * 10).ToArray(),
             Enumerable.Range(0, 110).Select(i => i < 10 ? peak * (i + 1) / 10 : floor + (peak - floor) * (1 + Math.Cos(Math.PI * (i - 9) / 100.0)) / 2).ToArray());
@@ -113,7 +113,7 @@ public class HealthChecksTests
     [Fact]
     public void A_flat_loss_is_flagged_and_a_falling_one_is_not()
     {
-        // Seed 003 before its fix: 21.5475, 21.6245, 21.6569 …
+        // A flat distillation run: 21.5475, 21.6245, 21.6569 …
         var flat = Line(MetricKeys.TrainLoss, 30, i => 21.5 + (i % 3) * 0.05, every: 100);
         Assert.Single(Check(Data(null, flat)), f => f.Rule == "flat-loss");
         var falling = Line(MetricKeys.TrainLoss, 30, i => 21.5 - i * 0.2, every: 100);

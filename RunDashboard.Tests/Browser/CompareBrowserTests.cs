@@ -47,7 +47,7 @@ public class CompareBrowserTests : IAsyncLifetime
 
         await Support.Browser.ScreenshotAsync(page, "compare-light");
 
-        // The two runs of seed 002's comparison file: the diff of their settings.
+        // The two runs of the comparison fixture: the diff of their settings.
         page = await OpenAsync($"/compare?runs={_run3},{_run4}");
         var accumulation = page.Locator("#diff-table tr[data-key=grad_accumulation_steps] td");
         await Assertions.Expect(accumulation.Nth(1)).ToHaveTextAsync("4");

@@ -92,7 +92,7 @@ public class RunPageTests : IAsyncLifetime
 
         var absolute = Chart(id, "chart-components");
         Assert.Equal(["attention", "feature", "kd", "other"], absolute.Select(t => t.Name));
-        // Eval at step 2000 of seed 003: loss 95.86 = kd 14.85 + feature 41.22 + attention 0.47 + 39.32 unexplained.
+        // Eval at step 2000 of the distillation fixture: loss 95.86 = kd 14.85 + feature 41.22 + attention 0.47 + 39.32 unexplained.
         var at2000 = absolute.Select(t => t.Y[t.X.ToList().IndexOf(2000)]).ToList();
         Assert.Equal(95.86, at2000.Sum(), 6);
         Assert.Equal(39.32, at2000[3], 6);

@@ -31,7 +31,7 @@ public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview
         if (final.TrainLoss is { } t) parts.Add($"train/loss {N(t)}");
         if (final.EvalLoss is { } e) parts.Add($"val {N(e)}");
         if (final.RelativeGap is { } g) parts.Add($"gap {NumberFormat.Percent(g)}");
-        // Preference runs are judged by their margin and accuracy as much as by their loss (seed 004).
+        // Preference runs are judged by their margin and accuracy as much as by their loss.
         if (run.FindMetric(MetricKeys.RewardsMargins)?.LastValue is { } margin && double.IsFinite(margin)) parts.Add($"margin {N(margin)}");
         if (run.FindMetric(MetricKeys.RewardsAccuracies)?.LastValue is { } accuracy && double.IsFinite(accuracy))
         {

@@ -36,7 +36,7 @@ public static class HealthChecks
     private static Dictionary<string, string> Ev(params (string K, object V)[] items) =>
         items.ToDictionary(i => i.K, i => i.V switch { double d => N(d), _ => Convert.ToString(i.V, CultureInfo.InvariantCulture) ?? "" });
 
-    // 1. Where the run ended, and whether it generalises (seed 002).
+    // 1. Where the run ended, and whether it generalises.
     public static IEnumerable<Finding> FinalMetrics(RunData data, HealthOptions o)
     {
         var final = Analysis.FinalMetrics.Of(data.Run);
@@ -78,7 +78,7 @@ public static class HealthChecks
         }
     }
 
-    // 2. NaN/Inf points and the warnings the log printed (seed 003 step 1118).
+    // 2. NaN/Inf points and the warnings the log printed (a distillation log clamped a NaN lm_loss to zero and went on).
     public static IEnumerable<Finding> NonFinite(RunData data)
     {
         foreach (var metric in data.Run.Metrics.Where(m => m.NonFinite > 0))
@@ -103,7 +103,7 @@ public static class HealthChecks
         }
     }
 
-    // 3. The schedule: warmup, shape, final ratio (seed 000), and zeros that are only display precision (seed 003).
+    // 3. The schedule: warmup, shape, final ratio, and zeros that are only display precision (lr=0.00e+00 printed for 7.96e-06).
     public static IEnumerable<Finding> LearningRate(RunData data, HealthOptions o)
     {
         if (data.Get(MetricKeys.LearningRate) is not { Count: >= 3 } lr) yield break;
@@ -134,7 +134,7 @@ public static class HealthChecks
                 lr.Steps[i], MetricKeys.LearningRate)
             {
                 Evidence = Ev(("zero steps", string.Join(", ", zeros.Take(10).Select(z => lr.Steps[z]))), ("implied", implied is { } y ? y.ToString("0.00e+00", CultureInfo.InvariantCulture) : "unknown"), ("peak", peak)),
-                Why = "A printed 0.00e+00 looks like a dead optimizer; the model is in fact updating (seed 003 lost hours to this).",
+                Why = "A printed 0.00e+00 looks like a dead optimizer; the model is in fact updating (hours are lost to this).",
             };
         }
         var zeroTail = endOfDecay
@@ -236,7 +236,7 @@ public static class HealthChecks
         return before >= 0 ? s.Values[before] : after < s.Count ? s.Values[after] : null;
     }
 
-    // 4. Flat, diverging, spiking; and eval far from train (seed 003's 6.2×).
+    // 4. Flat, diverging, spiking; and eval far from train (a distillation run's eval loss was 6.2× its train loss).
     public static IEnumerable<Finding> LossTrend(RunData data, string key, HealthOptions o)
     {
         if (data.Get(key) is not { } s) yield break;
@@ -254,7 +254,7 @@ public static class HealthChecks
                     $"{key} is flat: no improvement since step {s.Steps[windowStart]} ({N(startValue)} → {N(end)}).", s.Steps[windowStart], key)
                 {
                     Evidence = Ev(("from step", s.Steps[windowStart]), ("value then", startValue), ("last", end), ("best since", bestInWindow), ("tolerance", P(o.FlatTolerance))),
-                    Why = "A loss that stopped moving usually means a learning rate of zero, frozen weights or a broken schedule (seed 003 before its fix).",
+                    Why = "A loss that stopped moving usually means a learning rate of zero, frozen weights or a broken schedule.",
                 };
             }
             if (Divergence(s, finite, key, o) is { } divergence) yield return divergence;
@@ -330,7 +330,7 @@ public static class HealthChecks
         };
     }
 
-    // 5. Loss components against their configured weights (seed 003: 70/10/10 expected, 15.5/43/0.5 measured).
+    // 5. Loss components against their configured weights (a run configured 70/10/10 measured 15.5/43/0.5).
     public static IEnumerable<Finding> Components(RunData data, HealthOptions o)
     {
         foreach (var total in new[] { MetricKeys.EvalLoss, MetricKeys.TrainLoss })
@@ -361,7 +361,7 @@ public static class HealthChecks
                 foreach (var (name, weight) in weights)
                 {
                     var share = values[name] / t;
-                    var expected = weight; // alphas are read as the intended share of the total (seed 003 reads them so)
+                    var expected = weight; // alphas are read as the intended share of the total (that is how people read alpha_* weights)
                     if (expected <= 0) continue;
                     var factor = share / expected;
                     if (factor > o.ComponentWeightFactor || factor < 1 / o.ComponentWeightFactor)
@@ -405,7 +405,7 @@ public static class HealthChecks
         return null;
     }
 
-    // 6. DPO/KTO: margins should rise, chosen rise, rejected fall (seed 004's warning signs).
+    // 6. DPO/KTO: margins should rise, chosen rise, rejected fall (falling margins or rising rejected rewards are the warning signs).
     public static IEnumerable<Finding> Preference(RunData data, HealthOptions o)
     {
         if (data.Get(MetricKeys.RewardsMargins) is { Count: >= 3 } margins)
@@ -417,7 +417,7 @@ public static class HealthChecks
                 ? new Finding("preference-margin", Severity.Warning, $"Reward margin is falling ({N(first)} → {N(last)}): the model is not learning the preference.", margins.Steps[^1], MetricKeys.RewardsMargins)
                 {
                     Evidence = Ev(("first", first), ("last", last), ("slope per 1k steps", slope * 1000)),
-                    Why = "Seed 004: a decreasing margin means chosen and rejected answers are not being pulled apart.",
+                    Why = "A decreasing margin means chosen and rejected answers are not being pulled apart.",
                 }
                 : new Finding("preference-margin", Severity.Info, $"Reward margin is rising ({N(first)} → {N(last)}).", margins.Steps[^1], MetricKeys.RewardsMargins)
                 {
@@ -433,7 +433,7 @@ public static class HealthChecks
                 yield return new Finding("preference-rewards", Severity.Warning, "Chosen rewards are falling while rejected rewards are not: preference is being learned backwards.", chosen.Steps[^1], MetricKeys.RewardsChosen)
                 {
                     Evidence = Ev(("chosen slope per 1k", c * 1000), ("rejected slope per 1k", r * 1000)),
-                    Why = "Seed 004: chosen rewards should increase and rejected decrease.",
+                    Why = "Chosen rewards should increase and rejected decrease.",
                 };
             }
             else if (c < 0 && r < 0)
@@ -455,7 +455,7 @@ public static class HealthChecks
         }
     }
 
-    // 7. Synced data that contradicts itself (seed 001).
+    // 7. Synced data that contradicts itself (W&B config keys that should agree, runtime 0, runs stuck running).
     public static IEnumerable<Finding> DataQuality(RunData data, HealthOptions o)
     {
         var run = data.Run;
@@ -484,7 +484,7 @@ public static class HealthChecks
                 yield return new Finding("runtime-zero", Severity.Warning, "Finished run with a runtime of 0 (or none) in its summary.")
                 {
                     Evidence = Ev(("runtime", runtime?.ToString(CultureInfo.InvariantCulture) ?? "missing")),
-                    Why = "Seed 001: runtime read from the wrong field is 0 for every run; durations and throughput derived from it are wrong.",
+                    Why = "Runtime read from the wrong field is 0 for every run; durations and throughput derived from it are wrong.",
                 };
             }
             if (run.State == RunStates.Running && run.Wandb?.HeartbeatAt is { } beat && data.Now - beat > o.StaleHeartbeat)
@@ -500,7 +500,7 @@ public static class HealthChecks
             {
                 yield return new Finding("missing-tags", Severity.Info, "This W&B run has no tags.")
                 {
-                    Why = "Seed 001: untagged runs fall out of every cohort; tags added later arrive with the next sync.",
+                    Why = "Untagged runs fall out of every cohort; tags added later arrive with the next sync.",
                 };
             }
         }

@@ -5,16 +5,16 @@ public sealed class HealthOptions
 {
     public const string Section = "Health";
 
-    /// <summary>Seed 002: a val/train gap under 5% of the train loss is good generalisation.</summary>
+    /// <summary>A val/train gap under 5% of the train loss is good generalisation.</summary>
     public double GoodGap { get; set; } = 0.05;
 
-    /// <summary>Seed 002: over 15% is significant overfitting.</summary>
+    /// <summary>Over 15% is significant overfitting.</summary>
     public double OverfitGap { get; set; } = 0.15;
 
     /// <summary>Eval loss this far above its best, while train loss kept falling, means overfitting began at the best.</summary>
     public double EvalRise { get; set; } = 0.02;
 
-    /// <summary>Seed 003: a healthy eval/train ratio is 1.1–1.5×; past this it is flagged.</summary>
+    /// <summary>A healthy eval/train ratio is 1.1–1.5×; past this it is flagged.</summary>
     public double MaxEvalTrainRatio { get; set; } = 2.0;
 
     /// <summary>Share of the logged points, at the end, over which a loss that improved less than <see cref="FlatTolerance"/> is flat.</summary>
@@ -68,7 +68,7 @@ public sealed class HealthOptions
     /// <summary>logps/chosen falling by more than this (relative to its start) while the margin rises is likelihood displacement.</summary>
     public double DisplacementChosenDrop { get; set; } = 0.02;
 
-    /// <summary>Seed 001: config keys that should agree, and how far apart (relative) they may be.</summary>
+    /// <summary>Config keys that should agree, and how far apart (relative) they may be.</summary>
     public List<string[]> AgreeingConfigKeys { get; set; } = [];
     public static readonly IReadOnlyList<string[]> DefaultAgreeingConfigKeys =
         [["pretrain_steps", "model_pretrain_steps"], ["pretrain_compute", "model_pretrain_compute"]];

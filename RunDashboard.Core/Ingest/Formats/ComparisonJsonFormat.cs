@@ -4,7 +4,7 @@ using RunDashboard.Core.Model;
 namespace RunDashboard.Core.Ingest.Formats;
 
 /// <summary>
-/// <c>training_runs_comparison.json</c> (seed 002): a list of runs, each with <c>hyperparameters</c>,
+/// <c>training_runs_comparison.json</c>: a list of runs, each with <c>hyperparameters</c>,
 /// <c>training_metrics</c> (parallel arrays indexed by <c>iterations</c>) and <c>final_metrics</c>. A run whose
 /// metrics are empty still brings its hyperparameters.
 /// </summary>

@@ -3,7 +3,7 @@ using RunDashboard.Core.Model;
 namespace RunDashboard.Core.Ingest.Formats;
 
 /// <summary>
-/// A metrics table drawn in the console (seed 004's KTO callback), with box-drawing or ASCII borders:
+/// A metrics table drawn in the console (a KTO training callback prints one per logging step), with box-drawing or ASCII borders:
 /// <code>
 /// │    Step      │   Loss   │    LR     │ Chosen │ Reject │ Margin │ GPU Mem  │ Samp/sec │    ETA     │
 /// │         5/500 │  0.6823  │  2.50e-07 │  0.342 │ -0.128 │  0.470 │   18.2GB │     12.5 │   40m 12s  │

@@ -3,7 +3,7 @@ using RunDashboard.Core.Model;
 namespace RunDashboard.Core.Ingest.Formats;
 
 /// <summary>
-/// The console output of <c>mlx_lm.lora</c> (seed 002):
+/// The console output of <c>mlx_lm.lora</c>:
 /// <code>
 /// Iter 50: Train loss 2.061, Learning Rate 1.000e-05, It/sec 0.372, Tokens/sec 156.140, Trained Tokens 20880, Peak mem 7.906 GB
 /// Iter 200: Val loss 2.069, Val took 28.140s

@@ -4,7 +4,7 @@ using RunDashboard.Core.Model;
 namespace RunDashboard.Core.Ingest.Formats;
 
 /// <summary>
-/// Custom training loops that print a step and <c>key=value</c> pairs (seed 003's distillation log) — and, as the
+/// Custom training loops that print a step and <c>key=value</c> pairs (distillation loops print their loss components this way) — and, as the
 /// fallback for any trainer we do not know, lines with a step number and <c>key=value</c> / <c>key: value</c> pairs:
 /// <code>
 /// Step 1118: loss=15.7221, lr=0.00e+00, it/s=2.48

@@ -227,7 +227,7 @@ public partial class LineChart : IDisposable
         var max = finite.Max();
         var scale = Math.Max(Math.Abs(min), Math.Abs(max));
         // Plotly pads a constant series by ±1, which draws a constant learning rate of 1e-05 as a line at zero
-        // (the very confusion of seed 003). A flat series gets a range around its own magnitude instead.
+        // (a log that printed lr=0.00e+00 read as a dead optimizer). A flat series gets a range around its own magnitude instead.
         if (scale != 0 && max - min <= scale * 1e-9) return [min - scale * 0.5, max + scale * 0.5];
         if (RobustY && RobustRange.Of(finite) is { } r && (r.Max - r.Min) < (max - min) * 0.8) return [r.Min, r.Max];
         return null;
@@ -288,7 +288,7 @@ public partial class LineChart : IDisposable
             LegendGroup = t.LegendGroup,
             YAxis = t.SecondAxis ? "y2" : null,
             HoverTextArray = t.HoverText?.Select(h => PlotlyText.Escape(h)).ToList(),
-            // Full precision on hover: seed 003's "lr=0.00e+00" hid a real 7.96e-06.
+            // Full precision on hover: a log's "lr=0.00e+00" can hide a real 7.96e-06.
             HoverTemplate = t.HoverText is null ? "%{y:.10~g}" : "%{hovertext}",
         };
     }

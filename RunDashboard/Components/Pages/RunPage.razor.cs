@@ -184,7 +184,7 @@ public partial class RunPage : IDisposable
     }
 
     /// <summary>
-    /// Seed 003: the log printed lr=0.00e+00 while the schedule was at 7.96e-06. When stored values are tiny
+    /// A log printed lr=0.00e+00 while the schedule was at 7.96e-06. When stored values are tiny
     /// but non-zero, or the log printed zeros next to non-zero steps, say so beside the chart.
     /// </summary>
     private static string? ZeroPrintedNote(DownsampledSeries lr)
