@@ -39,6 +39,7 @@ public class UploadFlowTests : IAsyncLifetime
         await link.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         Assert.Contains("MLX-LM", await page.Locator("#upload-report").InnerTextAsync());
         Assert.Contains("train/loss (36 points)", await page.Locator("#upload-report").InnerTextAsync());
+        Assert.Contains("became points", await page.Locator("#upload-report").InnerTextAsync());
         await Support.Browser.ScreenshotAsync(page, "upload-report");
 
         await link.ClickAsync();
@@ -52,5 +53,40 @@ public class UploadFlowTests : IAsyncLifetime
         Assert.True(path is { Length: > 100 }, $"the loss line has no shape: '{path}'");
         Assert.Equal("browser run", await page.Locator("#run-name").InnerTextAsync());
         await Support.Browser.ScreenshotAsync(page, "run-page");
+    }
+
+    [Fact]
+    public async Task A_stored_upload_is_listed_and_deleted_with_its_run_after_confirming()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        await page.GotoAsync(_server.BaseUrl + "/upload");
+        await Support.Browser.WaitForInteractiveAsync(page);
+        await Support.Browser.ChooseFilesAsync(page, page.GetByText("generic_colon_pairs.log").First, Fixture.PathOf("generic_colon_pairs.log"));
+        await page.GetByLabel("Step field (optional, e.g. num_updates)").FillAsync("step");
+        await page.Locator("#upload-submit").ClickAsync();
+        var row = page.Locator("#stored-uploads tbody tr", new PageLocatorOptions { HasText = "generic_colon_pairs.log" });
+        await row.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        // The generic reader's reading is shown: the shape with a sample line, its step and its keys.
+        var readings = await page.Locator(".upload-readings").InnerTextAsync();
+        Assert.Contains("step: 100 | loss: 2.3100", readings);
+        Assert.Contains("train/loss", readings);
+        await Support.Browser.ScreenshotAsync(page, "upload-stored-list");
+
+        await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Delete upload generic_colon_pairs.log" }).ClickAsync();
+        var confirm = page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Delete", Exact = true });
+        await confirm.WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+        await Support.Browser.ScreenshotAsync(page, "upload-delete-confirm");
+        await confirm.ClickAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 15_000 });
+        var runs = await _server.Client.GetStringAsync("/api/runs");
+        Assert.DoesNotContain("generic_colon_pairs", runs);
+
+        // On a phone the form and the list fit the screen: nothing scrolls sideways.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.WaitForTimeoutAsync(300);
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        var (scrollWidth, innerWidth) = (widths[0], widths[1]);
+        Assert.True(scrollWidth <= innerWidth, $"the upload page scrolls sideways at 390 px ({scrollWidth} > {innerWidth})");
+        await Support.Browser.ScreenshotAsync(page, "upload-phone");
     }
 }
