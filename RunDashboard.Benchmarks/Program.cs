@@ -90,19 +90,12 @@ foreach (var (name, path) in new[] { ("MLX-LM", mlx), ("HF Trainer dicts", hf), 
 }
 
 var big = Generate("mlx_lm_import.log", importMb, LogGenerator.MlxLm);
-// Environment.ProcessPath is the dotnet host (or the apphost); the entry assembly says which.
-var self = typeof(LogGenerator).Assembly.Location;
-var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? [self, "--import-child", big] : ["--import-child", big])
-{
-    RedirectStandardOutput = true,
-})!;
-var output = (await child.StandardOutput.ReadToEndAsync()).Trim().Split(' ');
-await child.WaitForExitAsync();
-var seconds = double.Parse(output[0], System.Globalization.CultureInfo.InvariantCulture);
+var result = await ImportChild.RunAsync(big);
+var seconds = result.Seconds;
 Console.WriteLine();
 Console.WriteLine($"Import of a {new FileInfo(big).Length / 1048576.0:F0} MB MLX-LM log into LiteDB: {seconds:F1} s " +
-    $"({new FileInfo(big).Length / 1048576.0 / seconds:F0} MB/s), {long.Parse(output[2]) / 1e6:F1} M points, " +
-    $"peak working set {long.Parse(output[1]) / 1048576.0:F0} MB, database {long.Parse(output[3]) / 1048576.0:F0} MB (raw upload included)");
+    $"({new FileInfo(big).Length / 1048576.0 / seconds:F0} MB/s), {result.Points / 1e6:F1} M points, " +
+    $"peak working set {result.PeakWorkingSet / 1048576.0:F0} MB, database {result.DatabaseBytes / 1048576.0:F0} MB (raw upload included)");
 
 int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : fallback;
 string ArgText(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length && !args[i + 1].StartsWith("--") ? args[i + 1] : fallback;

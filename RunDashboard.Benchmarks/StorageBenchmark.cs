@@ -151,22 +151,16 @@ public static class StorageBenchmark
             using var stream = File.OpenRead(log);
             store.Uploads.StoreBytes("raw", log, stream);
         });
-        var self = typeof(LogGenerator).Assembly.Location;
-        var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? [self, "--import-child", log] : ["--import-child", log])
-        {
-            RedirectStandardOutput = true,
-        })!;
-        var output = (await child.StandardOutput.ReadToEndAsync()).Trim().Split(' ');
-        await child.WaitForExitAsync();
-        var seconds = double.Parse(output[0], System.Globalization.CultureInfo.InvariantCulture);
+        var result = await ImportChild.RunAsync(log);
+        var seconds = result.Seconds;
         Console.WriteLine();
         Console.WriteLine($"Import of a {mb:F0} MB MLX-LM log:");
         Console.WriteLine($"  wc -l: {mb / wc.Wall:F0} MB/s (wall {wc.Wall:F2} s; wc is a child process, its CPU is not counted here)");
         Console.WriteLine($"  parse alone (no storage): {mb / parse.Wall:F0} MB/s (wall {parse.Wall:F1} s, CPU {parse.Cpu:F1} s)");
         Console.WriteLine($"  parse + encode chunks (no LiteDB): {mb / encode.Wall:F0} MB/s (wall {encode.Wall:F1} s, CPU {encode.Cpu:F1} s)");
         Console.WriteLine($"  raw upload copy alone (deflate into LiteDB file storage): {mb / raw.Wall:F0} MB/s (wall {raw.Wall:F1} s, CPU {raw.Cpu:F1} s)");
-        Console.WriteLine($"  import into LiteDB: {mb / seconds:F0} MB/s (wall {seconds:F1} s, CPU {output[4]} s), {long.Parse(output[2]) / 1e6:F1} M points, " +
-            $"peak working set {long.Parse(output[1]) / 1048576.0:F0} MB, database {long.Parse(output[3]) / 1048576.0:F0} MB (raw upload included)");
+        Console.WriteLine($"  import into LiteDB: {mb / seconds:F0} MB/s (wall {seconds:F1} s, CPU {result.CpuSeconds} s), {result.Points / 1e6:F1} M points, " +
+            $"peak working set {result.PeakWorkingSet / 1048576.0:F0} MB, database {result.DatabaseBytes / 1048576.0:F0} MB (raw upload included)");
     }
 
     private sealed class ChunkCollector : IChunkSink

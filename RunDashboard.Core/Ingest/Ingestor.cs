@@ -142,7 +142,9 @@ public sealed class Ingestor
         context.Flush();
 
         var crossChecked = false;
-        if (format is StepKeyValueFormat && Length(open) is > 0 and <= CrossCheckBytes)
+        // Small enough to read a second time with the generic reader (asked once: opening may copy a zip member).
+        var crossCheckable = format is LineLogFormat and not GenericTextFormat && Length(open) is > 0 and <= CrossCheckBytes;
+        if (format is StepKeyValueFormat && crossCheckable)
         {
             // The step/key=value reader takes any line that starts with a step; when the generic reader finds
             // clearly more in the file, the file is another trainer's and the generic reading is the better one.
@@ -172,7 +174,7 @@ public sealed class Ingestor
             }
         }
         if (encodingNote is not null) context.Note(encodingNote);
-        if (!crossChecked && format is not GenericTextFormat && format is LineLogFormat && Length(open) is > 0 and <= CrossCheckBytes)
+        if (!crossChecked && crossCheckable && format is not GenericTextFormat)
         {
             CrossCheck(fileName, open, context, cancellationToken, report: true);
         }
