@@ -209,7 +209,6 @@ internal sealed class GenericTextParser : ILineParser
                 {
                     state.Decision = Decision.StepField;
                     state.StepLabel = f.Label;
-                    state.StepRank = 0;
                     state.StepDescription = $"'{f.Label}' (as the upload's hint says)";
                     _finestStepRank = 0;
                     return;
@@ -233,7 +232,6 @@ internal sealed class GenericTextParser : ILineParser
         if (best is null) return;
         state.Decision = Decision.StepField;
         state.StepLabel = best;
-        state.StepRank = bestRank;
         state.EpochLevel = bestRank >= 100 && _finestStepRank < 100;
         state.StepDescription = best.Length == 0 ? "the N/M position" : $"'{best}'";
         if (!state.EpochLevel) _finestStepRank = Math.Min(_finestStepRank, bestRank);
@@ -503,7 +501,6 @@ internal sealed class GenericTextParser : ILineParser
         public Decision Decision { get; set; }
         public string? StepLabel { get; set; }
         public int StepIndex { get; set; } = -1;
-        public int StepRank { get; set; } = int.MaxValue;
         public bool EpochLevel { get; set; }
         public bool HasEpochField { get; set; }
 

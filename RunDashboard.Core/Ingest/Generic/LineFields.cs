@@ -238,9 +238,6 @@ public static class LineFields
         }
     }
 
-    private static bool IsBoundary(char c) =>
-        c is ' ' or '\t' or '|' or ',' or ';' or ':' or '{' or '}' or '(' or ')' or '[' or ']' or '=' or '<' or '>' or '\'' or '"' or '│' or '┃' or '║';
-
     private static bool IsWordLike(ReadOnlySpan<char> word)
     {
         if (!char.IsLetter(word[0]) && word[0] != '_') return false;
