@@ -40,6 +40,7 @@ public static class ServiceCollectionExtensions
         services.AddWandbClient();
         services.AddSingleton<WandbProjectStore>();
         services.AddTransient<WandbSync>();
+        services.AddSingleton<RunDashboard.Core.Cluster.IInstanceLock, RunDashboard.Core.Cluster.LocalInstanceLock>();
         services.AddSingleton<WandbSyncRunner>();
         services.AddHostedService<WandbSyncService>();
         return services;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using MudBlazor.Services;
+using RunDashboard.Cluster;
 using RunDashboard.Components;
 using RunDashboard.Core;
 using RunDashboard.Core.Storage;
@@ -41,6 +42,7 @@ public static class DashboardApp
         builder.Services.Configure<RunDashboard.Core.Ingest.IngestLimits>(builder.Configuration.GetSection(RunDashboard.Core.Ingest.IngestLimits.Section));
         builder.Services.Configure<RunDashboard.Core.Services.ChatWebhookOptions>(builder.Configuration.GetSection(RunDashboard.Core.Services.ChatWebhookOptions.Section));
         builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
+        builder.Services.AddClusterSharing(builder.Configuration);
         builder.Services.AddDashboardUi();
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.NumberHandling =
             System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using RunDashboard.Core.Cluster;
 
 namespace RunDashboard.Core.WandB;
 
@@ -7,8 +8,11 @@ namespace RunDashboard.Core.WandB;
 /// Runs syncs for the page, the API and the background service, one at a time, and publishes live progress so
 /// every open /sync page shows the same bar.
 /// </summary>
-public sealed class WandbSyncRunner(IServiceScopeFactory scopes, WandbProjectStore projects, IOptions<WandbOptions> options)
+public sealed class WandbSyncRunner(IServiceScopeFactory scopes, WandbProjectStore projects, IOptions<WandbOptions> options, IInstanceLock instances)
 {
+    /// <summary>The name of the lock every instance takes around a sync.</summary>
+    public const string LockName = "wandb-sync";
+
     private readonly Lock _gate = new();
 
     // One sync at a time per dashboard: the page, the API and the timer share it.
@@ -29,11 +33,23 @@ public sealed class WandbSyncRunner(IServiceScopeFactory scopes, WandbProjectSto
 
     public ProjectSyncResult? LastResult(string project) => projects.LastResult(project);
 
-    public async Task<IReadOnlyList<ProjectSyncResult>> SyncAsync(IReadOnlyList<string>? only = null, bool force = false, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ProjectSyncResult>> SyncAsync(IReadOnlyList<string>? only = null, bool force = false, CancellationToken cancellationToken = default) =>
+        (await SyncAsync(only, force, waitForOtherInstances: true, cancellationToken))!;
+
+    /// <summary>
+    /// Syncs unless <paramref name="waitForOtherInstances"/> is false and a sync already runs here or on another
+    /// instance sharing the database; then answers <c>null</c> at once (the timer's next tick tries again).
+    /// </summary>
+    public async Task<IReadOnlyList<ProjectSyncResult>?> SyncAsync(IReadOnlyList<string>? only, bool force, bool waitForOtherInstances, CancellationToken cancellationToken)
     {
         var list = only is { Count: > 0 } ? only : Projects;
-        await _oneAtATime.WaitAsync(cancellationToken);
+        if (waitForOtherInstances) await _oneAtATime.WaitAsync(cancellationToken);
+        else if (!await _oneAtATime.WaitAsync(0, cancellationToken)) return null;
         using var release = new Releaser(_oneAtATime);
+        await using var held = waitForOtherInstances
+            ? await instances.AcquireAsync(LockName, cancellationToken)
+            : await instances.TryAcquireAsync(LockName, cancellationToken);
+        if (held is null) return null;
         using var scope = scopes.CreateScope();
         var sync = scope.ServiceProvider.GetRequiredService<WandbSync>();
         var progress = new Progress(this);

@@ -16,7 +16,15 @@ public sealed class WandbSyncService(WandbSyncRunner runner, IOptions<WandbOptio
             if (runner.Projects.Count == 0) continue;
             try
             {
-                foreach (var result in await runner.SyncAsync(cancellationToken: stoppingToken))
+                // Behind a load balancer every instance has this timer; the one that holds the lock syncs, the
+                // others skip the tick instead of syncing the same projects again right after it.
+                var results = await runner.SyncAsync(null, force: false, waitForOtherInstances: false, stoppingToken);
+                if (results is null)
+                {
+                    logger.LogInformation("W&B sync skipped: another sync is running (here or on another instance)");
+                    continue;
+                }
+                foreach (var result in results)
                 {
                     logger.LogInformation("W&B sync of {Project}: {Runs} runs, {New} new, {Points} new points, {Requests} requests, {Errors} errors",
                         result.Project, result.Runs, result.NewRuns, result.NewPoints, result.Requests, result.Errors.Count);

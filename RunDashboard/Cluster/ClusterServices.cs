@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using RunDashboard.Core.Cluster;
+
+namespace RunDashboard.Cluster;
+
+/// <summary>What several instances on one PostgreSQL database must share besides the data itself.</summary>
+public static class ClusterServices
+{
+    /// <summary>The application name under which Data Protection keys are shared (the default is the content root, which differs per machine).</summary>
+    public const string ApplicationName = "RunDashboard";
+
+    public static IServiceCollection AddClusterSharing(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (!string.Equals(configuration["Storage:Provider"], "Postgres", StringComparison.OrdinalIgnoreCase)) return services;
+        var connectionString = configuration["Storage:ConnectionString"];
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException("Storage:Provider is Postgres but Storage:ConnectionString is empty.");
+        services.AddDataProtection()
+            .SetApplicationName(ApplicationName)
+            .AddKeyManagementOptions(o => o.XmlRepository = new PostgresKeyRepository(connectionString));
+        services.Replace(ServiceDescriptor.Singleton<IInstanceLock>(new PostgresInstanceLock(connectionString)));
+        return services;
+    }
+}
