@@ -93,7 +93,8 @@ public sealed class PostgresServer
     {
         foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), ClusterPrefix + "*"))
         {
-            if (File.Exists(Path.Combine(dir, "data", "postmaster.pid"))) continue;
+            // A folder touched in the last hour may be another test run's cluster being made.
+            if (File.Exists(Path.Combine(dir, "data", "postmaster.pid")) || Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow.AddHours(-1)) continue;
             try
             {
                 Directory.Delete(dir, recursive: true);
