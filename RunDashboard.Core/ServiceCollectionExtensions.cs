@@ -19,12 +19,8 @@ public static class ServiceCollectionExtensions
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new Ingestor(Ingestor.BuiltInFormats()) { Limits = sp.GetService<IOptions<IngestLimits>>()?.Value ?? new IngestLimits() });
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            var path = Path.IsPathRooted(options.DatabasePath) ? options.DatabasePath : Path.Combine(contentRoot, options.DatabasePath);
-            return new RunStore(path);
-        });
+        // Storage:Provider picks the database (LiteDb by default, Postgres for several instances); RunStore is the same façade over both.
+        services.AddSingleton(sp => RunStore.Open(sp.GetRequiredService<IOptions<StorageOptions>>().Value, contentRoot));
         services.AddSingleton<ImportService>();
         services.AddSingleton(sp => TagRules.From(sp.GetService<IOptions<TagRuleOptions>>()?.Value ?? new TagRuleOptions()));
         services.AddSingleton<RunCatalog>();

@@ -3,17 +3,14 @@ using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Storage;
 
-/// <summary>A chunk of a staged run, waiting to be encoded and inserted.</summary>
-internal readonly record struct SeriesChunkWrite(string RunId, SeriesChunk Chunk);
-
 /// <summary>
-/// Encodes and inserts an import's chunk batches on its own thread, so parsing (one core) and encoding plus LiteDB
+/// Encodes and inserts an import's chunk batches on its own thread, so parsing (one core) and encoding plus database
 /// writes (the other) overlap. The queue holds one batch: the parser waits when the writer falls behind, which
 /// bounds memory at about two batches of points. An insert that fails is rethrown to the parser at its next call.
 /// </summary>
 internal sealed class ChunkWriter : IDisposable
 {
-    private readonly RunStore _store;
+    private readonly IStorageBackend _store;
     private readonly string _importId;
     private readonly BlockingCollection<List<SeriesChunkWrite>> _queue = new(boundedCapacity: 1);
     private readonly Thread _thread;
@@ -21,7 +18,7 @@ internal sealed class ChunkWriter : IDisposable
     private int _pending;
     private Exception? _failure;
 
-    public ChunkWriter(RunStore store, string importId)
+    public ChunkWriter(IStorageBackend store, string importId)
     {
         _store = store;
         _importId = importId;
@@ -86,8 +83,7 @@ internal sealed class ChunkWriter : IDisposable
             {
                 if (_failure is null)
                 {
-                    var docs = batch.Select(w => RunStore.ToDocument(_importId, w.RunId, w.Chunk)).ToList();
-                    _store.InsertChunks(docs);
+                    var ids = _store.InsertChunks(_importId, batch);
                     lock (_entries)
                     {
                         for (var i = 0; i < batch.Count; i++)
@@ -95,7 +91,7 @@ internal sealed class ChunkWriter : IDisposable
                             var (runId, chunk) = batch[i];
                             var key = (runId, chunk.Key);
                             if (!_entries.TryGetValue(key, out var list)) _entries[key] = list = [];
-                            list.Add((chunk.Sequence, SeriesPyramid.Entry.Of(docs[i]["_id"].AsObjectId, chunk)));
+                            list.Add((chunk.Sequence, SeriesPyramid.Entry.Of(ids[i], chunk)));
                         }
                     }
                 }

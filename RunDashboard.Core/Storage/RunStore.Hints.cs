@@ -10,7 +10,7 @@ public sealed partial class RunStore
 
     public ReadingHints? GetReadingHints(string project)
     {
-        var doc = _db.GetCollection(HintsCollection).FindById(project);
+        var doc = Documents(HintsCollection).FindById(project);
         if (doc is null) return null;
         var renames = doc["Renames"].AsDocument.ToDictionary(kv => kv.Key, kv => kv.Value.AsString, StringComparer.OrdinalIgnoreCase);
         return new ReadingHints(doc["StepField"].IsNull ? null : doc["StepField"].AsString, renames);
@@ -20,7 +20,7 @@ public sealed partial class RunStore
     {
         var renames = new BsonDocument();
         foreach (var (from, to) in hints.Renames) renames[from] = to;
-        _db.GetCollection(HintsCollection).Upsert(new BsonDocument
+        Documents(HintsCollection).Upsert(new BsonDocument
         {
             ["_id"] = project,
             ["StepField"] = string.IsNullOrWhiteSpace(hints.StepField) ? BsonValue.Null : hints.StepField,

@@ -9,8 +9,6 @@ namespace RunDashboard.Core.Storage;
 /// <summary>Bucketed reads through the per-series chunk pyramid (<see cref="SeriesPyramid"/>).</summary>
 public sealed partial class RunStore
 {
-    internal const string PyramidsCollection = "series_pyramids";
-
     /// <summary>Parsed pyramids of recently read series; a stale stamp makes a read rebuild them.</summary>
     private readonly ConcurrentDictionary<string, SeriesPyramid> _pyramids = new();
 
@@ -32,13 +30,11 @@ public sealed partial class RunStore
         return new BucketReader(this, pyramid, key).Reduce(points, from, to);
     }
 
-    /// <summary>Drops stored pyramids of these runs (their chunks changed); the next bucketed read rebuilds them.</summary>
-    internal void ForgetPyramids(IEnumerable<string> runIds)
+    /// <summary>Drops cached pyramids of these runs (their chunks changed; commits drop the stored ones).</summary>
+    private void ForgetCachedPyramids(IEnumerable<string> runIds)
     {
-        var pyramids = _db.GetCollection(PyramidsCollection);
         foreach (var id in runIds)
         {
-            pyramids.DeleteMany(Query.EQ("RunId", id));
             foreach (var k in _pyramids.Keys.Where(k => k.StartsWith(id + "\n", StringComparison.Ordinal))) _pyramids.TryRemove(k, out _);
         }
     }
@@ -50,38 +46,27 @@ public sealed partial class RunStore
     private static string Stamp(Run run, string key)
     {
         var m = run.FindMetric(key)!;
-        // LiteDB keeps DateTime to the millisecond and may give it back as local time.
+        // LiteDB keeps DateTime to the millisecond and may give it back as local time; PostgreSQL keeps microseconds.
         var updated = run.UpdatedAt.ToUniversalTime().Ticks / TimeSpan.TicksPerMillisecond;
         return string.Create(CultureInfo.InvariantCulture, $"{updated}:{run.DataVersion}:{m.Count}:{m.LastStep}");
     }
 
     private SeriesPyramid Pyramid(Run run, string key)
     {
-        var seriesId = SeriesId(run.Id, key);
+        var seriesId = run.Id + "\n" + key;
         var stamp = Stamp(run, key);
         if (_pyramids.TryGetValue(seriesId, out var cached) && cached.Stamp == stamp) return cached;
-        var pyramids = _db.GetCollection(PyramidsCollection);
-        var stored = pyramids.FindById(seriesId);
-        var pyramid = stored is not null && stored["Stamp"].AsString == stamp ? SeriesPyramid.FromBytes(stamp, stored["Chunks"].AsBinary) : null;
+        var stored = Backend.GetPyramid(run.Id, key);
+        var pyramid = stored is { } s && s.Stamp == stamp ? SeriesPyramid.FromBytes(stamp, s.Bytes) : null;
         if (pyramid is null)
         {
-            var chunks = _chunks.Find(Query.EQ("SeriesId", seriesId)).OrderBy(d => d["Seq"].AsInt32)
-                .Select(d => (d["_id"].AsObjectId, ChunkDocument.Read(key, d))).ToList();
+            var chunks = Backend.ReadChunks(run.Id, key).Select(c => (c.Id, c.Chunk)).ToList();
             pyramid = SeriesPyramid.Build(stamp, chunks);
-            SavePyramid(run.Id, seriesId, pyramid);
+            Backend.SavePyramid(run.Id, key, stamp, pyramid.ToBytes());
         }
         _pyramids[seriesId] = pyramid;
         return pyramid;
     }
-
-    private void SavePyramid(string runId, string seriesId, SeriesPyramid pyramid) =>
-        _db.GetCollection(PyramidsCollection).Upsert(new BsonDocument
-        {
-            ["_id"] = seriesId,
-            ["RunId"] = runId,
-            ["Stamp"] = pyramid.Stamp,
-            ["Chunks"] = pyramid.ToBytes(),
-        });
 
     /// <summary>
     /// Pyramids of series an import wrote whole (their chunks, in order, are <paramref name="entries"/>), saved right
@@ -95,13 +80,13 @@ public sealed partial class RunStore
             {
                 if (!entries.TryGetValue((run.Id, metric.Key), out var list) || list.Sum(e => (long)e.Count) != metric.Count) continue;
                 var pyramid = SeriesPyramid.Build(Stamp(run, metric.Key), list);
-                SavePyramid(run.Id, SeriesId(run.Id, metric.Key), pyramid);
+                Backend.SavePyramid(run.Id, metric.Key, pyramid.Stamp, pyramid.ToBytes());
             }
         }
     }
 
     private SeriesChunk ReadChunk(ObjectId id, string key) =>
-        ChunkDocument.Read(key, _chunks.FindById(id) ?? throw new InvalidDataException($"series chunk {id} is missing; the pyramid is stale"));
+        Backend.ReadChunk(id, key) ?? throw new InvalidDataException($"series chunk {id} is missing; the pyramid is stale");
 
     /// <summary>One bucketed read: decodes chunks on demand and keeps the last two (a bucket edge and the next).</summary>
     private sealed class BucketReader(RunStore store, SeriesPyramid p, string key)

@@ -11,16 +11,16 @@ public sealed class ShortLinks(RunStore store)
 {
     private static readonly string[] AllowedPrefixes = ["/runs/", "/compare", "/?", "/"];
 
-    private ILiteCollection<BsonDocument> Links => store.Database.GetCollection("links");
+    private IDocumentCollection Links => store.Documents("links");
 
     /// <summary>Stores <paramref name="pathAndQuery"/> (e.g. <c>/compare?runs=a,b&amp;smooth=0.8</c>) and returns its code; the same URL gets the same code.</summary>
     public string Create(string pathAndQuery)
     {
         if (!IsDashboardPath(pathAndQuery)) throw new ArgumentException($"not a dashboard path: '{pathAndQuery}'", nameof(pathAndQuery));
-        var existing = Links.FindOne(Query.EQ("Url", pathAndQuery));
+        var existing = Links.FindOne("Url", pathAndQuery);
         if (existing is not null) return existing["_id"].AsString;
         var code = RunIds.New();
-        Links.Insert(new BsonDocument { ["_id"] = code, ["Url"] = pathAndQuery, ["CreatedAt"] = DateTime.UtcNow });
+        Links.Upsert(new BsonDocument { ["_id"] = code, ["Url"] = pathAndQuery, ["CreatedAt"] = DateTime.UtcNow });
         return code;
     }
 

@@ -1,4 +1,3 @@
-using LiteDB;
 using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Model;
 
@@ -24,7 +23,7 @@ public sealed class StagedImport : IChunkSink, IDisposable
     {
         _store = store;
         ImportId = importId;
-        _writer = new ChunkWriter(store, importId);
+        _writer = new ChunkWriter(store.Backend, importId);
     }
 
     public string ImportId { get; }
@@ -45,7 +44,7 @@ public sealed class StagedImport : IChunkSink, IDisposable
         FlushBatch();
         // Chunks of drafts that did not become runs (e.g. merged into another) must not linger.
         var kept = runs.Select(r => r.Id).ToHashSet();
-        _store.DeleteChunksOf(ImportId, _runIds.Where(id => !kept.Contains(id)));
+        _store.Backend.DeleteChunksOf(ImportId, _runIds.Where(id => !kept.Contains(id)));
         _store.Commit(ImportId, runs, uploads, replacedRunIds ?? []);
         _done = true;
         _store.SavePyramids(runs, _writer.WholeSeries());
@@ -58,7 +57,7 @@ public sealed class StagedImport : IChunkSink, IDisposable
         FlushBatch();
         _writer.Forget(fromRunId, key);
         _writer.Forget(toRunId, key);
-        _store.MoveChunks(ImportId, fromRunId, toRunId, key);
+        _store.Backend.MoveChunks(ImportId, fromRunId, toRunId, key);
         _runIds.Add(toRunId);
     }
 
@@ -67,7 +66,7 @@ public sealed class StagedImport : IChunkSink, IDisposable
     {
         FlushBatch();
         _writer.Forget(runId, key);
-        _store.DeleteChunks(ImportId, runId, key);
+        _store.Backend.DeleteChunks(ImportId, runId, key);
     }
 
     public void Discard(RunDraft run, string key, int fromSequence)
@@ -75,7 +74,7 @@ public sealed class StagedImport : IChunkSink, IDisposable
         _batch.RemoveAll(w => w.RunId == run.Id && w.Chunk.Key == key && w.Chunk.Sequence >= fromSequence);
         _writer.Drain();
         _writer.Forget(run.Id, key);
-        _store.DeleteChunksFrom(ImportId, run.Id, key, fromSequence);
+        _store.Backend.DeleteChunksFrom(ImportId, run.Id, key, fromSequence);
     }
 
     /// <summary>Waits until the chunks handed to the writer thread so far are in the database.</summary>
@@ -87,8 +86,8 @@ public sealed class StagedImport : IChunkSink, IDisposable
         if (_done) return;
         _batch.Clear();
         _writer.Drain(rethrow: false);
-        _store.DeleteChunksOf(ImportId, _runIds);
-        _store.ForgetPending(ImportId);
+        _store.Backend.DeleteChunksOf(ImportId, _runIds);
+        _store.Backend.ForgetPending(ImportId);
         _done = true;
         _writer.Dispose();
     }

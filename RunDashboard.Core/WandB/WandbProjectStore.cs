@@ -3,10 +3,10 @@ using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Core.WandB;
 
-/// <summary>The projects people added on the /sync page and the last result of each, kept in the dashboard's file.</summary>
+/// <summary>The projects people added on the /sync page and the last result of each, kept in the dashboard's database.</summary>
 public sealed class WandbProjectStore(RunStore store)
 {
-    private ILiteCollection<BsonDocument> Projects => store.Database.GetCollection("wandb_projects");
+    private IDocumentCollection Projects => store.Documents("wandb_projects");
 
     public IReadOnlyList<string> List() => Projects.FindAll().Select(d => d["_id"].AsString).Order(StringComparer.Ordinal).ToList();
 

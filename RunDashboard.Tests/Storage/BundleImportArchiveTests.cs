@@ -10,13 +10,17 @@ namespace RunDashboard.Tests.Storage;
 /// <summary>Zips and file sets laid out as TensorBoard (Keras), MLflow and W&amp;B write their run folders.</summary>
 public class BundleImportArchiveTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestStores _stores;
+
+    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
+    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
     private readonly RunStore _store;
     private readonly ImportService _imports;
 
     public BundleImportArchiveTests()
     {
-        _store = new RunStore(_dir.File("archives.db"));
+        _stores = new TestStores(Provider);
+        _store = _stores.Open("archives.db");
         _imports = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System);
     }
 
@@ -266,6 +270,6 @@ public class BundleImportArchiveTests : IDisposable
     public void Dispose()
     {
         _store.Dispose();
-        _dir.Dispose();
+        _stores.Dispose();
     }
 }

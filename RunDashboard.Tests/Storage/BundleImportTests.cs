@@ -8,13 +8,17 @@ namespace RunDashboard.Tests.Storage;
 
 public class BundleImportTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestStores _stores;
+
+    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
+    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
     private readonly RunStore _store;
     private readonly ImportService _imports;
 
     public BundleImportTests()
     {
-        _store = new RunStore(_dir.File("bundle.db"));
+        _stores = new TestStores(Provider);
+        _store = _stores.Open("bundle.db");
         _imports = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System);
     }
 
@@ -75,7 +79,7 @@ public class BundleImportTests : IDisposable
         Assert.Equal(18, _store.GetSeries(run.Id, MetricKeys.RewardsMargins)!.Count); // only the log has these
         var stdout = report.Files.Single(f => f.FileName.EndsWith("stdout.log"));
         Assert.Contains(stdout.Problems, p => p.Message.Contains("'train/loss' is also in trainer_state.json"));
-        Assert.Equal(0, _store.Database.GetCollection(RunStore.ChunksCollection).Find(LiteDB.Query.Not("RunId", run.Id)).Count());
+        Assert.Equal(run.Metrics.Sum(m => (long)_store.ReadChunks(run.Id, m.Key).Count()), _store.Backend.CountRows().Chunks);
     }
 
     [Fact]
@@ -157,6 +161,6 @@ public class BundleImportTests : IDisposable
     public void Dispose()
     {
         _store.Dispose();
-        _dir.Dispose();
+        _stores.Dispose();
     }
 }

@@ -11,14 +11,18 @@ namespace RunDashboard.Tests.Storage;
 /// <summary>A training script that uploads its growing log every few minutes keeps one run that grows.</summary>
 public class GrowingLogTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestStores _stores;
+
+    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
+    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
     private readonly RunStore _store;
     private readonly ImportService _imports;
     private readonly byte[] _full = Fixture.Bytes("mlx_lm_lora_run3.log");
 
     public GrowingLogTests()
     {
-        _store = new RunStore(_dir.File("grow.db"));
+        _stores = new TestStores(Provider);
+        _store = _stores.Open("grow.db");
         _imports = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System);
     }
 
@@ -93,6 +97,6 @@ public class GrowingLogTests : IDisposable
     public void Dispose()
     {
         _store.Dispose();
-        _dir.Dispose();
+        _stores.Dispose();
     }
 }

@@ -9,14 +9,18 @@ namespace RunDashboard.Tests.Storage;
 /// <summary>The raw line behind a point, found again in the stored upload.</summary>
 public class ProvenanceTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestStores _stores;
+
+    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
+    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
     private readonly RunStore _store;
     private readonly ImportService _imports;
     private readonly ProvenanceService _provenance;
 
     public ProvenanceTests()
     {
-        _store = new RunStore(_dir.File("provenance.db"));
+        _stores = new TestStores(Provider);
+        _store = _stores.Open("provenance.db");
         _imports = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System);
         _provenance = new ProvenanceService(_store, Ingestor.CreateDefault());
     }
@@ -24,7 +28,7 @@ public class ProvenanceTests : IDisposable
     public void Dispose()
     {
         _store.Dispose();
-        _dir.Dispose();
+        _stores.Dispose();
     }
 
     private Run Import(string fixture) =>

@@ -8,34 +8,29 @@ namespace RunDashboard.Tests.Storage;
 
 public class RunStoreTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestStores _stores;
 
-    private string DbPath => _dir.File("runs.db");
+    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
+    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
+
+    public RunStoreTests() => _stores = new TestStores(Provider);
+
 
     private ImportReport ImportFixture(RunStore store, string fixture, UploadOptions? options = null) =>
         new ImportService(store, Ingestor.CreateDefault(), TimeProvider.System)
             .ImportAsync([new UploadFile(fixture, () => Fixture.Open(fixture))], options ?? new UploadOptions()).GetAwaiter().GetResult();
 
     [Fact]
-    public void Creates_the_database_file_and_its_folder()
-    {
-        var path = _dir.File(Path.Combine("nested", "deeper", "store.db"));
-        using (new RunStore(path)) { }
-
-        Assert.True(File.Exists(path));
-    }
-
-    [Fact]
     public void A_run_and_its_series_read_back_after_reopening_the_file()
     {
         string id;
-        using (var store = new RunStore(DbPath))
+        using (var store = _stores.Open("runs.db"))
         {
             var report = ImportFixture(store, "mlx_lm_lora_run3.log", new UploadOptions("smol", "run 3", ["lora", "3b"]));
             id = Assert.Single(report.Runs).Id;
         }
 
-        using var reopened = new RunStore(DbPath);
+        using var reopened = _stores.Open("runs.db");
         var run = reopened.GetRun(id);
         Assert.NotNull(run);
         Assert.Equal("run 3", run.Name);
@@ -54,7 +49,7 @@ public class RunStoreTests : IDisposable
     [Fact]
     public void Series_are_stored_in_chunks_not_a_document_per_point()
     {
-        using var store = new RunStore(DbPath);
+        using var store = _stores.Open("runs.db");
         var stage = store.BeginImport();
         var context = new ImportContext("big.log", stage);
         var draft = context.Run();
@@ -63,7 +58,7 @@ public class RunStoreTests : IDisposable
         context.Flush();
         stage.Commit([new Run { Id = draft.Id, Name = "big", Metrics = [new MetricInfo { Key = MetricKeys.TrainLoss, Count = 10_000, LastStep = 9_999 }] }], []);
 
-        var chunks = store.Database.GetCollection(RunStore.ChunksCollection).Count();
+        var chunks = store.Backend.CountRows().Chunks;
         Assert.Equal(3, chunks); // 4096 + 4096 + 1808
         var series = store.GetSeries(draft.Id, MetricKeys.TrainLoss)!;
         Assert.Equal(10_000, series.Count);
@@ -73,7 +68,7 @@ public class RunStoreTests : IDisposable
     [Fact]
     public void Reads_a_step_range_of_a_series()
     {
-        using var store = new RunStore(DbPath);
+        using var store = _stores.Open("runs.db");
         var id = ImportFixture(store, "mlx_lm_lora_run3.log").Runs[0].Id;
 
         var part = store.GetSeries(id, MetricKeys.TrainLoss, from: 100, to: 250)!;
@@ -84,7 +79,7 @@ public class RunStoreTests : IDisposable
     [Fact]
     public void Keeps_the_raw_upload_with_its_sha256()
     {
-        using var store = new RunStore(DbPath);
+        using var store = _stores.Open("runs.db");
         var report = ImportFixture(store, "mlx_lm_lora_run3.log");
 
         var upload = store.Uploads.Get(report.Files[0].UploadId!)!;
@@ -99,7 +94,7 @@ public class RunStoreTests : IDisposable
     [Fact]
     public void The_same_file_twice_returns_the_first_run_instead_of_a_copy()
     {
-        using var store = new RunStore(DbPath);
+        using var store = _stores.Open("runs.db");
         var first = ImportFixture(store, "mlx_lm_lora_run3.log");
         var second = ImportFixture(store, "mlx_lm_lora_run3.log");
 
@@ -111,14 +106,14 @@ public class RunStoreTests : IDisposable
     [Fact]
     public async Task A_rejected_file_leaves_no_run_no_series_and_no_bytes_only_its_name_size_hash_and_why()
     {
-        using var store = new RunStore(DbPath);
+        using var store = _stores.Open("runs.db");
         var report = await new ImportService(store, Ingestor.CreateDefault(), TimeProvider.System)
             .ImportAsync([new UploadFile("notes.txt", () => new MemoryStream("just some notes\nnothing to plot\n"u8.ToArray()))], new UploadOptions());
 
         Assert.False(report.Succeeded);
         Assert.Contains("notes.txt", report.Error);
         Assert.Equal(0, store.CountRuns());
-        Assert.Equal(0, store.Database.GetCollection(RunStore.ChunksCollection).Count());
+        Assert.Equal(0, store.Backend.CountRows().Chunks);
         var upload = Assert.Single(store.Uploads.List());
         Assert.Equal(UploadRecord.Rejected, upload.Status);
         Assert.False(store.Uploads.HasBytes(upload.Id));
@@ -131,7 +126,7 @@ public class RunStoreTests : IDisposable
     [Fact]
     public void Chunks_of_an_import_that_never_committed_are_removed_on_open()
     {
-        using (var store = new RunStore(DbPath))
+        using (var store = _stores.Open("runs.db"))
         {
             var stage = store.BeginImport();
             var context = new ImportContext("crash.log", stage, chunkSize: 2);
@@ -139,27 +134,14 @@ public class RunStoreTests : IDisposable
             // Enough points for several flushed batches of chunks.
             for (var i = 0; i < 1000; i++) writer.Add(i, i, i + 1);
             stage.WaitForWrites(); // queued batches are inserted by the writer thread
-            Assert.True(store.Database.GetCollection(RunStore.ChunksCollection).Count() >= 256);
-            // No commit and no abort: as if the process died here.
+            Assert.True(store.Backend.CountRows().Chunks >= 256);
+            // No commit and no abort: as if the process died here (on PostgreSQL, closing the store ends the
+            // instance's session, which is what a dead process's looks like to the next one).
         }
 
-        using var reopened = new RunStore(DbPath);
-        Assert.Equal(0, reopened.Database.GetCollection(RunStore.ChunksCollection).Count());
+        using var reopened = _stores.Open("runs.db");
+        Assert.Equal(0, reopened.Backend.CountRows().Chunks);
     }
 
-    [Fact]
-    public void A_log_file_left_from_a_deleted_database_is_set_aside_not_replayed()
-    {
-        var log = Path.Combine(Path.GetDirectoryName(DbPath)!, Path.GetFileNameWithoutExtension(DbPath) + "-log.db");
-        var stale = Enumerable.Range(0, 8192 * 4).Select(i => (byte)(i * 7)).ToArray();
-        File.WriteAllBytes(log, stale);
-
-        using var store = new RunStore(DbPath);
-
-        Assert.Equal(0, store.CountRuns());
-        var orphan = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(DbPath)!, "*.orphan-*"));
-        Assert.Equal(stale, File.ReadAllBytes(orphan));
-    }
-
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _stores.Dispose();
 }

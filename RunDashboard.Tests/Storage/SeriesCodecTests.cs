@@ -9,7 +9,12 @@ namespace RunDashboard.Tests.Storage;
 
 public class SeriesCodecTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestStores _stores;
+
+    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
+    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
+
+    public SeriesCodecTests() => _stores = new TestStores(Provider);
 
     /// <summary>Values as a log prints them: text with 3–6 significant digits, parsed back, as the parsers do.</summary>
     private static double Printed(Random random, int digits, int exponentRange)
@@ -120,14 +125,13 @@ public class SeriesCodecTests : IDisposable
     [Fact]
     public void Chunks_written_in_the_first_format_still_read_after_reopening()
     {
-        var path = _dir.File("old.db");
         var random = new Random(11);
         var n = 10_000;
         var steps = RandomSteps(random, n).Order().ToArray();
         var values = RandomValues(random, n);
         var times = Enumerable.Range(0, n).Select(i => i % 7 == 0 ? double.NaN : 1.7e9 + i * 0.25).ToArray();
         string runId;
-        using (var store = new RunStore(path))
+        using (var store = _stores.Open("old.db"))
         {
             // An import by the new code gives a committed run; its chunks are then replaced by first-format documents.
             var stage = store.BeginImport();
@@ -135,16 +139,15 @@ public class SeriesCodecTests : IDisposable
             var draft = context.Run();
             runId = draft.Id;
             stage.Commit([new Run { Id = runId, Name = "old", Metrics = [new MetricInfo { Key = MetricKeys.TrainLoss, Count = n, LastStep = steps[^1] }] }], []);
-            var chunks = store.Database.GetCollection(RunStore.ChunksCollection);
             for (int seq = 0, start = 0; start < n; seq++, start += SeriesChunk.DefaultSize)
             {
                 var count = Math.Min(SeriesChunk.DefaultSize, n - start);
-                chunks.Insert(FirstFormatDocument(runId, new SeriesChunk(MetricKeys.TrainLoss, seq,
-                    steps[start..(start + count)], values[start..(start + count)], times[start..(start + count)], count)));
+                InsertFirstFormat(store, "old.db", runId, new SeriesChunk(MetricKeys.TrainLoss, seq,
+                    steps[start..(start + count)], values[start..(start + count)], times[start..(start + count)], count));
             }
         }
 
-        using var reopened = new RunStore(path);
+        using var reopened = _stores.Open("old.db");
         var series = reopened.GetSeries(runId, MetricKeys.TrainLoss)!;
         Assert.Equal(steps, series.Steps);
         AssertBitIdentical(values, series.Values);
@@ -155,7 +158,7 @@ public class SeriesCodecTests : IDisposable
     public void Series_written_by_the_store_read_back_bit_identically()
     {
         var random = new Random(23);
-        using var store = new RunStore(_dir.File("new.db"));
+        using var store = _stores.Open("new.db");
         var n = 20_000;
         var steps = RandomSteps(random, n).Order().ToArray();
         var values = RandomValues(random, n);
@@ -171,10 +174,41 @@ public class SeriesCodecTests : IDisposable
         Assert.Equal(steps, series.Steps);
         AssertBitIdentical(values, series.Values);
         Assert.Equal(Enumerable.Range(0, n).Select(i => 1.7e9 + i), series.Times!);
-        Assert.All(store.Database.GetCollection(RunStore.ChunksCollection).FindAll(), d => Assert.Equal(SeriesCodec.Version, d["Codec"].AsInt32));
+        Assert.All(_stores.ChunkCodecs(store, "new.db"), codec => Assert.Equal(SeriesCodec.Version, codec));
     }
 
-    /// <summary>The chunk document exactly as the code before issue 17 wrote it (RunStore.ToDocument at 43f7226).</summary>
+    /// <summary>
+    /// A chunk in the first format as a database holds it: on LiteDB the document as the first code wrote it; on
+    /// PostgreSQL a row without a codec number, as a copy of an old LiteDB file has.
+    /// </summary>
+    private void InsertFirstFormat(RunStore store, string name, string runId, SeriesChunk chunk)
+    {
+        if (_stores.Provider == StorageProvider.LiteDb)
+        {
+            store.Database.GetCollection(RunStore.ChunksCollection).Insert(FirstFormatDocument(runId, chunk));
+            return;
+        }
+        var (steps, values, times) = SeriesChunkCodec.Encode(chunk);
+        using var conn = new Npgsql.NpgsqlConnection(_stores.ConnectionString(name));
+        conn.Open();
+        using var cmd = new Npgsql.NpgsqlCommand("""
+            INSERT INTO chunks (id, run_id, series_key, import_id, seq, first_step, last_step, point_count, codec, steps_blob, values_blob, times_blob)
+            VALUES (@id, @run, @key, 'old-import', @seq, @first, @last, @count, NULL, @steps, @values, @times)
+            """, conn);
+        cmd.Parameters.AddWithValue("id", ObjectId.NewObjectId().ToByteArray());
+        cmd.Parameters.AddWithValue("run", runId);
+        cmd.Parameters.AddWithValue("key", chunk.Key);
+        cmd.Parameters.AddWithValue("seq", chunk.Sequence);
+        cmd.Parameters.AddWithValue("first", chunk.FirstStep);
+        cmd.Parameters.AddWithValue("last", chunk.LastStep);
+        cmd.Parameters.AddWithValue("count", chunk.Count);
+        cmd.Parameters.AddWithValue("steps", steps);
+        cmd.Parameters.AddWithValue("values", values);
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter("times", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = (object?)times ?? DBNull.Value });
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>The chunk document exactly as the first code wrote it.</summary>
     internal static BsonDocument FirstFormatDocument(string runId, SeriesChunk chunk)
     {
         var (steps, values, times) = SeriesChunkCodec.Encode(chunk);
@@ -195,5 +229,5 @@ public class SeriesCodecTests : IDisposable
         return doc;
     }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _stores.Dispose();
 }

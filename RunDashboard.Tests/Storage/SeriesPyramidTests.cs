@@ -8,7 +8,12 @@ namespace RunDashboard.Tests.Storage;
 
 public class SeriesPyramidTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TestStores _stores;
+
+    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
+    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
+
+    public SeriesPyramidTests() => _stores = new TestStores(Provider);
 
     private static double RandomValue(Random random, double walk) => random.Next(200) switch
     {
@@ -69,7 +74,7 @@ public class SeriesPyramidTests : IDisposable
     public void Bucketed_reads_equal_the_downsampler_on_random_series_and_ranges()
     {
         var random = new Random(42);
-        using var store = new RunStore(_dir.File("p.db"));
+        using var store = _stores.Open("p.db");
         long step = 0;
         var walk = 2.0;
         var run = Append(store, null, random, 50_000, times: true, ref step, ref walk, 1);
@@ -92,18 +97,17 @@ public class SeriesPyramidTests : IDisposable
     public void A_reopened_store_uses_the_stored_pyramid_and_reads_the_same_buckets()
     {
         var random = new Random(7);
-        var path = _dir.File("reopen.db");
-        long step = 0;
+                long step = 0;
         var walk = 1.0;
         Run run;
         DownsampledSeries first;
-        using (var store = new RunStore(path))
+        using (var store = _stores.Open("reopen.db"))
         {
             run = Append(store, null, random, 30_000, times: false, ref step, ref walk, 1);
             first = store.GetBuckets(run, MetricKeys.TrainLoss, 700)!;
-            Assert.Equal(1, store.Database.GetCollection(RunStore.PyramidsCollection).Count());
+            Assert.Equal(1, store.Backend.CountRows().Pyramids);
         }
-        using var reopened = new RunStore(path);
+        using var reopened = _stores.Open("reopen.db");
         AssertSame(first, reopened.GetBuckets(reopened.GetRun(run.Id)!, MetricKeys.TrainLoss, 700)!);
         AssertSame(Downsampler.Reduce(reopened.GetSeries(run.Id, MetricKeys.TrainLoss)!, 700), first);
     }
@@ -111,7 +115,7 @@ public class SeriesPyramidTests : IDisposable
     [Fact]
     public void A_series_that_is_all_non_finite_lists_its_steps_and_has_no_band()
     {
-        using var store = new RunStore(_dir.File("nan.db"));
+        using var store = _stores.Open("nan.db");
         var stage = store.BeginImport();
         var context = new ImportContext("nan.log", stage);
         var draft = context.Run();
@@ -130,22 +134,21 @@ public class SeriesPyramidTests : IDisposable
     [Fact]
     public void An_import_saves_the_pyramids_of_its_series_at_commit_and_reads_use_them()
     {
-        using var store = new RunStore(_dir.File("import.db"));
+        using var store = _stores.Open("import.db");
         var report = new RunDashboard.Core.Services.ImportService(store, Ingestor.CreateDefault(), TimeProvider.System)
             .ImportAsync([new RunDashboard.Core.Services.UploadFile("mlx_lm_lora_run3.log", () => Fixture.Open("mlx_lm_lora_run3.log"))], new RunDashboard.Core.Services.UploadOptions())
             .GetAwaiter().GetResult();
         var run = store.GetRun(Assert.Single(report.Runs).Id)!;
-        var pyramids = store.Database.GetCollection(RunStore.PyramidsCollection);
-        Assert.Equal(run.Metrics.Count, pyramids.Count());
-        var stamps = pyramids.FindAll().ToDictionary(d => d["_id"].AsString, d => d["Stamp"].AsString);
+        var stamps = _stores.PyramidStamps(store, "import.db");
+        Assert.Equal(run.Metrics.Count, stamps.Count);
 
         foreach (var metric in run.Metrics)
         {
             AssertSame(Downsampler.Reduce(store.GetSeries(run.Id, metric.Key)!, 5), store.GetBuckets(run, metric.Key, 5)!);
         }
         // Reading did not rebuild them: the stamps written at commit match the stored run.
-        Assert.Equal(stamps, pyramids.FindAll().ToDictionary(d => d["_id"].AsString, d => d["Stamp"].AsString));
+        Assert.Equal(stamps, _stores.PyramidStamps(store, "import.db"));
     }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _stores.Dispose();
 }

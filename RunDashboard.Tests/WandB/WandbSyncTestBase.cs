@@ -10,14 +10,22 @@ using Xunit.Abstractions;
 
 namespace RunDashboard.Tests.WandB;
 
-/// <summary>A real LiteDB file and the dashboard's W&amp;B client talking HTTP to <see cref="FakeWandbServer"/> on loopback.</summary>
+/// <summary>
+/// A real store (a LiteDB file, or a PostgreSQL database in the <c>OnPostgres</c> variants) and the dashboard's W&amp;B
+/// client talking HTTP to <see cref="FakeWandbServer"/> on loopback.
+/// </summary>
 public abstract class WandbSyncTestBase(ITestOutputHelper output) : IAsyncLifetime
 {
     protected const string Project = "lab/pretrain";
     protected FakeWandbServer Wandb = null!;
-    private readonly TempDirectory _dir = new();
+    private TestStores? _stores;
     private ServiceProvider _services = null!;
     protected ITestOutputHelper Output { get; } = output;
+
+    /// <summary>The database under test; the PostgreSQL variants override it.</summary>
+    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
+
+    private TestStores Stores => _stores ??= new TestStores(Provider);
 
     public async Task InitializeAsync()
     {
@@ -29,7 +37,8 @@ public abstract class WandbSyncTestBase(ITestOutputHelper output) : IAsyncLifeti
     {
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.Configure<StorageOptions>(o => o.DatabasePath = _dir.File($"wandb-{Guid.NewGuid():N}.db"));
+        var name = $"wandb-{Guid.NewGuid():N}.db";
+        services.Configure<StorageOptions>(o => Stores.Configure(o, name));
         services.Configure<WandbOptions>(o =>
         {
             o.BaseUrl = Wandb.BaseUrl;
@@ -40,7 +49,7 @@ public abstract class WandbSyncTestBase(ITestOutputHelper output) : IAsyncLifeti
             o.Retries = 3;
             configure?.Invoke(o);
         });
-        services.AddRunDashboardCore(_dir.Path);
+        services.AddRunDashboardCore(Stores.Dir.Path);
         return services.BuildServiceProvider();
     }
 
@@ -88,6 +97,6 @@ public abstract class WandbSyncTestBase(ITestOutputHelper output) : IAsyncLifeti
     {
         await _services.DisposeAsync();
         await Wandb.DisposeAsync();
-        _dir.Dispose();
+        _stores?.Dispose();
     }
 }
