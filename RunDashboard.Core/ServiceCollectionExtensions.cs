@@ -36,7 +36,11 @@ public static class ServiceCollectionExtensions
         services.AddWandbClient();
         services.AddSingleton<WandbProjectStore>();
         services.AddTransient<WandbSync>();
-        services.AddSingleton<RunDashboard.Core.Cluster.IInstanceLock, RunDashboard.Core.Cluster.LocalInstanceLock>();
+        // Instances sharing a PostgreSQL database take their locks there; a LiteDB file has one process.
+        services.AddSingleton<RunDashboard.Core.Cluster.IInstanceLock>(sp =>
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value is { Provider: StorageProvider.Postgres } o
+                ? new RunDashboard.Core.Cluster.PostgresInstanceLock(o.RequireConnectionString())
+                : new RunDashboard.Core.Cluster.LocalInstanceLock());
         services.AddSingleton<WandbSyncRunner>();
         services.AddHostedService<WandbSyncService>();
         return services;

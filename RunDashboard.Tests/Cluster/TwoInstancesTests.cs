@@ -102,7 +102,7 @@ public sealed partial class TwoInstancesTests(PostgresDatabase database) : IClas
         cookies.Add(new Uri(_a.BaseUrl), new Cookie(auth!.Name, auth.Value));
         using var upload = new HttpRequestMessage(HttpMethod.Post, _a.BaseUrl + "/api/uploads");
         var content = new MultipartFormDataContent();
-        content.Add(new ByteArrayContent(Fixture.Bytes("mlx_lm_lora_run3.log")), "file", "signed-in.log");
+        content.Add(new ByteArrayContent(Fixture.Bytes("nanogpt_train.log")), "file", "signed-in.log");
         upload.Content = content;
         upload.Headers.Add("Origin", _a.BaseUrl);
         Assert.Equal(HttpStatusCode.Created, (await browser.SendAsync(upload)).StatusCode);

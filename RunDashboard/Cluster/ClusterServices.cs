@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using RunDashboard.Core.Cluster;
+using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Cluster;
 
@@ -12,14 +11,14 @@ public static class ClusterServices
 
     public static IServiceCollection AddClusterSharing(this IServiceCollection services, IConfiguration configuration)
     {
-        if (!string.Equals(configuration["Storage:Provider"], "Postgres", StringComparison.OrdinalIgnoreCase)) return services;
-        var connectionString = configuration["Storage:ConnectionString"];
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.Provider != StorageProvider.Postgres) return services;
+        var connectionString = storage.ConnectionString;
         if (string.IsNullOrWhiteSpace(connectionString))
             throw new InvalidOperationException("Storage:Provider is Postgres but Storage:ConnectionString is empty.");
         services.AddDataProtection()
             .SetApplicationName(ApplicationName)
             .AddKeyManagementOptions(o => o.XmlRepository = new PostgresKeyRepository(connectionString));
-        services.Replace(ServiceDescriptor.Singleton<IInstanceLock>(new PostgresInstanceLock(connectionString)));
         return services;
     }
 }
