@@ -191,5 +191,14 @@ public sealed class SharedDatabaseTests : IDisposable
         Assert.Contains("Storage:ConnectionString", e.Message);
     }
 
+    [Fact]
+    public void A_server_that_does_not_answer_is_a_clear_error_naming_the_setting()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => new PostgresBackend("Host=127.0.0.1;Port=1;Username=nobody;Database=none;Timeout=3"));
+
+        Assert.Contains("127.0.0.1:1/none", e.Message);
+        Assert.Contains("Storage:ConnectionString", e.Message);
+    }
+
     public void Dispose() => _stores.Dispose();
 }
