@@ -22,6 +22,12 @@ public static class StorageBenchmark
             Codec(generate("mlx_lm_codec.log", quick ? 20 : 100, LogGenerator.MlxLm));
             foreach (var points in quick ? new long[] { 1_000_000, 10_000_000 } : [1_000_000, 100_000_000]) Pyramid(dir, points);
         }
+        if (Array.IndexOf(args, "--postgres") is var pg and >= 0)
+        {
+            if (pg + 1 >= args.Length) throw new ArgumentException("--postgres needs a connection string: --postgres \"Host=…;Username=…;Database=…\"");
+            await PostgresComparison.RunAsync(dir, generate("mlx_lm_compare.log", quick ? 50 : 200, LogGenerator.MlxLm), args[pg + 1], quick ? 500 : 2000);
+            return;
+        }
         await Import(dir, generate("mlx_lm_import_q.log", quick ? 100 : 1024, LogGenerator.MlxLm));
     }
 

@@ -6,21 +6,26 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Tests.Support;
 
 /// <summary>
-/// The real dashboard on Kestrel, on a free loopback port, with its own LiteDB file: what a user runs, minus the
-/// fixed port. Tests talk to it over HTTP (and Chromium does too).
+/// The real dashboard on Kestrel, on a free loopback port, with its own LiteDB file (or its own PostgreSQL database:
+/// <see cref="StartAsync(StorageProvider, string[])"/>, or <c>RUNDASHBOARD_TEST_STORAGE=Postgres</c> for every server of
+/// a test run): what a user runs, minus the fixed port. Tests talk to it over HTTP (and Chromium does too).
 /// </summary>
 public sealed class DashboardServer : IAsyncDisposable
 {
-    private readonly TempDirectory _dir;
+    /// <summary>Names the provider every server of a test run uses when a test does not choose one.</summary>
+    public const string ProviderVariable = "RUNDASHBOARD_TEST_STORAGE";
 
-    private DashboardServer(WebApplication app, TempDirectory dir, string baseUrl)
+    private readonly TestStores _stores;
+
+    private DashboardServer(WebApplication app, TestStores stores, string baseUrl)
     {
         App = app;
-        _dir = dir;
+        _stores = stores;
         BaseUrl = baseUrl;
         Client = new HttpClient { BaseAddress = new Uri(baseUrl) };
     }
@@ -28,24 +33,29 @@ public sealed class DashboardServer : IAsyncDisposable
     public WebApplication App { get; }
     public string BaseUrl { get; }
     public HttpClient Client { get; }
-    public string DatabasePath => _dir.File("dashboard.db");
+    public string DatabasePath => _stores.Dir.File("dashboard.db");
+
+    public StorageProvider Provider => _stores.Provider;
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static async Task<DashboardServer> StartAsync(params string[] extraArgs)
+    public static Task<DashboardServer> StartAsync(params string[] extraArgs) =>
+        StartAsync(Enum.TryParse<StorageProvider>(Environment.GetEnvironmentVariable(ProviderVariable), ignoreCase: true, out var p) ? p : StorageProvider.LiteDb, extraArgs);
+
+    public static async Task<DashboardServer> StartAsync(StorageProvider provider, params string[] extraArgs)
     {
-        var dir = new TempDirectory();
+        var stores = new TestStores(provider);
         string[] args =
         [
             "--urls=http://127.0.0.1:0",
             "--environment=Production",
-            $"--Storage:DatabasePath={dir.File("dashboard.db")}",
+            .. stores.Arguments("dashboard.db"),
             .. extraArgs,
         ];
         var app = DashboardApp.Build(args, b => b.Logging.SetMinimumLevel(LogLevel.Warning), ProjectDirectory());
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DashboardServer(app, dir, address.TrimEnd('/'));
+        return new DashboardServer(app, stores, address.TrimEnd('/'));
     }
 
     /// <summary>The RunDashboard project folder, so the app's wwwroot is its content root as under <c>dotnet run</c>.</summary>
@@ -84,6 +94,6 @@ public sealed class DashboardServer : IAsyncDisposable
         Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-        _dir.Dispose();
+        _stores.Dispose();
     }
 }

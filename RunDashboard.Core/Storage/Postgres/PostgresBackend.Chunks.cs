@@ -13,28 +13,24 @@ public sealed partial class PostgresBackend
 
     public IEnumerable<StoredChunk> ReadChunks(string runId, string key, long? from = null, long? to = null)
     {
-        // Ids first, then one row at a time: memory stays flat whatever the series' size, and no connection is held
-        // while the caller works through the chunks.
-        var rows = new List<(byte[] Id, int Seq, int Count)>();
-        using (var conn = Open())
-        using (var cmd = Command(conn, $"""
-            SELECT id, seq, point_count FROM chunks c
+        // One query whose rows are read as the caller asks for chunks: Npgsql holds one row at a time, so memory stays
+        // flat whatever the series' size (the connection is held until the caller is done).
+        using var conn = Open();
+        using var cmd = Command(conn, $"""
+            SELECT id, seq, point_count, codec, steps_blob, values_blob, times_blob FROM chunks c
             WHERE run_id = @run AND series_key = @key AND {Committed}
               AND (@from::bigint IS NULL OR last_step >= @from) AND (@to::bigint IS NULL OR first_step <= @to)
             ORDER BY seq
-            """))
+            """);
+        cmd.Parameters.AddWithValue("run", runId);
+        cmd.Parameters.AddWithValue("key", key);
+        cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Bigint) { Value = (object?)from ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Bigint) { Value = (object?)to ?? DBNull.Value });
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
         {
-            cmd.Parameters.AddWithValue("run", runId);
-            cmd.Parameters.AddWithValue("key", key);
-            cmd.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Bigint) { Value = (object?)from ?? DBNull.Value });
-            cmd.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Bigint) { Value = (object?)to ?? DBNull.Value });
-            using var r = cmd.ExecuteReader();
-            while (r.Read()) rows.Add(((byte[])r[0], r.GetInt32(1), r.GetInt32(2)));
-        }
-        foreach (var (id, _, _) in rows)
-        {
-            var objectId = new ObjectId(id);
-            if (ReadChunk(objectId, key) is { } chunk) yield return new StoredChunk(objectId, chunk);
+            var blobs = new ChunkBlobs(r.IsDBNull(3) ? null : r.GetInt32(3), (byte[])r[4], (byte[])r[5], r.IsDBNull(6) ? null : (byte[])r[6]);
+            yield return new StoredChunk(new ObjectId((byte[])r[0]), blobs.Decode(key, r.GetInt32(1), r.GetInt32(2)));
         }
     }
 

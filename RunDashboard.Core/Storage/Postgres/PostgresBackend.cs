@@ -44,7 +44,14 @@ public sealed partial class PostgresBackend : IStorageBackend
         _source = NpgsqlDataSource.Create(builder);
         try
         {
-            PostgresSchema.Apply(_source);
+            try
+            {
+                PostgresSchema.Apply(_source);
+            }
+            catch (NpgsqlException e)
+            {
+                throw new InvalidOperationException($"could not open the PostgreSQL database {Location} (Storage:ConnectionString): {e.Message}", e);
+            }
             InstanceKey = Random.Shared.Next(1, int.MaxValue);
             _listener = new PostgresRunsListener(_source, InstanceId, InstanceKey, OnRemoteChange, AllRunIds);
             RemoveUnfinishedImports();
