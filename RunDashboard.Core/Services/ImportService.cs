@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using RunDashboard.Core.Cluster;
 using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Storage;
@@ -31,13 +32,37 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         await lane.WaitAsync(cancellationToken);
         try
         {
-            return await Task.Run(() => Import(files, options, cancellationToken), cancellationToken);
+            return await WithRetriesAsync(() => Import(files, options, cancellationToken), cancellationToken);
         }
         finally
         {
             lane.Release();
         }
     }
+
+    /// <summary>
+    /// Runs an import, and runs it again from the start when the database failed for a moment (a shared PostgreSQL
+    /// restarting): the upload's body is still on disk and nothing of the failed attempt was published.
+    /// </summary>
+    private async Task<ImportReport> WithRetriesAsync(Func<ImportReport> import, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Task.Run(import, cancellationToken);
+            }
+            catch (Exception ex) when (TransientFailures.IsTransient(ex) && time.GetElapsedTime(started) < TransientFailures.RetryWindow)
+            {
+                RetriedImports++;
+                await Task.Delay(TransientFailures.Backoff(attempt), time, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Imports run again after a transient database failure, since start (for tests and the logs).</summary>
+    public int RetriedImports { get; private set; }
 
     /// <summary>Parses the stored bytes of earlier uploads again with today's parsers, replacing their runs.</summary>
     public async Task<ImportReport> ReimportAsync(IReadOnlyList<string>? uploadIds = null, CancellationToken cancellationToken = default)
@@ -56,7 +81,7 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
             await _writer.WaitAsync(cancellationToken);
             try
             {
-                var report = await Task.Run(() => Import(files, options, cancellationToken, replacing: list), cancellationToken);
+                var report = await WithRetriesAsync(() => Import(files, options, cancellationToken, replacing: list), cancellationToken);
                 reports.AddRange(report.Files);
                 runs.AddRange(report.Runs);
             }

@@ -50,37 +50,80 @@ public sealed class PostgresServer
     private static PostgresServer Start()
     {
         if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } given) return new PostgresServer(given);
+        var cluster = Cluster.Start();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Dispose();
+        return new PostgresServer(cluster.ConnectionString);
+    }
 
-        var bin = FindBinaries() ?? throw new InvalidOperationException(
-            "PostgreSQL is not installed: the storage tests run on LiteDB and on a real PostgreSQL server. Install Debian's " +
-            $"'postgresql' package (apt-get install postgresql) or set {EnvironmentVariable} to a connection string of a server " +
-            "where the user may CREATE DATABASE.");
-        RemoveStoppedClusters();
-        var root = Path.Combine(Path.GetTempPath(), ClusterPrefix + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(root);
-        var asRoot = Environment.UserName == "root";
-        if (asRoot) Run("chown", ["postgres:postgres", root], null);
-        var data = Path.Combine(root, "data");
-        var port = FreePort();
-        RunAs(asRoot, Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-        // fsync off: a test cluster holds nothing worth a disk flush, and the suite runs much faster without them.
-        RunAs(asRoot, Path.Combine(bin, "pg_ctl"),
-            ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-o",
-             $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
-             "start"]);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    /// <summary>
+    /// A throwaway cluster of this test process only: for tests that restart or stop the server, which the shared
+    /// one must never be (other test classes use it at the same time).
+    /// </summary>
+    public static Cluster StartPrivate() => Cluster.Start();
+
+    /// <summary>A PostgreSQL cluster in a temporary folder on a free loopback port.</summary>
+    public sealed class Cluster : IDisposable
+    {
+        private readonly string _bin, _root, _data;
+        private readonly bool _asRoot;
+        private readonly int _port;
+
+        private Cluster(string bin, string root, bool asRoot, int port)
+        {
+            (_bin, _root, _asRoot, _port) = (bin, root, asRoot, port);
+            _data = Path.Combine(root, "data");
+        }
+
+        public string ConnectionString => $"Host=127.0.0.1;Port={_port};Username=postgres;Database=postgres;Timeout=30;Command Timeout=120";
+
+        internal static Cluster Start()
+        {
+            var bin = FindBinaries() ?? throw new InvalidOperationException(
+                "PostgreSQL is not installed: the storage tests run on LiteDB and on a real PostgreSQL server. Install Debian's " +
+                $"'postgresql' package (apt-get install postgresql) or set {EnvironmentVariable} to a connection string of a server " +
+                "where the user may CREATE DATABASE.");
+            RemoveStoppedClusters();
+            var root = Path.Combine(Path.GetTempPath(), ClusterPrefix + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(root);
+            var asRoot = Environment.UserName == "root";
+            if (asRoot) Run("chown", ["postgres:postgres", root], null);
+            var cluster = new Cluster(bin, root, asRoot, FreePort());
+            RunAs(asRoot, Path.Combine(bin, "initdb"), ["-D", cluster._data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+            cluster.PgCtl("start");
+            return cluster;
+        }
+
+        /// <summary>Stops the server (fast shutdown: open connections are cut, as in a real restart) and starts it again.</summary>
+        public void Restart(TimeSpan down)
+        {
+            PgCtl("stop", "-m", "fast");
+            Thread.Sleep(down);
+            PgCtl("start");
+        }
+
+        private void PgCtl(string action, params string[] extra)
+        {
+            // fsync off: a test cluster holds nothing worth a disk flush, and the suite runs much faster without them.
+            string[] args = action == "start"
+                ? ["-D", _data, "-l", Path.Combine(_root, "server.log"), "-w", "-o",
+                   $"-p {_port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
+                   "start"]
+                : ["-D", _data, "-w", .. extra, action];
+            RunAs(_asRoot, Path.Combine(_bin, "pg_ctl"), args);
+        }
+
+        public void Dispose()
         {
             try
             {
-                RunAs(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
-                Directory.Delete(root, recursive: true);
+                PgCtl("stop", "-m", "immediate");
+                Directory.Delete(_root, recursive: true);
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
             {
-                // The process is ending; a cluster left in /tmp is the only cost.
+                // A cluster left in /tmp is the only cost; the next test run removes stopped ones.
             }
-        };
-        return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=30;Command Timeout=120");
+        }
     }
 
     private const string ClusterPrefix = "rundashboard-pg-";
