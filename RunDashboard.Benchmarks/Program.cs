@@ -18,6 +18,13 @@ if (args.Contains("--web"))
     return;
 }
 
+if (args.Contains("--runs"))
+{
+    // The runs list with many runs stored: list query, prerendered "/" and GET /api/runs.
+    await RunsBenchmark.RunAsync(dir, Arg("--runs", 10_000));
+    return;
+}
+
 if (args.Contains("--storage"))
 {
     // Issue 17: codec, pyramid reads and import throughput; --quick stays under about two minutes.
