@@ -25,6 +25,14 @@ if (args.Contains("--runs"))
     return;
 }
 
+if (args.Contains("--form-upload"))
+{
+    // The /upload page against a script's multipart POST, same file, same server.
+    var log = Generate($"mlx_lm_{Arg("--form-mb", 100)}mb.log", Arg("--form-mb", 100), LogGenerator.MlxLm);
+    await FormUploadBenchmark.RunAsync(dir, log, Arg("--rounds", 2));
+    return;
+}
+
 if (args.Contains("--storage"))
 {
     // Issue 17: codec, pyramid reads and import throughput; --quick stays under about two minutes.
