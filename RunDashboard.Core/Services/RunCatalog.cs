@@ -172,6 +172,7 @@ public sealed class RunCatalog : IDisposable
                 if (ids.Count > RebuildAbove)
                 {
                     _items = null;
+                    _ = Task.Run(WarmUp);
                 }
                 else
                 {
@@ -184,6 +185,19 @@ public sealed class RunCatalog : IDisposable
             }
         }
         Changed?.Invoke(ids);
+    }
+
+    /// <summary>Rebuilds the rows off the writer's thread, so the next page view does not wait for the scan.</summary>
+    private void WarmUp()
+    {
+        try
+        {
+            Snapshot();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The store closed meanwhile (shutdown): there is no one left to serve.
+        }
     }
 
     public void Dispose() => _store.RunsChanged -= OnRunsChanged;
