@@ -18,6 +18,21 @@ if (args.Contains("--web"))
     return;
 }
 
+if (args.Contains("--runs"))
+{
+    // The runs list with many runs stored: list query, prerendered "/" and GET /api/runs.
+    await RunsBenchmark.RunAsync(dir, Arg("--runs", 10_000));
+    return;
+}
+
+if (args.Contains("--form-upload"))
+{
+    // The /upload page against a script's multipart POST, same file, same server.
+    var log = Generate($"mlx_lm_{Arg("--form-mb", 100)}mb.log", Arg("--form-mb", 100), LogGenerator.MlxLm);
+    await FormUploadBenchmark.RunAsync(dir, log, Arg("--rounds", 2));
+    return;
+}
+
 if (args.Contains("--storage"))
 {
     // Issue 17: codec, pyramid reads and import throughput; --quick stays under about two minutes.

@@ -158,7 +158,7 @@ public static class WebBenchmark
         return report.Runs[0].Id;
     }
 
-    private static string WebProjectDirectory()
+    internal static string WebProjectDirectory()
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
         {

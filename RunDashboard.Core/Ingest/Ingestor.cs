@@ -160,7 +160,9 @@ public sealed class Ingestor
                 (format, match) = (reader, new FormatMatch(GenericTextFormat.Confidence, "metric lines learned from their repeating shape"));
             }
         }
-        if (format is LineLogFormat and not GenericTextFormat && !context.Runs.Any(r => r.HasMetrics))
+        // A runs table has no history by design (one row per run, its metrics are summaries): many rows of numbers
+        // would otherwise look like metric lines to the generic reader and turn thousands of runs into one.
+        if (format is LineLogFormat and not GenericTextFormat and not RunsTableCsvFormat && !context.Runs.Any(r => r.HasMetrics))
         {
             // The dedicated reader matched the sample but read nothing: the generic reader gets its turn.
             var fallback = new ImportContext(fileName, sink) { FormatName = "any-text", Hints = hints, Limits = Limits };

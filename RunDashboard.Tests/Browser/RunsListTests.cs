@@ -63,6 +63,24 @@ public class RunsListTests : IAsyncLifetime
         Assert.NotEqual(light, dark);
     }
 
+    [Theory]
+    [InlineData(1440, 900)]
+    [InlineData(390, 844)]
+    public async Task The_first_page_of_runs_is_shown_before_any_script_runs(int width, int height)
+    {
+        // No script: what shows is the prerendered HTML alone, before (or without) the live connection.
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { JavaScriptEnabled = false, ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(_server.BaseUrl + "/");
+
+        var rows = page.Locator("#runs-grid tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#runs-grid a", new PageLocatorOptions { HasText = "alpha-run" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#runs-grid a", new PageLocatorOptions { HasText = "beta-run" })).ToBeVisibleAsync();
+        await Support.Browser.ScreenshotAsync(page, $"runs-list-prerendered-{width}");
+        await context.CloseAsync();
+    }
+
     private static Task<string> BackgroundAsync(IPage page) =>
         page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
 }

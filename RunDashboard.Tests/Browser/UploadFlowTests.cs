@@ -33,7 +33,10 @@ public class UploadFlowTests : IAsyncLifetime
         await Support.Browser.ChooseFilesAsync(page, page.GetByText("mlx_lm_lora_run3.log").First, Fixture.PathOf("mlx_lm_lora_run3.log"));
         await page.GetByLabel("Project (optional)").FillAsync("smol");
         await page.GetByLabel("Run name (optional)").FillAsync("browser run");
+        // The browser posts the file to the same endpoint scripts use, with the form's fields.
+        var posted = page.WaitForRequestAsync(r => r.Url.EndsWith("/api/uploads", StringComparison.Ordinal) && r.Method == "POST");
         await page.Locator("#upload-submit").ClickAsync();
+        Assert.StartsWith("multipart/form-data", (await posted).Headers["content-type"]);
 
         var link = page.Locator("a.run-link", new PageLocatorOptions { HasText = "browser run" });
         await link.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });

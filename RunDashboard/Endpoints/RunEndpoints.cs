@@ -16,7 +16,7 @@ public static class RunEndpoints
 {
     public static void MapRunEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/runs", (RunStore store) => store.ListRuns().Select(RunSummaryDto.From));
+        app.MapGet("/api/runs", ListRuns);
         app.MapGet("/api/runs/{id}", (string id, RunStore store) =>
             store.GetRun(id) is { } run ? Results.Ok(RunDetailDto.From(run)) : ApiProblems.NotFound($"no run with id '{id}'"));
         app.MapGet("/api/runs/{id}/series", GetSeries);
@@ -193,6 +193,51 @@ public static class RunEndpoints
         return Results.Ok(result);
     }
 
+    /// <summary>Runs per page of <c>GET /api/runs</c> unless the request says otherwise, and the most it may ask for.</summary>
+    public const int DefaultRunsPageSize = 100, MaxRunsPageSize = 1000;
+
+    /// <summary>
+    /// Every run, newest first, a page at a time: the body is the same JSON array as ever, and a <c>Link</c> header
+    /// (<c>rel="next"</c>, as GitHub's API pages) names the next page while there is one, with the total in
+    /// <c>X-Total-Count</c>. <c>?all=true</c> streams every run in one answer, written as it is enumerated from the
+    /// in-memory catalog, so even that never reads a run document from the store.
+    /// </summary>
+    private static IResult ListRuns(RunCatalog catalog, HttpContext http, int? page, int? pageSize, bool? all)
+    {
+        if (page is < 0) return ApiProblems.BadRequest("Bad page", "page counts from 0 and must be 0 or more");
+        if (pageSize is < 1 or > MaxRunsPageSize)
+        {
+            return ApiProblems.BadRequest("Bad pageSize", $"pageSize must be 1 to {MaxRunsPageSize:N0}; use ?all=true for every run in one streamed answer");
+        }
+        var query = new RunQuery { SortBy = "created", Descending = true, Page = page ?? 0, PageSize = pageSize ?? DefaultRunsPageSize };
+        if (all == true)
+        {
+            if (page is not null || pageSize is not null) return ApiProblems.BadRequest("all with paging", "use either ?all=true or page/pageSize, not both");
+            return Results.Ok(StreamRuns(catalog.Query(query with { Page = 0, PageSize = int.MaxValue }).Items, http.RequestAborted));
+        }
+        var result = catalog.Query(query);
+        http.Response.Headers["X-Total-Count"] = result.Total.ToString(CultureInfo.InvariantCulture);
+        var links = new List<string>();
+        string Link(int p, string rel) => $"<{http.Request.PathBase}/api/runs?page={p}&pageSize={query.PageSize}>; rel=\"{rel}\"";
+        if ((long)(query.Page + 1) * query.PageSize < result.Total) links.Add(Link(query.Page + 1, "next"));
+        if (query.Page > 0) links.Add(Link(Math.Min(query.Page - 1, Math.Max(0, (result.Total - 1) / query.PageSize)), "prev"));
+        if (links.Count > 0) http.Response.Headers.Link = string.Join(", ", links);
+        return Results.Ok(result.Items.Select(i => RunSummaryDto.From(i)));
+    }
+
+    private static async IAsyncEnumerable<RunSummaryDto> StreamRuns(IReadOnlyList<RunListItem> runs,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        for (var i = 0; i < runs.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // The serializer sends what it has written whenever the next item is not ready at once: giving the thread
+            // up every thousand runs lets the answer go out in pieces while the rest is written.
+            if (i > 0 && i % 1000 == 0) await Task.Yield();
+            yield return RunSummaryDto.From(runs[i]);
+        }
+    }
+
     private static RunPageDto QueryRuns(RunCatalog catalog, string? q, string? project, string? source, string? state, string? method,
         string? tag, string? sort, bool? desc, int? page, int? pageSize)
     {
@@ -223,6 +268,10 @@ public sealed record RunSummaryDto(
 {
     public static RunSummaryDto From(Run r) => new(r.Id, r.Name, r.Project, SourceName(r.Source), r.State, r.Tags, r.CreatedAt,
         r.Metrics.Select(m => m.Key).ToList(), r.Steps, r.FindMetric(MetricKeys.TrainLoss)?.LastValue);
+
+    /// <summary>The same summary from the catalog's row: the state is the one stored at import, as before.</summary>
+    public static RunSummaryDto From(RunListItem r) => new(r.Id, r.Name, r.Project, SourceName(r.Source), r.StoredState, r.Tags, r.CreatedAt,
+        r.Metrics, r.Steps, r.LastTrainLoss);
 
     public static string SourceName(RunSource source) => source == RunSource.Wandb ? "wandb" : "upload";
 }

@@ -9,7 +9,18 @@ public sealed record UploadResponse(
     IReadOnlyList<UploadResponse.Problem> Problems,
     IReadOnlyList<UploadResponse.FileResult> Files)
 {
-    public sealed record RunLink(string Id, string Name, string Url);
+    /// <summary>A run the upload made or updated, with what the form's report shows of it.</summary>
+    public sealed record RunLink(string Id, string Name, string Url)
+    {
+        /// <summary>Each series with its number of points.</summary>
+        public IReadOnlyList<MetricCount> Metrics { get; init; } = [];
+
+        public int Hyperparameters { get; init; }
+
+        public int Events { get; init; }
+    }
+
+    public sealed record MetricCount(string Key, long Points);
 
     public sealed record Problem(string File, int Line, string Message);
 
@@ -30,7 +41,12 @@ public sealed record UploadResponse(
     {
         var baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
         return new UploadResponse(
-            report.Runs.Select(r => new RunLink(r.Id, r.Name, $"{baseUrl}/runs/{r.Id}")).ToList(),
+            report.Runs.Select(r => new RunLink(r.Id, r.Name, $"{baseUrl}/runs/{r.Id}")
+            {
+                Metrics = r.Metrics.Select(m => new MetricCount(m.Key, m.Count)).ToList(),
+                Hyperparameters = r.Hyperparameters.Count,
+                Events = r.Events.Count,
+            }).ToList(),
             report.Format,
             report.Problems.Select(p => new Problem(p.File, p.Line, p.Message)).ToList(),
             report.Files.Select(f => new FileResult(f.FileName, f.Format, f.FormatDescription, f.FormatReason, f.Error,

@@ -49,7 +49,7 @@ public partial class Runs : IDisposable
     private static string GroupLabel(string by) =>
         by.StartsWith("tag:", StringComparison.Ordinal) ? by[4..] : by.StartsWith("config:", StringComparison.Ordinal) ? by[7..] : by;
 
-    private MudDataGrid<RunListItem>? _grid;
+    private PrerenderedDataGrid<RunListItem>? _grid;
     private HashSet<RunListItem> _selected = new(RunComparer.Instance);
     private string? _lastQuery;
 
