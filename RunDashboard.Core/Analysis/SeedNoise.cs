@@ -69,9 +69,14 @@ public static class SeedNoise
     }
 
     /// <summary>The run's settings without seeds and bookkeeping, as sorted <c>key=value</c> pairs.</summary>
-    public static string Signature(Run run) =>
-        string.Join(", ", run.Hyperparameters.Where(h => !SeedKeys.Contains(Last(h.Key)) && !BookkeepingKeys.Contains(Last(h.Key)))
-            .OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key}={h.Value}"));
+    public static string Signature(Run run) => Signature(run.Hyperparameters.Select(h => (h.Key, h.Value)));
+
+    /// <summary>The same signature from settings given as key and value pairs (a runs-list row keeps them so).</summary>
+    public static string Signature(IEnumerable<(string Key, string Value)> settings) =>
+        string.Join(", ", settings.Where(h => IsExperimentSetting(h.Key)).OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key}={h.Value}"));
+
+    /// <summary>A setting that changes what a run does: neither a seed nor where it writes.</summary>
+    public static bool IsExperimentSetting(string key) => !SeedKeys.Contains(Last(key)) && !BookkeepingKeys.Contains(Last(key));
 
     private static string? Seed(Run run) =>
         run.Hyperparameters.Where(h => SeedKeys.Contains(Last(h.Key))).Select(h => $"{h.Key}={h.Value}").FirstOrDefault();

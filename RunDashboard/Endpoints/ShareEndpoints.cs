@@ -1,4 +1,5 @@
 using System.Globalization;
+using RunDashboard.Core.Services;
 using RunDashboard.Core.Storage;
 using RunDashboard.Previews;
 
@@ -11,10 +12,10 @@ public static class ShareEndpoints
 
     public static void MapShareEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/preview/runs/{file}", (string file, long? from, long? to, RunStore store, ShareCards cards, HttpContext http) =>
+        app.MapGet("/preview/runs/{file}", (string file, long? from, long? to, RunService runs, ShareCards cards, HttpContext http) =>
         {
             if (!file.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) return ApiProblems.NotFound("previews are PNG: /preview/runs/{id}.png");
-            var run = store.GetRun(file[..^4]);
+            var run = runs.Get(file[..^4]);
             if (run is null) return ApiProblems.NotFound($"no run with id '{file[..^4]}'");
             return Png(http, cards.RunPng(run, from, to));
         });

@@ -6,7 +6,6 @@ using RunDashboard.Components.Charts;
 using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Services;
-using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Components.Pages;
 
@@ -16,8 +15,8 @@ namespace RunDashboard.Components.Pages;
 /// </summary>
 public partial class Compare : IDisposable
 {
-    [Inject] private RunStore Store { get; set; } = default!;
-    [Inject] private SeriesLoader Loader { get; set; } = default!;
+    [Inject] private RunService Runs { get; set; } = default!;
+    [Inject] private SeriesService Loader { get; set; } = default!;
     [Inject] private RunCatalog Catalog { get; set; } = default!;
     [Inject] private HealthService Health { get; set; } = default!;
     [Inject] private RunDashboard.Previews.ShareCards Cards { get; set; } = default!;
@@ -74,7 +73,7 @@ public partial class Compare : IDisposable
     protected override void OnParametersSet()
     {
         _runIds = (RunsParam ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
-        _runs = _runIds.Select(Store.GetRun).OfType<Run>().ToList();
+        _runs = _runIds.Select(Runs.Get).OfType<Run>().ToList();
         _missing = _runIds.Where(id => _runs.All(r => r.Id != id)).Select(id => $"No run with id '{id}'.").ToList();
         _metricKeys = _runs.SelectMany(r => r.Metrics.Select(m => m.Key)).Distinct().Order(StringComparer.Ordinal).ToList();
         MetricKey = MetricParam is { Length: > 0 } m ? m
