@@ -24,7 +24,7 @@ public static class SeedNoise
 
     /// <summary>Settings that name where a run writes, not what it does.</summary>
     public static readonly IReadOnlySet<string> BookkeepingKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        { "output_dir", "logging_dir", "run_name", "hub_model_id", "save_path", "adapter_path", "wandb_run_id", "name" };
+        { "output_dir", "logging_dir", "run_name", "run_path", "run_dir", "save_dir", "checkpoint_dir", "hub_model_id", "save_path", "adapter_path", "wandb_run_id", "name" };
 
     /// <summary>A difference counts when it exceeds this many standard errors of the seed noise.</summary>
     public const double Sigmas = 2;
