@@ -325,7 +325,6 @@ public partial class RunPage : IDisposable
 
     private string CompareLink => DashboardUrls.Compare(new CompareView { Runs = [_run!.Id] });
 
-    internal static string FormatDuration(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m {t.Seconds}s" : $"{t.TotalSeconds:F0}s";
 
     public void Dispose() => Catalog.Changed -= OnRunsChanged;
 
