@@ -37,6 +37,13 @@ public class DashboardUrlsTests
     }
 
     [Fact]
+    public void A_series_download_link_escapes_the_run_and_the_metric()
+    {
+        Assert.Equal("/api/runs/r%201/series?key=train%2Floss&format=csv", DashboardUrls.SeriesExport("r 1", "train/loss", "csv"));
+        Assert.Equal("/api/runs/r1/series?key=eval%2Floss%2Fkd", DashboardUrls.SeriesExport("r1", "eval/loss/kd"));
+    }
+
+    [Fact]
     public void Preview_images_depend_on_the_chart_only()
     {
         var view = new CompareView { Runs = ["a1"], Metric = "eval/loss", Smooth = 0, All = true, Robust = false };

@@ -19,6 +19,10 @@ public static class DashboardUrls
 
     public static string RunList(RunListView? view = null) => "/" + Query(view?.Query() ?? []);
 
+    /// <summary>A run's whole series as JSON, or as CSV with <paramref name="format"/> <c>csv</c>.</summary>
+    public static string SeriesExport(string runId, string key, string? format = null) =>
+        $"/api/runs/{Uri.EscapeDataString(runId)}/series" + Query([("key", key), ("format", format)]);
+
     public static string ShortLink(string publicBase, string code) => $"{publicBase.TrimEnd('/')}/s/{Uri.EscapeDataString(code)}";
 
     /// <summary><c>?a=1&amp;b=x%2Fy</c> from the pairs that have a value; the run list's commas stay readable.</summary>

@@ -272,14 +272,6 @@ public partial class RunPage : IDisposable
         return Task.CompletedTask;
     }
 
-    private bool MatchesHp(Hyperparameter h) =>
-        string.IsNullOrWhiteSpace(HpFilter)
-        || h.Key.Contains(HpFilter, StringComparison.OrdinalIgnoreCase)
-        || h.Value.Contains(HpFilter, StringComparison.OrdinalIgnoreCase);
-
-    private string SeriesUrl(string key, string? format) =>
-        $"/api/runs/{Uri.EscapeDataString(_run!.Id)}/series?key={Uri.EscapeDataString(key)}{(format is null ? "" : "&format=" + format)}";
-
     private void OnRunsChanged(IReadOnlyList<string> ids)
     {
         // Live: an append or a sync of this run redraws the charts in place.
