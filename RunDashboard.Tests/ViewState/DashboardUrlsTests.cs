@@ -41,6 +41,7 @@ public class DashboardUrlsTests
     {
         Assert.Equal("/api/runs/r%201/series?key=train%2Floss&format=csv", DashboardUrls.SeriesExport("r 1", "train/loss", "csv"));
         Assert.Equal("/api/runs/r1/series?key=eval%2Floss%2Fkd", DashboardUrls.SeriesExport("r1", "eval/loss/kd"));
+        Assert.Equal("/api/compare/report?runs=a1,b%202", DashboardUrls.CompareReport(["a1", "b 2"]));
     }
 
     [Fact]

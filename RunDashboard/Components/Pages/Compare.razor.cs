@@ -245,7 +245,7 @@ public partial class Compare : IDisposable
 
     private static string Show(double? v) => NumberFormat.Value(v, "missing");
 
-    private string ReportLink => $"/api/compare/report{DashboardUrls.Query([(CompareView.Names.Runs, string.Join(',', _runs.Select(r => r.Id)))])}";
+    private string ReportLink => DashboardUrls.CompareReport(_runs.Select(r => r.Id));
 
     private Task SetRunsAsync(IEnumerable<string?>? ids) =>
         Update((CompareView.Names.Runs, string.Join(',', (ids ?? []).OfType<string>())), (CompareView.Names.From, null), (CompareView.Names.To, null));
