@@ -10,12 +10,19 @@ namespace RunDashboard.Components.Charts;
 /// </summary>
 public partial class ParallelCoordinates
 {
-    private const double AxisGap = 170;
     private const double Margin = 70;
     private const double Top = 50;
     private const double Bottom = 290;
     private const int Height = 320;
-    private const int LabelLength = 22;
+
+    /// <summary>
+    /// Room between axes: wide for a few settings, narrower for many, so a dozen axes still fit a laptop screen
+    /// (about 1,200 px of chart) before the chart scrolls in its own region.
+    /// </summary>
+    private double AxisGap => View.Axes.Count <= 1 ? 170 : Math.Clamp(1100.0 / (View.Axes.Count - 1), 110, 170);
+
+    /// <summary>Characters of an axis title that fit between two axes at 13 px (about 7.5 px a character).</summary>
+    private int LabelLength => (int)(AxisGap / 7.5);
 
     [Parameter, EditorRequired] public string Id { get; set; } = "";
     [Parameter, EditorRequired] public ParallelView View { get; set; } = new([], [], "", []);
@@ -49,7 +56,7 @@ public partial class ParallelCoordinates
         return Bottom - (value - min) / (max - min) * (Bottom - Top);
     }
 
-    private static IEnumerable<(double Value, string Label)> Ticks(ParallelAxis axis)
+    private IEnumerable<(double Value, string Label)> Ticks(ParallelAxis axis)
     {
         if (axis.Categories is { } categories)
         {
@@ -79,7 +86,7 @@ public partial class ParallelCoordinates
         return name + ": " + string.Join(", ", View.Axes.Select(a => $"{a.Label} = {(a.Categories is { } c ? c[(int)a.Values[run]] : NumberFormat.Value(a.Values[run], 6))}"));
     }
 
-    private static string Short(string text) => text.Length <= LabelLength ? text : text[..(LabelLength - 1)] + "…";
+    private string Short(string text) => text.Length <= LabelLength ? text : text[..(LabelLength - 1)] + "…";
 
     private static string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
 
