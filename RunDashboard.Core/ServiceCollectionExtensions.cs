@@ -29,6 +29,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ForecastService>();
         services.AddSingleton<ProvenanceService>();
         services.AddSingleton<SeedNoiseService>();
+        services.AddSingleton<SeriesService>();
+        services.AddSingleton<RunService>();
         services.AddHttpClient(ChatNotifier.HttpClientName);
         services.AddSingleton<ChatNotifier>();
         services.AddHostedService(sp => sp.GetRequiredService<ChatNotifier>());

@@ -100,7 +100,6 @@ public static class DashboardApp
     /// <summary>What the pages and preview endpoints need on top of Core (tests of components register the same).</summary>
     public static IServiceCollection AddDashboardUi(this IServiceCollection services)
     {
-        services.AddSingleton<RunDashboard.Components.Charts.SeriesLoader>();
         services.AddSingleton<RunDashboard.Previews.ChartPreview>();
         services.AddSingleton<RunDashboard.Previews.ShareCards>();
         services.AddScoped<RunDashboard.Components.Security.WriteAccess>();

@@ -35,8 +35,24 @@ public static class Cohorts
             .OrderByDescending(r => r.Runs).ThenBy(r => r.Value, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>Runs whose settings are the same apart from seeds and output paths (see <see cref="SeedNoise"/>).</summary>
+    public const string Settings = "settings";
+
+    /// <summary>
+    /// The group values of a run: one for a project, state, setting or <see cref="Settings"/>, one per tag of a tag
+    /// category, and for <c>tagged:&lt;tag&gt;</c> the tag or "not &lt;tag&gt;".
+    /// </summary>
     public static IEnumerable<string> ValuesOf(RunListItem run, string by)
     {
+        if (by == Settings)
+        {
+            return [SeedNoise.Signature(run.Config.Select(c => (c.Key, c.Value)))];
+        }
+        if (by.StartsWith("tagged:", StringComparison.Ordinal))
+        {
+            var tag = by[7..];
+            return [run.Tags.Contains(tag, StringComparer.Ordinal) ? tag : "not " + tag];
+        }
         if (by.StartsWith("tag:", StringComparison.Ordinal))
         {
             return run.Categories.TryGetValue(by[4..], out var tags) ? tags : [None];

@@ -24,7 +24,7 @@ public static class SeedNoise
 
     /// <summary>Settings that name where a run writes, not what it does.</summary>
     public static readonly IReadOnlySet<string> BookkeepingKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        { "output_dir", "logging_dir", "run_name", "hub_model_id", "save_path", "adapter_path", "wandb_run_id", "name" };
+        { "output_dir", "logging_dir", "run_name", "run_path", "run_dir", "save_dir", "checkpoint_dir", "hub_model_id", "save_path", "adapter_path", "wandb_run_id", "name" };
 
     /// <summary>A difference counts when it exceeds this many standard errors of the seed noise.</summary>
     public const double Sigmas = 2;
@@ -69,9 +69,14 @@ public static class SeedNoise
     }
 
     /// <summary>The run's settings without seeds and bookkeeping, as sorted <c>key=value</c> pairs.</summary>
-    public static string Signature(Run run) =>
-        string.Join(", ", run.Hyperparameters.Where(h => !SeedKeys.Contains(Last(h.Key)) && !BookkeepingKeys.Contains(Last(h.Key)))
-            .OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key}={h.Value}"));
+    public static string Signature(Run run) => Signature(run.Hyperparameters.Select(h => (h.Key, h.Value)));
+
+    /// <summary>The same signature from settings given as key and value pairs (a runs-list row keeps them so).</summary>
+    public static string Signature(IEnumerable<(string Key, string Value)> settings) =>
+        string.Join(", ", settings.Where(h => IsExperimentSetting(h.Key)).OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key}={h.Value}"));
+
+    /// <summary>A setting that changes what a run does: neither a seed nor where it writes.</summary>
+    public static bool IsExperimentSetting(string key) => !SeedKeys.Contains(Last(key)) && !BookkeepingKeys.Contains(Last(key));
 
     private static string? Seed(Run run) =>
         run.Hyperparameters.Where(h => SeedKeys.Contains(Last(h.Key))).Select(h => $"{h.Key}={h.Value}").FirstOrDefault();

@@ -25,6 +25,26 @@ public class DashboardUrlsTests
     }
 
     [Fact]
+    public void A_grouped_compare_link_names_the_grouping_the_band_and_the_final_metric()
+    {
+        var view = new CompareView { Runs = ["a1", "b2"], Group = "config:learning_rate", StdBand = true, Final = "eval/loss" };
+
+        Assert.Equal("/compare?runs=a1,b2&group=config%3Alearning_rate&band=std&final=eval%2Floss", DashboardUrls.Compare(view));
+        // No grouping and the min-max band are the defaults, so they stay out of the link.
+        Assert.Equal("/compare?runs=a1", DashboardUrls.Compare(new CompareView { Runs = ["a1"], Group = "none" }));
+        // The preview draws each run, not groups: the same picture whatever the grouping.
+        Assert.Equal("/preview/compare.png?runs=a1,b2", DashboardUrls.ComparePreview(view));
+    }
+
+    [Fact]
+    public void A_series_download_link_escapes_the_run_and_the_metric()
+    {
+        Assert.Equal("/api/runs/r%201/series?key=train%2Floss&format=csv", DashboardUrls.SeriesExport("r 1", "train/loss", "csv"));
+        Assert.Equal("/api/runs/r1/series?key=eval%2Floss%2Fkd", DashboardUrls.SeriesExport("r1", "eval/loss/kd"));
+        Assert.Equal("/api/compare/report?runs=a1,b%202", DashboardUrls.CompareReport(["a1", "b 2"]));
+    }
+
+    [Fact]
     public void Preview_images_depend_on_the_chart_only()
     {
         var view = new CompareView { Runs = ["a1"], Metric = "eval/loss", Smooth = 0, All = true, Robust = false };

@@ -1,6 +1,10 @@
 using System.Globalization;
+using RunDashboard.Core.Services;
 using RunDashboard.Core.Storage;
+using Microsoft.AspNetCore.Mvc;
+using RunDashboard.Core.Model;
 using RunDashboard.Previews;
+using RunDashboard.ViewState;
 
 namespace RunDashboard.Endpoints;
 
@@ -11,19 +15,24 @@ public static class ShareEndpoints
 
     public static void MapShareEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/preview/runs/{file}", (string file, long? from, long? to, RunStore store, ShareCards cards, HttpContext http) =>
+        app.MapGet("/preview/runs/{file}", (string file, long? from, long? to, RunService runs, ShareCards cards, HttpContext http) =>
         {
             if (!file.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) return ApiProblems.NotFound("previews are PNG: /preview/runs/{id}.png");
-            var run = store.GetRun(file[..^4]);
+            var run = runs.Get(file[..^4]);
             if (run is null) return ApiProblems.NotFound($"no run with id '{file[..^4]}'");
             return Png(http, cards.RunPng(run, from, to));
         });
-        app.MapGet("/preview/compare.png", (string? runs, string? metric, double? smooth, bool? log, double? from, double? to, string? x, ShareCards cards, HttpContext http) =>
+        // The query names are the compare page's own (CompareView.Names), so a page link's query is its preview's query.
+        app.MapGet("/preview/compare.png", (
+            [FromQuery(Name = CompareView.Names.Runs)] string? runs, [FromQuery(Name = CompareView.Names.Metric)] string? metric,
+            [FromQuery(Name = CompareView.Names.Smooth)] double? smooth, [FromQuery(Name = CompareView.Names.Log)] bool? log,
+            [FromQuery(Name = CompareView.Names.From)] double? from, [FromQuery(Name = CompareView.Names.To)] double? to,
+            [FromQuery(Name = CompareView.Names.X)] string? x, ShareCards cards, HttpContext http) =>
         {
             var found = cards.Runs(runs);
             if (found.Count == 0) return ApiProblems.NotFound("no such runs; use ?runs=<id>,<id> as on the compare page");
-            var key = metric is { Length: > 0 } m ? m : "train/loss";
-            return Png(http, cards.ComparePng(found, key, Math.Clamp(smooth ?? ViewState.CompareView.DefaultSmoothing, 0, 0.99), log ?? false, from, to, x));
+            var view = new CompareView { Metric = metric is { Length: > 0 } m ? m : MetricKeys.TrainLoss, Smooth = smooth };
+            return Png(http, cards.ComparePng(found, view.Metric, view.Smoothing, log ?? false, from, to, x));
         });
 
         app.MapPost("/api/links", (LinkRequest request, ShortLinks links, ShareCards cards, HttpRequest http) =>
@@ -34,7 +43,7 @@ public static class ShareEndpoints
                 return ApiProblems.BadRequest("Not a dashboard link", "send {\"url\":\"/runs/<id>?…\"} or a full URL of this dashboard");
             }
             var code = links.Create(path);
-            var shortUrl = $"{cards.PublicBase($"{http.Scheme}://{http.Host}{http.PathBase}")}/s/{code}";
+            var shortUrl = DashboardUrls.ShortLink(cards.PublicBase($"{http.Scheme}://{http.Host}{http.PathBase}"), code);
             return Results.Ok(new { code, url = shortUrl, target = path });
         }).AddEndpointFilter<RunDashboard.Security.SameOriginFilter>();
         app.MapGet("/s/{code}", (string code, ShortLinks links) =>

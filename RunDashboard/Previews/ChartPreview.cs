@@ -89,7 +89,7 @@ public sealed class ChartPreview
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
             {
                 MinorTickGenerator = ticks,
-                LabelFormatter = y => Math.Pow(10, y).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
+                LabelFormatter = y => RunDashboard.Components.NumberFormat.Value(Math.Pow(10, y), 3),
             };
         }
         if (chart.Lines.Any(l => !l.Faint))

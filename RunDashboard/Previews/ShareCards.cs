@@ -4,7 +4,7 @@ using RunDashboard.Components.Charts;
 using RunDashboard.Configuration;
 using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Model;
-using RunDashboard.Core.Storage;
+using RunDashboard.Core.Services;
 using RunDashboard.Components;
 using RunDashboard.ViewState;
 
@@ -17,7 +17,7 @@ public sealed record ShareCard(string Title, string Description, string ImagePat
 /// Builds the unfurl card and preview chart of run and compare links, from the same state the pages read, so
 /// the picture in chat is the chart the link opens.
 /// </summary>
-public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview preview, IOptions<DashboardOptions> options)
+public sealed class ShareCards(RunService runService, SeriesService loader, ChartPreview preview, IOptions<DashboardOptions> options)
 {
     private static string N(double v) => NumberFormat.Value(v, 4);
 
@@ -56,7 +56,7 @@ public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview
             {
                 if (loader.Load(run, key, from, to, 600) is { Count: > 0 } s)
                 {
-                    lines.Add(new PreviewLine(name, SeriesLoader.Doubles(s.Steps), s.Values, color, Markers: markers && s.Count <= 60));
+                    lines.Add(new PreviewLine(name, ChartSeries.Doubles(s.Steps), s.Values, color, Markers: markers && s.Count <= 60));
                 }
             }
             var card = Run(run);
@@ -105,5 +105,5 @@ public sealed class ShareCards(RunStore store, SeriesLoader loader, ChartPreview
             .Where(double.IsFinite).DefaultIfEmpty(0).Min();
 
     public IReadOnlyList<Run> Runs(string? ids) =>
-        (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().Select(store.GetRun).OfType<Run>().ToList();
+        runService.Get((ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -17,7 +17,14 @@ public static class DashboardUrls
 
     public static string ComparePreview(CompareView view) => "/preview/compare.png" + Query(view.PreviewQuery());
 
+    /// <summary>The markdown report of a comparison (its runs only: the report covers every metric).</summary>
+    public static string CompareReport(IEnumerable<string> runIds) => "/api/compare/report" + Query([(CompareView.Names.Runs, string.Join(',', runIds))]);
+
     public static string RunList(RunListView? view = null) => "/" + Query(view?.Query() ?? []);
+
+    /// <summary>A run's whole series as JSON, or as CSV with <paramref name="format"/> <c>csv</c>.</summary>
+    public static string SeriesExport(string runId, string key, string? format = null) =>
+        $"/api/runs/{Uri.EscapeDataString(runId)}/series" + Query([("key", key), ("format", format)]);
 
     public static string ShortLink(string publicBase, string code) => $"{publicBase.TrimEnd('/')}/s/{Uri.EscapeDataString(code)}";
 

@@ -1,5 +1,6 @@
 using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Model;
+using RunDashboard.Core.Services;
 
 namespace RunDashboard.Components.Charts;
 
@@ -35,7 +36,7 @@ public static class CompareAxis
     };
 
     /// <summary>x values of a series on the axis, or null with the reason the run cannot be drawn on it.</summary>
-    public static IReadOnlyList<double>? Values(SeriesLoader loader, Run run, DownsampledSeries series, string axis, out string? missing)
+    public static IReadOnlyList<double>? Values(SeriesService loader, Run run, DownsampledSeries series, string axis, out string? missing)
     {
         missing = null;
         switch (axis)
@@ -78,7 +79,7 @@ public static class CompareAxis
                 return axis == WallTime ? series.Times : series.Times.Select(t => (t - start) / 3600.0).ToList();
             }
             default:
-                return SeriesLoader.Doubles(series.Steps);
+                return ChartSeries.Doubles(series.Steps);
         }
     }
 

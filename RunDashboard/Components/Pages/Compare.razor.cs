@@ -6,7 +6,6 @@ using RunDashboard.Components.Charts;
 using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Services;
-using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Components.Pages;
 
@@ -16,8 +15,8 @@ namespace RunDashboard.Components.Pages;
 /// </summary>
 public partial class Compare : IDisposable
 {
-    [Inject] private RunStore Store { get; set; } = default!;
-    [Inject] private SeriesLoader Loader { get; set; } = default!;
+    [Inject] private RunService Runs { get; set; } = default!;
+    [Inject] private SeriesService Loader { get; set; } = default!;
     [Inject] private RunCatalog Catalog { get; set; } = default!;
     [Inject] private HealthService Health { get; set; } = default!;
     [Inject] private RunDashboard.Previews.ShareCards Cards { get; set; } = default!;
@@ -34,6 +33,9 @@ public partial class Compare : IDisposable
     [SupplyParameterFromQuery(Name = CompareView.Names.To)] public double? XTo { get; set; }
     [SupplyParameterFromQuery(Name = CompareView.Names.All)] public bool ShowAll { get; set; }
     [SupplyParameterFromQuery(Name = CompareView.Names.Panels)] public string? PanelsParam { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.Group)] public string? GroupParam { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.Band)] public string? BandParam { get; set; }
+    [SupplyParameterFromQuery(Name = CompareView.Names.Final)] public string? FinalParam { get; set; }
 
     /// <summary>How many metrics the panel grid shows when the link names none.</summary>
     public const int DefaultPanelCount = 6;
@@ -55,6 +57,15 @@ public partial class Compare : IDisposable
     private List<string> _missing = [];
     private IReadOnlyList<DiffRow> _diff = [];
     private List<FinalMetrics> _finals = [];
+    private List<RunListItem> _items = [];
+    private IReadOnlyList<GroupChoice> _groupChoices = [];
+    private IReadOnlyList<RunGroup> _groups = [];
+    private List<GroupRow> _groupRows = [];
+    private ParallelView? _parallel;
+    private string GroupBy { get; set; } = RunGroups.None;
+    private bool Grouped => GroupBy != RunGroups.None;
+    private BandKind Band => BandParam == CompareView.StdBandValue ? BandKind.StdDev : BandKind.MinMax;
+    private string FinalMetric { get; set; } = MetricKeys.EvalLoss;
     private RunDashboard.Previews.ShareCard _card = new("Compare runs", "", "/preview/compare.png");
 
     private string PublicBase => Cards.PublicBase(Nav.BaseUri);
@@ -74,7 +85,7 @@ public partial class Compare : IDisposable
     protected override void OnParametersSet()
     {
         _runIds = (RunsParam ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
-        _runs = _runIds.Select(Store.GetRun).OfType<Run>().ToList();
+        _runs = _runIds.Select(Runs.Get).OfType<Run>().ToList();
         _missing = _runIds.Where(id => _runs.All(r => r.Id != id)).Select(id => $"No run with id '{id}'.").ToList();
         _metricKeys = _runs.SelectMany(r => r.Metrics.Select(m => m.Key)).Distinct().Order(StringComparer.Ordinal).ToList();
         MetricKey = MetricParam is { Length: > 0 } m ? m
@@ -83,6 +94,12 @@ public partial class Compare : IDisposable
         _diff = HyperparameterDiff.Build(_runs);
         _finals = _runs.Select(FinalMetrics.Of).ToList();
         _findings = _runs.Select(Health.Findings).ToList();
+        _items = _runs.Select(r => RunListItem.From(r, Catalog.Rules)).ToList();
+        _groupChoices = RunGroups.Choices(_items);
+        GroupBy = RunGroups.Normalize(GroupParam, _items);
+        _groups = RunGroups.Of(_items, GroupBy);
+        FinalMetric = FinalParam is { Length: > 0 } f && _metricKeys.Contains(f) ? f : ParallelAxes.DefaultMetric(_runs);
+        _parallel = _runs.Count >= 2 ? ParallelAxes.Build(_runs, FinalMetric) : null;
         _card = Cards.Compare(_runs, new CompareView
         {
             Runs = _runs.Select(r => r.Id).ToList(), Metric = MetricKey, Smooth = SmoothingValue, Log = LogY, LogX = LogX, X = XAxisValue, From = XFrom, To = XTo,
@@ -111,13 +128,20 @@ public partial class Compare : IDisposable
         var smoothing = SmoothingValue;
         foreach (var key in keys)
         {
+            var members = Members(key, null, null, points: 400, report: false);
             var traces = new List<ChartTrace>();
-            for (var i = 0; i < _runs.Count; i++)
+            if (Grouped)
             {
-                if (Loader.Load(_runs[i], key, points: 400) is not { Count: > 0 } series) continue;
-                if (CompareAxis.Values(Loader, _runs[i], series, XAxisValue, out _) is not { } x) continue;
-                var y = smoothing > 0 ? Smoothing.DebiasedEma(series.Values, smoothing) : series.Values;
-                traces.Add(new ChartTrace(_runs[i].Name, x, y, Color: ChartColors.ForRun(i)) { ShowLegend = false });
+                traces.AddRange(_groups.Select((g, i) => GroupTrace(g, i, members)).OfType<(ChartTrace Trace, GroupRow Row)>().Select(t => t.Trace with { ShowLegend = false }));
+            }
+            else
+            {
+                for (var i = 0; i < _runs.Count; i++)
+                {
+                    if (!members.TryGetValue(_runs[i].Id, out var m)) continue;
+                    var y = smoothing > 0 ? Smoothing.DebiasedEma(m.Series.Values, smoothing) : m.Series.Values;
+                    traces.Add(new ChartTrace(_runs[i].Name, m.X, y, Color: ChartColors.ForRun(i)) { ShowLegend = false });
+                }
             }
             if (traces.Count > 0) _panels.Add((key, traces));
         }
@@ -127,21 +151,26 @@ public partial class Compare : IDisposable
     {
         _traces = [];
         _legend = [];
+        _groupRows = [];
+        // Only a step axis can ask storage for a range; other axes zoom on what is loaded.
+        var stepAxis = XAxisValue == "step";
+        var members = Members(MetricKey, stepAxis ? Floor(XFrom) : null, stepAxis ? Ceiling(XTo) : null, SeriesService.ChartPoints, report: true);
+        if (Grouped)
+        {
+            foreach (var (group, i) in _groups.Select((g, i) => (g, i)))
+            {
+                if (GroupTrace(group, i, members) is not { } trace) continue;
+                _traces.Add(trace.Trace);
+                _groupRows.Add(trace.Row);
+            }
+            return;
+        }
         var smoothing = SmoothingValue;
         for (var i = 0; i < _runs.Count; i++)
         {
-            var run = _runs[i];
+            if (!members.TryGetValue(_runs[i].Id, out var m)) continue;
+            var (run, series, x) = m;
             var color = ChartColors.ForRun(i);
-            // Only a step axis can ask storage for a range; other axes zoom on what is loaded.
-            var stepAxis = XAxisValue == "step";
-            var series = Loader.Load(run, MetricKey, stepAxis ? Floor(XFrom) : null, stepAxis ? Ceiling(XTo) : null);
-            if (series is null)
-            {
-                _missing.Add($"{run.Name} has no {MetricKey}.");
-                continue;
-            }
-            var x = XValues(run, series);
-            if (x is null) continue;
             var smoothed = smoothing > 0 ? Smoothing.DebiasedEma(series.Values, smoothing) : null;
             _traces.Add(new ChartTrace(run.Name, x, series.Values, Color: color)
             {
@@ -163,11 +192,48 @@ public partial class Compare : IDisposable
         }
     }
 
-    private IReadOnlyList<double>? XValues(Run run, DownsampledSeries series)
+    /// <summary>Each run's series of a metric with its x values on the chosen axis, by run id; runs that cannot be drawn are left out.</summary>
+    private Dictionary<string, (Run Run, DownsampledSeries Series, IReadOnlyList<double> X)> Members(string key, long? from, long? to, int points, bool report)
     {
-        var x = CompareAxis.Values(Loader, run, series, XAxisValue, out var missing);
-        if (missing is not null) _missing.Add(missing);
-        return x;
+        var found = new Dictionary<string, (Run, DownsampledSeries, IReadOnlyList<double>)>(StringComparer.Ordinal);
+        foreach (var run in _runs)
+        {
+            var series = Loader.Load(run, key, from, to, points);
+            if (series is null)
+            {
+                if (report) _missing.Add($"{run.Name} has no {key}.");
+                continue;
+            }
+            var x = CompareAxis.Values(Loader, run, series, XAxisValue, out var missing);
+            if (missing is not null && report) _missing.Add(missing);
+            if (x is not null) found[run.Id] = (run, series, x);
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// A group as one line: the mean of its members (each smoothed first, so the band shows how far the smoothed runs
+    /// spread, not the step-to-step noise) with its band, in the group's colour; hovering names the members.
+    /// </summary>
+    private (ChartTrace Trace, GroupRow Row)? GroupTrace(RunGroup group, int index, Dictionary<string, (Run Run, DownsampledSeries Series, IReadOnlyList<double> X)> members)
+    {
+        var smoothing = SmoothingValue;
+        var drawn = group.RunIds.Where(members.ContainsKey).Select(id => members[id]).ToList();
+        if (drawn.Count == 0) return null;
+        var curve = GroupCurves.Of(drawn.Select(m => (m.X, (IReadOnlyList<double>)(smoothing > 0 ? Smoothing.DebiasedEma(m.Series.Values, smoothing) : m.Series.Values))).ToList(), Band);
+        var color = ChartColors.ForRun(index);
+        var names = string.Join(", ", drawn.Select(m => m.Run.Name));
+        var bandName = Band == BandKind.StdDev ? "±1 std" : "min–max";
+        var hover = curve.Mean.Select((m, i) =>
+            $"{group.Label}: mean {NumberFormat.Value(m, 4)} ({bandName} {NumberFormat.Value(curve.Lower[i], 4)} to {NumberFormat.Value(curve.Upper[i], 4)}), {curve.Members[i]} of {drawn.Count} runs: {names}").ToList();
+        var trace = new ChartTrace($"{group.Label} ({drawn.Count})", curve.X, curve.Mean, Color: color)
+        {
+            BandMin = curve.Lower, BandMax = curve.Upper, HoverText = hover, LegendGroup = "group-" + index,
+        };
+        var last = Enumerable.Range(0, curve.Mean.Count).LastOrDefault(i => double.IsFinite(curve.Mean[i]), -1);
+        var row = new GroupRow(group.Label, color, drawn.Select(m => (m.Run.Id, m.Run.Name)).ToList(),
+            last >= 0 ? curve.Mean[last] : double.NaN, last >= 0 ? curve.Lower[last] : double.NaN, last >= 0 ? curve.Upper[last] : double.NaN);
+        return (trace, row);
     }
 
     private static long? Floor(double? v) => v is { } d ? (long)Math.Floor(d) : null;
@@ -179,7 +245,7 @@ public partial class Compare : IDisposable
 
     private static string Show(double? v) => NumberFormat.Value(v, "missing");
 
-    private string ReportLink => $"/api/compare/report{DashboardUrls.Query([(CompareView.Names.Runs, string.Join(',', _runs.Select(r => r.Id)))])}";
+    private string ReportLink => DashboardUrls.CompareReport(_runs.Select(r => r.Id));
 
     private Task SetRunsAsync(IEnumerable<string?>? ids) =>
         Update((CompareView.Names.Runs, string.Join(',', (ids ?? []).OfType<string>())), (CompareView.Names.From, null), (CompareView.Names.To, null));
@@ -215,6 +281,17 @@ public partial class Compare : IDisposable
     }
 
     public void Dispose() => Catalog.Changed -= OnRunsChanged;
+
+    private Task SetGroupAsync(string by) => Update((CompareView.Names.Group, by == RunGroups.None ? null : by));
+    private Task SetBandAsync(string band) => Update((CompareView.Names.Band, band == CompareView.StdBandValue ? band : null));
+    private Task SetFinalAsync(string key) => Update((CompareView.Names.Final, key));
+
+    private string GroupLabel(string value) => _groupChoices.FirstOrDefault(c => c.Value == value)?.Label ?? value;
+
+    private string RunName(string id) => _runs.FirstOrDefault(r => r.Id == id)?.Name ?? id;
+
+    /// <summary>A group in the legend table: its members and where its mean and band end.</summary>
+    private sealed record GroupRow(string Label, string Color, IReadOnlyList<(string Id, string Name)> Members, double Last, double Lower, double Upper);
 
     private sealed record LegendRow(string RunId, string Name, string Color, double Last, double? Smoothed, double Min, long Total);
 }

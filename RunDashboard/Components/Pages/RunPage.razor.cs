@@ -8,7 +8,6 @@ using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Analysis.Health;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Services;
-using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Components.Pages;
 
@@ -18,8 +17,8 @@ namespace RunDashboard.Components.Pages;
 /// </summary>
 public partial class RunPage : IDisposable
 {
-    [Inject] private RunStore Store { get; set; } = default!;
-    [Inject] private SeriesLoader Loader { get; set; } = default!;
+    [Inject] private RunService Runs { get; set; } = default!;
+    [Inject] private SeriesService Loader { get; set; } = default!;
     [Inject] private RunCatalog Catalog { get; set; } = default!;
     [Inject] private HealthService Health { get; set; } = default!;
     [Inject] private RunDashboard.Previews.ShareCards Cards { get; set; } = default!;
@@ -73,7 +72,7 @@ public partial class RunPage : IDisposable
 
     protected override void OnParametersSet()
     {
-        var run = Store.GetRun(Id);
+        var run = Runs.Get(Id);
         var key = run is null ? ((string, long?, long?, int, bool)?)null : (run.Id, XFromStep, XToStep, run.DataVersion, Share);
         if (key is not null && key == _loaded && _run is not null) return;
         _run = run;
@@ -102,9 +101,9 @@ public partial class RunPage : IDisposable
         if (train is not null || eval is not null)
         {
             var traces = new List<ChartTrace>();
-            if (train is not null) traces.Add(SeriesLoader.ToTrace(train, "train", ChartColors.Train));
+            if (train is not null) traces.Add(ChartSeries.ToTrace(train, "train", ChartColors.Train));
             // Markers show where evals happened; past a few hundred they are just thousands of SVG nodes to draw.
-            if (eval is not null) traces.Add(SeriesLoader.ToTrace(eval, "eval", ChartColors.Eval, markers: eval.Count <= MaxMarkers));
+            if (eval is not null) traces.Add(ChartSeries.ToTrace(eval, "eval", ChartColors.Eval, markers: eval.Count <= MaxMarkers));
             traces.AddRange(EventMarkers(train ?? eval!, [train, eval]));
             _panels.Add(new Panel("loss", "Loss", traces, "loss"));
         }
@@ -112,7 +111,7 @@ public partial class RunPage : IDisposable
         var lr = Loader.Load(run, MetricKeys.LearningRate, XFromStep, XToStep);
         if (lr is not null)
         {
-            _panels.Add(new Panel("lr", "Learning rate", [SeriesLoader.ToTrace(lr, "learning rate", ChartColors.Lr)], "learning rate")
+            _panels.Add(new Panel("lr", "Learning rate", [ChartSeries.ToTrace(lr, "learning rate", ChartColors.Lr)], "learning rate")
             {
                 Note = ZeroPrintedNote(lr),
             });
@@ -121,7 +120,7 @@ public partial class RunPage : IDisposable
         var tokens = Loader.Load(run, MetricKeys.Tokens, XFromStep, XToStep);
         if (tokens is not null)
         {
-            _panels.Add(new Panel("tokens", "Tokens", [SeriesLoader.ToTrace(tokens, "trained tokens", ChartColors.ForRun(0))], "tokens"));
+            _panels.Add(new Panel("tokens", "Tokens", [ChartSeries.ToTrace(tokens, "trained tokens", ChartColors.ForRun(0))], "tokens"));
         }
 
         var throughput = new List<ChartTrace>();
@@ -152,7 +151,7 @@ public partial class RunPage : IDisposable
     {
         if (Loader.Load(_run!, key, XFromStep, XToStep) is { Count: > 0 } s)
         {
-            into.Add(SeriesLoader.ToTrace(s, name, color) with { SecondAxis = secondAxis });
+            into.Add(ChartSeries.ToTrace(s, name, color) with { SecondAxis = secondAxis });
         }
     }
 
@@ -168,7 +167,7 @@ public partial class RunPage : IDisposable
         {
             var of = events.Where(e => e.Kind == kind).Take(500).ToList();
             if (of.Count == 0) continue;
-            yield return new ChartTrace(name, of.Select(e => (double)e.Step).ToList(), of.Select(e => SeriesLoader.ValueAt(line, e.Step)).ToList(), Color: color)
+            yield return new ChartTrace(name, of.Select(e => (double)e.Step).ToList(), of.Select(e => ChartSeries.ValueAt(line, e.Step)).ToList(), Color: color)
             {
                 MarkersOnly = true, Symbol = symbol, HoverText = of.Select(e => $"step {e.Step}: {e.Message}").ToList(),
             };
@@ -176,7 +175,7 @@ public partial class RunPage : IDisposable
         var nonFinite = series.OfType<DownsampledSeries>().SelectMany(s => s.NonFiniteSteps.Select(step => (s.Key, step))).ToList();
         if (nonFinite.Count > 0)
         {
-            yield return new ChartTrace("NaN/Inf", nonFinite.Select(n => (double)n.step).ToList(), nonFinite.Select(n => SeriesLoader.ValueAt(line, n.step)).ToList(), Color: ChartColors.Warning)
+            yield return new ChartTrace("NaN/Inf", nonFinite.Select(n => (double)n.step).ToList(), nonFinite.Select(n => ChartSeries.ValueAt(line, n.step)).ToList(), Color: ChartColors.Warning)
             {
                 MarkersOnly = true, Symbol = "x", HoverText = nonFinite.Select(n => $"step {n.step}: {n.Key} is not a finite number").ToList(),
             };
@@ -209,7 +208,7 @@ public partial class RunPage : IDisposable
             var totalSeries = Loader.Load(run, total, XFromStep, XToStep, points: 120);
             if (totalSeries is null || totalSeries.Count == 0) continue;
             var bars = LossComponents.Split(totalSeries, parts.Select(p => Loader.Load(run, p, XFromStep, XToStep, points: 100_000)!).ToList(), Share);
-            var traces = bars.Select((b, i) => new ChartTrace(b.Name, SeriesLoader.Doubles(b.Steps), b.Values, Color: b.Name == LossComponents.Other ? ChartColors.Other : ChartColors.ForRun(i + 2)) { Bar = true }).ToList();
+            var traces = bars.Select((b, i) => new ChartTrace(b.Name, ChartSeries.Doubles(b.Steps), b.Values, Color: b.Name == LossComponents.Other ? ChartColors.Other : ChartColors.ForRun(i + 2)) { Bar = true }).ToList();
             return new Panel("components", $"Loss components ({total})", traces, Share ? "share of total" : "loss") { Stacked = true };
         }
         return null;
@@ -219,7 +218,7 @@ public partial class RunPage : IDisposable
     {
         if (_otherTraces.TryGetValue(key, out var traces)) return traces;
         var s = Loader.Load(_run!, key, XFromStep, XToStep);
-        traces = s is null ? [] : [SeriesLoader.ToTrace(s, key, ChartColors.ForRun(0))];
+        traces = s is null ? [] : [ChartSeries.ToTrace(s, key, ChartColors.ForRun(0))];
         _otherTraces[key] = traces;
         return traces;
     }
@@ -273,14 +272,6 @@ public partial class RunPage : IDisposable
         return Task.CompletedTask;
     }
 
-    private bool MatchesHp(Hyperparameter h) =>
-        string.IsNullOrWhiteSpace(HpFilter)
-        || h.Key.Contains(HpFilter, StringComparison.OrdinalIgnoreCase)
-        || h.Value.Contains(HpFilter, StringComparison.OrdinalIgnoreCase);
-
-    private string SeriesUrl(string key, string? format) =>
-        $"/api/runs/{Uri.EscapeDataString(_run!.Id)}/series?key={Uri.EscapeDataString(key)}{(format is null ? "" : "&format=" + format)}";
-
     private void OnRunsChanged(IReadOnlyList<string> ids)
     {
         // Live: an append or a sync of this run redraws the charts in place.
@@ -326,7 +317,6 @@ public partial class RunPage : IDisposable
 
     private string CompareLink => DashboardUrls.Compare(new CompareView { Runs = [_run!.Id] });
 
-    internal static string FormatDuration(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m {t.Seconds}s" : $"{t.TotalSeconds:F0}s";
 
     public void Dispose() => Catalog.Changed -= OnRunsChanged;
 

@@ -46,12 +46,12 @@ public partial class ForecastPanel
 
     private static string Caption(ForecastView v)
     {
-        static string N(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
+        static string N(double x) => NumberFormat.Value(x, 4);
         if (v.LastStep >= v.AtStep)
         {
-            return $"The run reached its configured end (step {v.AtStep:N0}, {v.TotalFrom}) at {N(v.LastValue)}; the fitted {v.Model} {v.Formula} gives {N(v.Predicted)} there (band {N(v.Low)}–{N(v.High)}).";
+            return $"The run reached its configured end (step {NumberFormat.Count(v.AtStep)}, {v.TotalFrom}) at {N(v.LastValue)}; the fitted {v.Model} {v.Formula} gives {N(v.Predicted)} there (band {N(v.Low)}–{N(v.High)}).";
         }
         var eta = v.EtaText is { } e ? $" · about {e} left ({v.EtaFrom})" : "";
-        return $"{N(v.Predicted)} at step {v.AtStep:N0} ({v.TotalFrom}), band {N(v.Low)}–{N(v.High)} · {v.Model} {v.Formula}, fitted to {v.Points:N0} points up to step {v.LastStep:N0}{eta}.";
+        return $"{N(v.Predicted)} at step {NumberFormat.Count(v.AtStep)} ({v.TotalFrom}), band {N(v.Low)}–{N(v.High)} · {v.Model} {v.Formula}, fitted to {NumberFormat.Count(v.Points)} points up to step {NumberFormat.Count(v.LastStep)}{eta}.";
     }
 }

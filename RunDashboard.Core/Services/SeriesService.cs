@@ -3,14 +3,14 @@ using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Storage;
 
-namespace RunDashboard.Components.Charts;
+namespace RunDashboard.Core.Services;
 
 /// <summary>
-/// Reads series for charts: only the requested step range, reduced to about the chart's pixel width. Reduced
-/// series are kept for a while, keyed by the run's version, so the interactive render after the prerender, a
-/// second viewer or a toggle does not read a million points again.
+/// Series for charts: only the requested step range, reduced to about the chart's pixel width. Reduced series are
+/// kept for a while, keyed by the run's version, so the interactive render after the prerender, a second viewer or a
+/// toggle does not read a million points again.
 /// </summary>
-public sealed class SeriesLoader(RunStore store)
+public sealed class SeriesService(RunStore store)
 {
     /// <summary>Buckets per chart: about the plot width of a wide screen; more cannot be seen.</summary>
     public const int ChartPoints = 1200;
@@ -21,6 +21,7 @@ public sealed class SeriesLoader(RunStore store)
 
     private readonly record struct CacheKey(string RunId, string Key, long Version, long? From, long? To, int Points);
 
+    /// <summary>The series reduced to <paramref name="points"/> buckets between two steps, or null when the run did not log it.</summary>
     public DownsampledSeries? Load(Run run, string key, long? from = null, long? to = null, int points = ChartPoints)
     {
         if (run.FindMetric(key) is null) return null;
@@ -36,30 +37,6 @@ public sealed class SeriesLoader(RunStore store)
         return reduced;
     }
 
+    /// <summary>Every point of a series (an x axis such as tokens is interpolated from all of them).</summary>
     public MetricSeries? LoadFull(Run run, string key) => run.FindMetric(key) is null ? null : store.GetSeries(run.Id, key);
-
-    public static ChartTrace ToTrace(DownsampledSeries s, string name, string color, bool markers = false) =>
-        new(name, Doubles(s.Steps), s.Values, markers, color)
-        {
-            BandMin = s.Reduced ? s.Min : null,
-            BandMax = s.Reduced ? s.Max : null,
-        };
-
-    public static double[] Doubles(long[] steps)
-    {
-        var x = new double[steps.Length];
-        for (var i = 0; i < steps.Length; i++) x[i] = steps[i];
-        return x;
-    }
-
-    /// <summary>The value a line through <paramref name="s"/> has at <paramref name="step"/>, to pin an event marker on it.</summary>
-    public static double ValueAt(DownsampledSeries s, long step)
-    {
-        if (s.Count == 0) return double.NaN;
-        var i = Array.BinarySearch(s.Steps, step);
-        if (i < 0) i = Math.Clamp(~i - 1, 0, s.Count - 1);
-        for (var j = i; j >= 0; j--) if (double.IsFinite(s.Values[j])) return s.Values[j];
-        for (var j = i; j < s.Count; j++) if (double.IsFinite(s.Values[j])) return s.Values[j];
-        return double.NaN;
-    }
 }
