@@ -54,7 +54,7 @@ public sealed class ChatNotifier(
         var targets = Targets;
         if (targets.Count == 0) return;
         using var client = http.CreateClient(HttpClientName);
-        // Each attempt has its own timeout (NotificationOptions.Timeout); the client's would cut a Retry-After wait short.
+        // Each attempt is bounded by NotificationOptions.Timeout; the client's own 100 s default would override a longer one.
         client.Timeout = Timeout.InfiniteTimeSpan;
         var sender = new WebhookSender(client, options.Value, time, logger);
         store.RunsChanged += OnRunsChanged;
