@@ -9,14 +9,3 @@ namespace RunDashboard.Core.Services.Notifications;
 /// <param name="Lines">Findings, or the runs of a digest (each with its own links).</param>
 /// <param name="Tone">How urgent, for the colour bar services draw beside a post.</param>
 public sealed record ChatPost(string Title, string? Link, string? ImageLink, string Numbers, IReadOnlyList<ChatLine> Lines, PostTone Tone);
-
-/// <summary>One line of a post: a finding, or one run of a digest with its page and picture.</summary>
-public sealed record ChatLine(string Text, string? Link = null, string? ImageLink = null, string? LinkText = null);
-
-public enum PostTone
-{
-    Good,
-    Neutral,
-    Warning,
-    Error,
-}
