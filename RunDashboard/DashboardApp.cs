@@ -41,6 +41,7 @@ public static class DashboardApp
         builder.Services.Configure<RunDashboard.Core.WandB.WandbOptions>(builder.Configuration.GetSection(RunDashboard.Core.WandB.WandbOptions.Section));
         builder.Services.Configure<RunDashboard.Core.Ingest.IngestLimits>(builder.Configuration.GetSection(RunDashboard.Core.Ingest.IngestLimits.Section));
         builder.Services.Configure<RunDashboard.Core.Services.ChatWebhookOptions>(builder.Configuration.GetSection(RunDashboard.Core.Services.ChatWebhookOptions.Section));
+        builder.Services.Configure<RunDashboard.Core.Services.Notifications.NotificationOptions>(o => { builder.Configuration.GetSection(RunDashboard.Core.Services.Notifications.NotificationOptions.Section).Bind(o); o.DashboardUrl ??= builder.Configuration["Dashboard:PublicBaseUrl"]; });
         builder.Services.AddRunDashboardCore(builder.Environment.ContentRootPath);
         builder.Services.AddClusterSharing(builder.Configuration);
         builder.Services.AddDashboardUi();

@@ -1,25 +1,30 @@
 using System.Text;
 using RunDashboard.Core.Analysis.Health;
 using RunDashboard.Core.Model;
+using RunDashboard.Core.Services.Notifications;
 
 namespace RunDashboard.Core.Services;
 
 /// <summary>
-/// The text posted to chat for a run's new findings. Run names and messages are text: the characters chat markup
-/// gives meaning to (<c>&amp; &lt; &gt;</c>, so <c>&lt;!channel&gt;</c> or a link cannot be smuggled in) are escaped.
+/// A post as plain chat text (the <c>text</c> of a Slack-style hook, read by clients that show no blocks). Run names and
+/// messages are text: the characters chat markup gives meaning to (<c>&amp; &lt; &gt;</c>, so <c>&lt;!channel&gt;</c>
+/// or a link cannot be smuggled in) are escaped.
 /// </summary>
 public static class ChatMessage
 {
-    public static string For(Run run, IReadOnlyList<Finding> findings, string? runUrl)
+    public static string For(Run run, IReadOnlyList<Finding> findings, string? dashboardUrl) => Text(ChatPosts.Findings(run, findings, dashboardUrl));
+
+    public static string Text(ChatPost post)
     {
-        var text = new StringBuilder();
-        text.Append(findings.Any(f => f.Severity == Severity.Error) ? "Error" : "Warning")
-            .Append(" in run ").Append(Escape(run.Name));
-        if (run.Project.Length > 0) text.Append(" (").Append(Escape(run.Project)).Append(')');
-        if (runUrl is not null) text.Append(": ").Append(Escape(runUrl));
-        foreach (var f in findings)
+        var text = new StringBuilder(Escape(post.Title));
+        if (WebhookPayloads.Absolute(post.Link)) text.Append(": ").Append(Escape(post.Link));
+        text.Append('\n').Append(Escape(post.Numbers));
+        foreach (var line in post.Lines)
         {
-            text.Append('\n').Append("• ").Append(f.Severity.ToString().ToLowerInvariant()).Append(' ').Append(Escape(f.Rule)).Append(": ").Append(Escape(f.Message));
+            text.Append("\n• ");
+            if (line.LinkText is not null) text.Append(Escape(line.LinkText)).Append(' ');
+            text.Append(Escape(line.Text));
+            if (WebhookPayloads.Absolute(line.Link)) text.Append(' ').Append(Escape(line.Link));
         }
         return text.ToString();
     }

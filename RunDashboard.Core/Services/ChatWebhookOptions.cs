@@ -2,7 +2,10 @@ using RunDashboard.Core.Analysis.Health;
 
 namespace RunDashboard.Core.Services;
 
-/// <summary>Incoming-webhook URLs of lab chat (Slack, Mattermost, Rocket.Chat take <c>{"text": …}</c>). Bound from <c>ChatWebhooks</c>.</summary>
+/// <summary>
+/// The first chat setting, bound from <c>ChatWebhooks</c> and still read: each of its <see cref="Urls"/> is posted to as a
+/// Slack-kind webhook beside those of <c>Notifications:Webhooks</c> (<see cref="Notifications.NotificationOptions"/>).
+/// </summary>
 public sealed class ChatWebhookOptions
 {
     public const string Section = "ChatWebhooks";
@@ -15,6 +18,4 @@ public sealed class ChatWebhookOptions
 
     /// <summary>The dashboard's public address, for links to the run in the message (e.g. <c>https://runs.lab.example</c>).</summary>
     public string? DashboardUrl { get; set; }
-
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -26,21 +26,7 @@ public sealed class ShareCards(RunService runService, SeriesService loader, Char
 
     public ShareCard Run(Run run, RunView? view = null)
     {
-        var final = FinalMetrics.Of(run);
-        var parts = new List<string>();
-        if (final.TrainLoss is { } t) parts.Add($"train/loss {N(t)}");
-        if (final.EvalLoss is { } e) parts.Add($"val {N(e)}");
-        if (final.RelativeGap is { } g) parts.Add($"gap {NumberFormat.Percent(g)}");
-        // Preference runs are judged by their margin and accuracy as much as by their loss.
-        if (run.FindMetric(MetricKeys.RewardsMargins)?.LastValue is { } margin && double.IsFinite(margin)) parts.Add($"margin {N(margin)}");
-        if (run.FindMetric(MetricKeys.RewardsAccuracies)?.LastValue is { } accuracy && double.IsFinite(accuracy))
-        {
-            parts.Add($"accuracy {NumberFormat.Percent(accuracy)}");
-        }
-        parts.Add($"{run.Steps} steps");
-        parts.Add(TrainingMethod.Detect(run));
-        if (run.Project.Length > 0) parts.Add(run.Project);
-        return new ShareCard(run.Name, string.Join(" · ", parts), DashboardUrls.RunPreview(run.Id, view));
+        return new ShareCard(run.Name, RunHeadline.Of(run), DashboardUrls.RunPreview(run.Id, view));
     }
 
     public byte[] RunPng(Run run, long? from, long? to)

@@ -9,10 +9,20 @@ public sealed record LossForecast(long AtStep, double Predicted, double Low, dou
     /// <summary>True when every fitted value was non-negative (a loss): the band does not go below 0.</summary>
     public bool NonNegative { get; init; }
 
-    /// <summary>Prediction and band at any step, as <see cref="Low"/>/<see cref="High"/> are at <see cref="AtStep"/>.</summary>
-    public (double Predicted, double Low, double High) At(long step) => Band(Model, Other, Resampled, HoldoutError, NonNegative, step);
+    /// <summary>
+    /// How far this curve's own shorter prefixes missed its last fitted value, relative to that value, per e-fold of
+    /// extrapolation (the natural log of the step reached over the last step fitted): the calibration of the band.
+    /// </summary>
+    public double MissPerEFold { get; init; }
 
-    private static (double, double, double) Band(CurveModel model, CurveModel? other, IReadOnlyList<CurveModel> resampled, double holdoutError, bool nonNegative, long step)
+    /// <summary>The last step of the points the forecast was fitted on.</summary>
+    public double LastFitStep { get; init; }
+
+    /// <summary>Prediction and band at any step, as <see cref="Low"/>/<see cref="High"/> are at <see cref="AtStep"/>.</summary>
+    public (double Predicted, double Low, double High) At(long step) => Band(Model, Other, Resampled, HoldoutError, NonNegative, MissPerEFold, LastFitStep, step);
+
+    private static (double, double, double) Band(CurveModel model, CurveModel? other, IReadOnlyList<CurveModel> resampled, double holdoutError, bool nonNegative,
+        double missPerEFold, double lastFitStep, long step)
     {
         var predicted = model.At(step);
         var draws = resampled.Select(m => m.At(step)).Where(double.IsFinite).Order().ToList();
@@ -27,6 +37,14 @@ public sealed record LossForecast(long AtStep, double Predicted, double Low, dou
         // least that wide around the prediction.
         low = Math.Min(low, predicted - holdoutError);
         high = Math.Max(high, predicted + holdoutError);
+        // A fit misses more the further it reaches: as far, relative to the value, as the curve's own prefixes missed
+        // per e-fold of reach, times the e-folds from the last fitted step to this one.
+        if (step > lastFitStep && lastFitStep >= 1)
+        {
+            var reach = missPerEFold * Math.Log(step / lastFitStep) * Math.Abs(predicted);
+            low = Math.Min(low, predicted - reach);
+            high = Math.Max(high, predicted + reach);
+        }
         if (nonNegative) low = Math.Max(low, 0); // a loss that was never negative does not forecast below 0
         return (predicted, low, high);
     }
@@ -76,8 +94,46 @@ public sealed record LossForecast(long AtStep, double Predicted, double Low, dou
             if (CurveModel.Fit(chosen.Kind, t, resampled) is { } m) models.Add(m);
         }
         var nonNegative = y.All(v => v >= 0);
-        var (predicted, low, high) = Band(chosen, other, models, chosenError, nonNegative, atStep);
-        return new LossForecast(atStep, predicted, low, high, chosen, other, steps.Length, chosenError) { Resampled = models, NonNegative = nonNegative };
+        var miss = MissOfPrefixes(chosen.Kind, t, y);
+        var (predicted, low, high) = Band(chosen, other, models, chosenError, nonNegative, miss, t[^1], atStep);
+        return new LossForecast(atStep, predicted, low, high, chosen, other, steps.Length, chosenError)
+        {
+            Resampled = models, NonNegative = nonNegative, MissPerEFold = miss, LastFitStep = t[^1],
+        };
+    }
+
+    /// <summary>Shares of the fitted steps at which the curve's own prefixes are cut to measure how far a fit misses.</summary>
+    private static readonly double[] PrefixShares = [0.4, 0.5, 0.6, 0.7, 0.8];
+
+    /// <summary>
+    /// When the curve is too short to cut prefixes from (fewer than <see cref="MinPrefixPoints"/> points before a cut),
+    /// the miss assumed per e-fold of reach: about what prefixes of the measured real curves show.
+    /// </summary>
+    public const double DefaultMissPerEFold = 0.2;
+
+    private const int MinPrefixPoints = 5;
+
+    /// <summary>
+    /// The largest miss of fits on the curve's own prefixes (cut at 40…80 % of its steps) at its last point, relative to
+    /// the value there (the mean of the last three, so one noisy point does not count as a miss) and per e-fold of reach.
+    /// </summary>
+    private static double MissOfPrefixes(string kind, double[] t, double[] y)
+    {
+        var end = y.TakeLast(3).Average();
+        if (end == 0 || t[^1] < 1) return DefaultMissPerEFold;
+        double worst = 0;
+        var measured = 0;
+        foreach (var share in PrefixShares)
+        {
+            var cut = t[0] + share * (t[^1] - t[0]);
+            var m = t.Count(v => v <= cut);
+            if (m < MinPrefixPoints || m > t.Length - 3) continue;
+            var reach = Math.Log(t[^1] / Math.Max(t[m - 1], 1));
+            if (reach < 0.05 || CurveModel.Fit(kind, t.AsSpan(0, m), y.AsSpan(0, m)) is not { } prefix) continue;
+            worst = Math.Max(worst, Math.Abs(prefix.At(t[^1]) - end) / Math.Abs(end) / reach);
+            measured++;
+        }
+        return measured == 0 ? DefaultMissPerEFold : worst;
     }
 
     /// <summary>Finite points only, as doubles, averaged into at most <see cref="MaxFitPoints"/> consecutive buckets.</summary>

@@ -15,10 +15,13 @@ public sealed class ForecastMeasurementTests(RealRunStore store, ITestOutputHelp
 {
     public const double FitShare = 0.3;
 
-    public sealed record Measurement(string File, int Run, string Key, int FitPoints, long LastStep, double Actual, double Predicted, double Low, double High, string Model)
+    public sealed record Measurement(string File, int Run, string Key, int FitPoints, long LastStep, double Actual, double Predicted, double Low, double High, string Model, double MissPerEFold = 0)
     {
         public double RelativeError => Math.Abs(Predicted - Actual) / Math.Abs(Actual);
         public bool Covered => Actual >= Low && Actual <= High;
+
+        /// <summary>The band's width as a share of the prediction: 0.5 means the band spans half the predicted value.</summary>
+        public double RelativeWidth => (High - Low) / Math.Abs(Predicted);
     }
 
     public List<Measurement> Measure()
@@ -41,7 +44,7 @@ public sealed class ForecastMeasurementTests(RealRunStore store, ITestOutputHelp
                     if (forecast is null) continue;
                     var actual = finite.TakeLast(3).Select(i => s.Values[i]).Order().ElementAt(Math.Min(1, finite.Count - 1));
                     if (actual == 0) continue;
-                    results.Add(new Measurement(file, r + 1, key, fit.Count, last, actual, forecast.Predicted, forecast.Low, forecast.High, forecast.Model.Kind));
+                    results.Add(new Measurement(file, r + 1, key, fit.Count, last, actual, forecast.Predicted, forecast.Low, forecast.High, forecast.Model.Kind, forecast.MissPerEFold));
                 }
             }
         }
@@ -60,7 +63,16 @@ public sealed class ForecastMeasurementTests(RealRunStore store, ITestOutputHelp
         }
         var errors = results.Select(m => m.RelativeError).Order().ToList();
         var median = errors[errors.Count / 2];
-        output.WriteLine($"curves: {results.Count}; median relative error {median:P1}; worst {errors[^1]:P1}; within band {results.Count(m => m.Covered)}/{results.Count}");
+        var widths = results.Select(m => m.RelativeWidth).Order().ToList();
+        output.WriteLine($"curves: {results.Count}; median relative error {median:P1}; worst {errors[^1]:P1}; within band {results.Count(m => m.Covered)}/{results.Count}; "
+            + $"median band width {widths[widths.Count / 2]:P1} of the prediction");
+        var misses = results.Select(m => m.MissPerEFold).Order().ToList();
+        output.WriteLine($"miss of the curves' own prefixes per e-fold of reach: median {misses[misses.Count / 2]:P1}, quartiles {misses[misses.Count / 4]:P1}–{misses[3 * misses.Count / 4]:P1}");
+        foreach (var split in new[] { "seen/", "unseen/" })
+        {
+            var part = results.Where(m => m.File.StartsWith(split, StringComparison.Ordinal)).ToList();
+            if (part.Count > 0) output.WriteLine($"{split} within band {part.Count(m => m.Covered)}/{part.Count}");
+        }
         foreach (var key in new[] { MetricKeys.TrainLoss, MetricKeys.EvalLoss })
         {
             var k = results.Where(m => m.Key == key).Select(m => m.RelativeError).Order().ToList();
@@ -77,5 +89,8 @@ public sealed class ForecastMeasurementTests(RealRunStore store, ITestOutputHelp
 
         Assert.True(results.Count >= 10, "enough real curves to measure on");
         Assert.True(median < 0.35, $"median relative error {median:P1}: a forecast from 30 % of a run should land within about a fifth of the end");
+        var covered = results.Count(m => m.Covered) / (double)results.Count;
+        Assert.True(covered >= 0.8, $"the band holds the true end of {covered:P0} of the curves: it is calibrated on each curve's own prefixes to hold about 80–90 %");
+        Assert.True(widths[widths.Count / 2] < 1, $"median band width {widths[widths.Count / 2]:P0} of the prediction: wider says nothing");
     }
 }

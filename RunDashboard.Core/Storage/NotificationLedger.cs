@@ -1,0 +1,18 @@
+using LiteDB;
+
+namespace RunDashboard.Core.Storage;
+
+/// <summary>
+/// The chat posts already delivered, by key (run, kind of post, finding or state, webhook), kept in the dashboard's
+/// file so a restarted server does not post them again.
+/// </summary>
+public sealed class NotificationLedger(RunStore store)
+{
+    private ILiteCollection<BsonDocument> Sent => store.Database.GetCollection("notifications_sent");
+
+    public bool WasSent(string key) => Sent.FindById(key) is not null;
+
+    public void RecordSent(string key, DateTime at) => Sent.Upsert(new BsonDocument { ["_id"] = key, ["SentAt"] = at });
+
+    public int Count() => Sent.Count();
+}
