@@ -117,4 +117,37 @@ public class MetricsJsonlFormatTests
         Assert.Equal([1L, 2], sink.Series(import.Runs[0], MetricKeys.TrainLoss).Steps);
         Assert.Contains(import.Problems, p => p.Line == 2 && p.Message.Contains("not a JSON object"));
     }
+
+    [Fact]
+    public void A_record_a_second_writer_repeats_out_of_order_is_a_duplicate_not_a_resume()
+    {
+        // Two processes append every record; the second lags one record behind from step 20 on.
+        var log = string.Join('\n',
+            "{\"current_steps\": 10, \"loss\": 0.9}", "{\"current_steps\": 10, \"loss\": 0.9}",
+            "{\"current_steps\": 20, \"loss\": 0.8}", "{\"current_steps\": 30, \"loss\": 0.7}",
+            "{\"current_steps\": 20, \"loss\": 0.8}", "{\"current_steps\": 40, \"loss\": 0.6}",
+            "{\"current_steps\": 30, \"loss\": 0.7}", "{\"current_steps\": 50, \"loss\": 0.5}",
+            "{\"current_steps\": 40, \"loss\": 0.6}", "{\"current_steps\": 50, \"loss\": 0.5}") + "\n";
+        var (import, sink) = Parse.Text("trainer_log.jsonl", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([10L, 20, 30, 40, 50], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal([0.9, 0.8, 0.7, 0.6, 0.5], sink.Series(run, MetricKeys.TrainLoss).Values);
+        Assert.DoesNotContain(run.Events, e => e.Kind == RunEvent.Resumed);
+        Assert.Contains(import.Problems, p => p.Line == 5 && p.Message.Contains("repeated copy"));
+    }
+
+    [Fact]
+    public void A_step_going_back_and_continuing_from_there_is_still_a_resume()
+    {
+        var log = string.Join('\n',
+            "{\"step\": 10, \"loss\": 0.9}", "{\"step\": 20, \"loss\": 0.8}", "{\"step\": 30, \"loss\": 0.7}",
+            "{\"step\": 20, \"loss\": 0.85}", "{\"step\": 30, \"loss\": 0.75}", "{\"step\": 40, \"loss\": 0.65}") + "\n";
+        var (import, sink) = Parse.Text("log.jsonl", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([10L, 20, 30, 40], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal([0.9, 0.85, 0.75, 0.65], sink.Series(run, MetricKeys.TrainLoss).Values);
+        Assert.Contains(run.Events, e => e.Kind == RunEvent.Resumed && e.Step == 20);
+    }
 }

@@ -120,4 +120,38 @@ public class HfTrainerStdoutFormatTests
         Assert.Equal([1.5, 1.4], sink.Series(run, MetricKeys.TrainLoss).Values);
         Assert.Contains(import.Problems, p => p.Line == 2 && p.Message.Contains("cut off"));
     }
+
+    /// <summary>
+    /// Under nohup tqdm (stderr) and the dicts (stdout) are flushed at different times: four dicts logged every 10
+    /// steps come out glued after a bar already at 30 of 40.
+    /// </summary>
+    private const string GluedAfterARunawayBar =
+        " 75%|███████▌  | 30/40 [00:30<00:10,  1.00s/it]{'loss': 0.69, 'learning_rate': 2e-06, 'epoch': 0.25}\n" +
+        "{'loss': 0.68, 'learning_rate': 1.5e-06, 'epoch': 0.5}\n" +
+        "{'eval_loss': 0.67, 'eval_runtime': 3.1, 'epoch': 0.5}\n" +
+        "{'loss': 0.66, 'learning_rate': 1e-06, 'epoch': 0.75}\n" +
+        "100%|██████████| 40/40 [00:40<00:00,  1.00s/it]{'loss': 0.65, 'learning_rate': 5e-07, 'epoch': 1.0}\n" +
+        "{'train_runtime': 40.0, 'train_loss': 0.67, 'epoch': 1.0}\n";
+
+    [Fact]
+    public void Dicts_glued_to_a_bar_that_ran_ahead_take_their_steps_from_the_epoch()
+    {
+        var (import, sink) = Parse.Text("dpo.log", GluedAfterARunawayBar);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([10L, 20, 30, 40], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal(0.65, sink.Series(run, MetricKeys.TrainLoss).Values[^1]);
+        Assert.Equal([20L], sink.Series(run, MetricKeys.EvalLoss).Steps);
+    }
+
+    [Fact]
+    public void Logging_steps_from_the_arguments_dump_is_the_grid_of_glued_dicts()
+    {
+        // The epochs alone (0.25 apart on 40 steps) would say 10; the printed arguments say 5 and are believed.
+        var (import, sink) = Parse.Text("dpo.log", "TrainingArguments(logging_steps=5,\n" + GluedAfterARunawayBar);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal("5", run.Hyperparameters["logging_steps"]);
+        Assert.Equal([10L, 20, 30, 40], sink.Series(run, MetricKeys.TrainLoss).Steps);
+    }
 }
