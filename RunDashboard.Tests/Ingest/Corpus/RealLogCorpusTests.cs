@@ -15,7 +15,6 @@ public sealed class RealLogCorpusTests(ITestOutputHelper output)
     {
         ["seen/megatron-deepspeed_qwen7b_dual16_3runs.log"] = "two hosts print different lines behind pdsh prefixes; the Megatron reader is not chosen and the runs of the two hosts interleave",
         ["unseen/kto_halos_wrapped_dicts_issue24.log"] = "each dict is hard-wrapped over several physical lines, numbers split across the break",
-        ["unseen/mmcls_runner_issue360.log"] = "the validation line follows a progress bar on the same physical line and its accuracy_top-1 label is not read",
     };
 
     public static TheoryData<string> Seen() => Files("seen");
