@@ -154,4 +154,36 @@ public class HfTrainerStdoutFormatTests
         Assert.Equal("5", run.Hyperparameters["logging_steps"]);
         Assert.Equal([10L, 20, 30, 40], sink.Series(run, MetricKeys.TrainLoss).Steps);
     }
+
+    [Fact]
+    public void A_dict_hard_wrapped_over_several_lines_is_one_record_with_its_numbers_rejoined()
+    {
+        // Wrapped at a fixed width, the break falls inside numbers ('0.4' + '173') and between pairs alike.
+        var log = """
+            {'loss': 0.4173, 'learning_rate': 4.7e-06, 'rewards/chosen': 1.19
+            4046974182129, 'rewards/margins': 0.75858, 'kl': 0.1
+            0797, 'epoch': 0.08}
+            {'loss': 0.4038, 'learning_rate': 4.6e-06, 'rewards/chosen': 1.25, 
+            'rewards/margins': 0.9568, 'kl': 0.0654, 'epoch': 0.16}
+            """;
+        var (import, sink) = Parse.Text("kto.log", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([1.194046974182129, 1.25], sink.Series(run, MetricKeys.RewardsChosen).Values);
+        Assert.Equal([0.75858, 0.9568], sink.Series(run, MetricKeys.RewardsMargins).Values);
+        Assert.Equal([0.10797, 0.0654], sink.Series(run, run.Series.Single(s => s.Alias == "kl").Key).Values);
+        Assert.Equal(2, sink.Series(run, MetricKeys.TrainLoss).Steps.Length);
+        Assert.DoesNotContain(import.Problems, p => p.Message.Contains("cut off"));
+    }
+
+    [Fact]
+    public void A_dict_that_never_closes_is_reported_as_cut_off_and_the_next_dict_is_still_read()
+    {
+        var log = "{'loss': 0.5, 'learning_rate': 1e-05, 'ep\n{'loss': 0.4, 'learning_rate': 9e-06, 'epoch': 0.2}\n";
+        var (import, sink) = Parse.Text("cut.log", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([0.5, 0.4], sink.Series(run, MetricKeys.TrainLoss).Values);
+        Assert.Contains(import.Problems, p => p.Line == 1 && p.Message.Contains("cut off"));
+    }
 }

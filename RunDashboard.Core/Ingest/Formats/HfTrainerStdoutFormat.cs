@@ -48,8 +48,31 @@ public sealed class HfTrainerStdoutFormat : LineLogFormat
 
         private sealed record Logged(int Line, bool IsEval, double? Epoch, long? Bar, List<(string Key, double Value)> Values);
 
+        /// <summary>A dict whose closing brace has not come yet: the terminal or the paste wrapped it over several lines.</summary>
+        private readonly System.Text.StringBuilder _wrapped = new();
+        private int _wrappedLine;
+        private int _wrappedParts;
+
+        // A Trainer dict of a few dozen keys fits in a few hundred characters; past these bounds the brace is
+        // simply missing and the record is read as cut off.
+        private const int MaxWrappedLines = 16;
+        private const int MaxWrappedChars = 16 * 1024;
+
         public void Line(ReadOnlySpan<char> line, int lineNumber)
         {
+            if (_wrapped.Length > 0)
+            {
+                if (DictStart(line.TrimStart()) != 0)
+                {
+                    // Wrapping cut the line at a fixed width, inside a number as often as not ('1.19' + '4046974182129'):
+                    // the pieces join with nothing between them.
+                    _wrapped.Append(line);
+                    _wrappedParts++;
+                    if (Depth(line, ref _wrappedDepth) > 0 && _wrappedParts < MaxWrappedLines && _wrapped.Length < MaxWrappedChars) return;
+                }
+                FlushWrapped();
+                if (DictStart(line.TrimStart()) != 0) return;
+            }
             var start = DictStart(line);
             if (start < 0)
             {
@@ -58,7 +81,39 @@ public sealed class HfTrainerStdoutFormat : LineLogFormat
             }
             var dict = line[start..].TrimEnd();
             if (!IsKnownDict(dict)) return;
+            _wrappedDepth = 0;
+            if (Depth(dict, ref _wrappedDepth) > 0)
+            {
+                _wrapped.Append(dict);
+                _wrappedLine = lineNumber;
+                _wrappedParts = 1;
+                return;
+            }
             Dict(dict, lineNumber);
+        }
+
+        private int _wrappedDepth;
+
+        private void FlushWrapped()
+        {
+            if (_wrapped.Length == 0) return;
+            var text = _wrapped.ToString();
+            _wrapped.Clear();
+            Dict(text, _wrappedLine);
+        }
+
+        /// <summary>Adds the braces of <paramref name="text"/> outside quotes to <paramref name="depth"/>; returns the new depth.</summary>
+        private static int Depth(ReadOnlySpan<char> text, ref int depth)
+        {
+            var quote = '\0';
+            foreach (var c in text)
+            {
+                if (quote != '\0') { if (c == quote) quote = '\0'; }
+                else if (c is '\'' or '"') quote = c;
+                else if (c == '{') depth++;
+                else if (c == '}') depth--;
+            }
+            return depth;
         }
 
         /// <summary>Trainer's banner: "Total optimization steps = 187", "Num Epochs = 1", … become hyperparameters.</summary>
@@ -178,6 +233,7 @@ public sealed class HfTrainerStdoutFormat : LineLogFormat
 
         public void End()
         {
+            FlushWrapped();
             var steps = StepsOfDicts();
             for (var i = 0; i < _waiting.Count; i++) Write(steps[i], _waiting[i].Values, _waiting[i].Line);
             _waiting.Clear();

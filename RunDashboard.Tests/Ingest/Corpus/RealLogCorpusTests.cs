@@ -14,7 +14,6 @@ public sealed class RealLogCorpusTests(ITestOutputHelper output)
     public static readonly IReadOnlyDictionary<string, string> KnownGaps = new Dictionary<string, string>
     {
         ["seen/megatron-deepspeed_qwen7b_dual16_3runs.log"] = "two hosts print different lines behind pdsh prefixes; the Megatron reader is not chosen and the runs of the two hosts interleave",
-        ["unseen/kto_halos_wrapped_dicts_issue24.log"] = "each dict is hard-wrapped over several physical lines, numbers split across the break",
     };
 
     public static TheoryData<string> Seen() => Files("seen");
