@@ -13,7 +13,6 @@ public sealed class RealLogCorpusTests(ITestOutputHelper output)
     /// <summary>Files whose reading still differs from the expected one, with the reason found.</summary>
     public static readonly IReadOnlyDictionary<string, string> KnownGaps = new Dictionary<string, string>
     {
-        ["seen/megatron-deepspeed_qwen7b_dual16_3runs.log"] = "two hosts print different lines behind pdsh prefixes; the Megatron reader is not chosen and the runs of the two hosts interleave",
     };
 
     public static TheoryData<string> Seen() => Files("seen");
