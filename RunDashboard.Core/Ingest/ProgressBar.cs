@@ -10,6 +10,7 @@ public static class ProgressBar
     public static int EndOf(ReadOnlySpan<char> text)
     {
         if (text.Length > 0 && text[0] == '[') return EndOfArrowBar(text);
+        if (text.Length > 0 && char.IsAsciiDigit(text[0]) && EndOfKerasBar(text) is var keras and >= 0) return keras;
         var pct = text.IndexOf("%|", StringComparison.Ordinal);
         if (pct < 0 || pct > 80) return -1;
         var rest = text[(pct + 2)..];
@@ -53,6 +54,25 @@ public static class ProgressBar
             return i + j;
         }
         return i;
+    }
+
+    /// <summary>
+    /// Keras' bar, <c>1562/1562 [==============================] - 484s - loss: 0.77 - acc: 0.73</c>: the batch count in the
+    /// epoch and a bracket of <c>=</c>, <c>&gt;</c> and <c>.</c>. Its count is no step (the epoch header before it is);
+    /// the index returned is where the metrics start.
+    /// </summary>
+    private static int EndOfKerasBar(ReadOnlySpan<char> text)
+    {
+        var i = 0;
+        while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
+        if (i == 0 || i >= text.Length || text[i] != '/') return -1;
+        i++;
+        var total = i;
+        while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
+        if (i == total || i + 1 >= text.Length || text[i] != ' ' || text[i + 1] != '[') return -1;
+        var close = text[(i + 2)..].IndexOf(']');
+        if (close < 5 || text.Slice(i + 2, close).ContainsAnyExcept('=', '>', '.')) return -1;
+        return i + 2 + close + 1;
     }
 
     /// <summary>Reads <c>n/total</c> from a bar (between its last <c>|</c> and <c>[</c>).</summary>

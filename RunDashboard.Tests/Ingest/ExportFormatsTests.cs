@@ -150,4 +150,17 @@ public class MetricsJsonlFormatTests
         Assert.Equal([0.9, 0.85, 0.75, 0.65], sink.Series(run, MetricKeys.TrainLoss).Values);
         Assert.Contains(run.Events, e => e.Kind == RunEvent.Resumed && e.Step == 20);
     }
+
+    [Fact]
+    public void A_tab_separated_table_with_a_step_column_is_read_whatever_the_file_is_called()
+    {
+        var table = "steps\tepisodes\tmean\taverage_loss_policy\n10000\t50\t-1576.9\t0.7159\n20000\t100\t-1579.3\t0.2217\n30000\t150\t-1419.4\t0.2764\n";
+        var (import, sink) = Parse.Text("scores.txt", table);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal("metrics-csv", import.Format);
+        var mean = run.Series.Single(s => s.Alias == "mean");
+        Assert.Equal([10000L, 20000, 30000], sink.Series(run, mean.Key).Steps);
+        Assert.Equal([-1576.9, -1579.3, -1419.4], sink.Series(run, mean.Key).Values);
+    }
 }

@@ -236,4 +236,24 @@ public sealed class GenericReaderTests
         Assert.Equal([10L, 20, 30, 40], sink.Series(run, MetricKeys.TrainLoss).Steps);
         Assert.DoesNotContain(run.Series, s => s.Alias.Contains("task/s") || s.Alias.Contains("elapsed"));
     }
+
+    [Fact]
+    public void A_keras_epoch_header_gives_its_step_to_the_bar_line_under_it()
+    {
+        // The bar's "1562/1562" counts batches inside the epoch; the step is the epoch the header names.
+        var log = """
+            Epoch 39/200
+            1562/1562 [==============================] - 484s - loss: 0.7744 - acc: 0.7344 - val_loss: 0.6673 - val_acc: 0.7737
+            Epoch 40/200
+            1562/1562 [==============================] - 481s - loss: 0.7758 - acc: 0.7363 - val_loss: 0.6600 - val_acc: 0.7800
+            Epoch 41/200
+            1562/1562 [==============================] - 480s 307ms/step - loss: 0.7737 - acc: 0.7349 - val_loss: 0.6830 - val_acc: 0.7727
+            """;
+        var (import, sink) = Parse.Text("fit.log", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([39L, 40, 41], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal([0.6673, 0.66, 0.683], sink.Series(run, MetricKeys.EvalLoss).Values);
+        Assert.Equal(0, import.ProblemCount);
+    }
 }
