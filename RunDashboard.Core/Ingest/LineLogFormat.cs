@@ -33,7 +33,7 @@ public abstract class LineLogFormat : ILogFormat
             var before = context.PointLines + context.ProblemLines;
             parser.Line(reader.Line, reader.LineNumber);
             if (!ChecksDroppedLines || context.PointLines + context.ProblemLines != before || DroppedLines.Metric(reader.Line) is null) continue;
-            others ??= new Generic.GenericTextParser(context);
+            others ??= new Generic.GenericTextParser(context, beside: true);
             others.Line(reader.Line, reader.LineNumber);
             if (context.PointLines + context.ProblemLines == before) DroppedLines.Check(reader.Line, reader.LineNumber, context);
         }

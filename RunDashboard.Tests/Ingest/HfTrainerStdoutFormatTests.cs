@@ -186,4 +186,20 @@ public class HfTrainerStdoutFormatTests
         Assert.Equal([0.5, 0.4], sink.Series(run, MetricKeys.TrainLoss).Values);
         Assert.Contains(import.Problems, p => p.Line == 1 && p.Message.Contains("cut off"));
     }
+
+    [Fact]
+    public void A_bar_that_moved_before_every_dict_keeps_placing_them_after_the_first_ones_and_fills_a_glued_one_by_its_interval()
+    {
+        var log = new System.Text.StringBuilder();
+        for (var step = 10; step <= 1000; step += 10)
+        {
+            // The 80th dict comes out glued after the 79th one's bar, past the first 64 that showed the bar steady.
+            if (step != 800) log.Append($"\r 10%|#         | {step}/1000 [00:40<11:48,  4.02s/it]\n");
+            log.Append($"{{'loss': {1.0 / step:R}, 'learning_rate': 1e-05, 'epoch': {step / 1000.0:R}}}\n");
+        }
+        var (import, sink) = Parse.Text("unbuffered.log", log.ToString());
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => i * 10L), sink.Series(run, MetricKeys.TrainLoss).Steps);
+    }
 }

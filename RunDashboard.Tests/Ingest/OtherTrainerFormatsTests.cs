@@ -79,7 +79,8 @@ public class MegatronFormatTests
         Assert.Equal("megatron", import.Format);
         var deepSpeed = run.Series.Single(s => s.Alias == "loss");
         Assert.Equal([12.636, 12.6592, 12.6421], sink.Series(run, deepSpeed.Key).Values);
-        Assert.Equal([1L, 2, 3], sink.Series(run, run.Series.Single(s => s.Alias == "lm loss").Key).Steps);
+        Assert.Equal([1L, 2, 3], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal("lm loss", run.Series.Single(s => s.Key == MetricKeys.TrainLoss).Alias);
         Assert.Equal([3L], sink.Series(run, MetricKeys.EvalLoss).Steps);
         Assert.Equal(10.02474, sink.Series(run, MetricKeys.EvalLoss).Values[0]);
         Assert.Equal(0, import.ProblemCount);

@@ -157,7 +157,8 @@ public sealed class HfTrainerStdoutFormat : LineLogFormat
             var isEval = !isSummary && (dict.Contains("'eval_", StringComparison.Ordinal) || dict.Contains("\"eval_", StringComparison.Ordinal));
             var own = isSummary ? null : OwnStep(dict);
 
-            var values = new List<(string, double)>();
+            var values = _values;
+            values.Clear();
             var pairs = new PythonDict(dict);
             double? epoch = null;
             while (pairs.MoveNext())
@@ -182,7 +183,7 @@ public sealed class HfTrainerStdoutFormat : LineLogFormat
                 }
                 // Eval dicts repeat the epoch of the train dict at the same step; it adds nothing.
                 if (isEval && pairs.Key.SequenceEqual("epoch")) continue;
-                values.Add((pairs.Key.ToString(), value));
+                values.Add((Intern(pairs.Key), value));
             }
             if (!pairs.Closed) context.Report(lineNumber, "log dict is cut off or malformed; the values before the break were kept");
             if (values.Count == 0 && !isSummary && pairs.Closed) context.Report(lineNumber, "log dict without numeric values");
@@ -198,7 +199,56 @@ public sealed class HfTrainerStdoutFormat : LineLogFormat
             }
             if (_trainTotal is null && !isEval && reader.LastProgress is { } p) _trainTotal = p.Total;
             long? bar = _trainTotal is { } total ? reader.ProgressOf(total) : null;
-            _waiting.Add(new Logged(lineNumber, isEval, epoch, bar, values));
+            if (_barIsSteady)
+            {
+                // The bar moved between every two dicts so far: each dict streams at its position.
+                var at = isEval ? (bar is { } b && b >= _lastTrain ? b : _lastTrain) : (bar is { } p2 && p2 > _lastTrain ? p2 : _lastTrain + _barInterval);
+                if (!isEval) _lastTrain = at;
+                Write(at, values, lineNumber);
+                return;
+            }
+            _waiting.Add(new Logged(lineNumber, isEval, epoch, bar, [.. values]));
+            if (!isEval && ++_waitingTrain == SteadyBarProbe) TrustASteadyBar();
+        }
+
+        private readonly List<(string Key, double Value)> _values = [];
+        private int _waitingTrain;
+        private bool _barIsSteady;
+        private long _lastTrain;
+        private long _barInterval = 1;
+
+        /// <summary>Dicts seen before the bar is trusted; past them, a bar that moved every time streams the rest.</summary>
+        private const int SteadyBarProbe = 64;
+
+        /// <summary>
+        /// A bar that moved between each of the first dicts is the unbuffered case (a terminal, or <c>python -u</c>):
+        /// the dicts waiting are written and the rest stream at the bar's position. Otherwise the dicts wait for the
+        /// end, where the epochs and the final step place them.
+        /// </summary>
+        private void TrustASteadyBar()
+        {
+            var train = Enumerable.Range(0, _waiting.Count).Where(i => !_waiting[i].IsEval).ToList();
+            if (!BarMovedEachTime(train)) return;
+            var steps = new long[_waiting.Count];
+            FromBar(steps);
+            var gaps = train.Skip(1).Select((i, k) => steps[i] - steps[train[k]]).Order().ToList();
+            _barInterval = _loggingSteps ?? Math.Max(1, gaps.Count > 0 ? gaps[gaps.Count / 2] : steps[train[0]]);
+            for (var i = 0; i < _waiting.Count; i++) Write(steps[i], _waiting[i].Values, _waiting[i].Line);
+            _lastTrain = steps[train[^1]];
+            _waiting.Clear();
+            _barIsSteady = true;
+        }
+
+        private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
+
+        /// <summary>Every dict repeats the same keys: one string per key, not one per dict.</summary>
+        private string Intern(ReadOnlySpan<char> key)
+        {
+            var lookup = _keys.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (lookup.TryGetValue(key, out var known)) return known;
+            var text = key.ToString();
+            if (_keys.Count < 4096) _keys[text] = text;
+            return text;
         }
 
         private double? _finalEpoch;

@@ -35,7 +35,14 @@ internal sealed class GenericTextParser : ILineParser
 
     private readonly record struct Layout(LineField[] Fields, int Labelled, int Words);
 
-    public GenericTextParser(ImportContext? context) => _context = context;
+    /// <summary>True when reading the lines a dedicated reader passed over, beside it.</summary>
+    private readonly bool _beside;
+
+    public GenericTextParser(ImportContext? context, bool beside = false)
+    {
+        _context = context;
+        _beside = beside;
+    }
 
     private RunDraft? Run => _context?.Run();
 
@@ -410,7 +417,10 @@ internal sealed class GenericTextParser : ILineParser
             if (state.EpochLevel && StepNames.IsEpoch(field.Label)) return;
             _keyOwner.TryAdd(key, state.Template.Id);
             var saysSplit = SplitPrefixes.Any(p => field.Label.StartsWith(p.Prefix, StringComparison.OrdinalIgnoreCase));
-            series = Run!.Metric((state.IsEval && !saysSplit ? "eval " : "") + (state.EpochLevel ? "epoch " : "") + field.Label, key);
+            var alias = (state.IsEval && !saysSplit ? "eval " : "") + (state.EpochLevel ? "epoch " : "") + field.Label;
+            // Beside a dedicated reader the canonical keys are that reader's (its "lm loss" is train/loss even when
+            // another process's "loss" line comes first): these series keep the name the line used.
+            series = _beside ? Run!.Metric(alias, alias) : Run!.Metric(alias, key);
             state.Series[field.Label] = series;
             state.Keys.Add(series.Key);
         }
