@@ -3,6 +3,12 @@ namespace RunDashboard.Core.Ingest;
 /// <summary>Splits one CSV line into fields (RFC 4180 quotes; a quoted field spanning lines is not supported).</summary>
 public static class CsvLine
 {
+    /// <summary>
+    /// The separator a table's header uses: a comma, or a tab when the header has tabs and no comma (TSV files,
+    /// and tables printed with <c>\t</c> that people paste into a <c>.log</c> or <c>.txt</c>).
+    /// </summary>
+    public static char SeparatorOf(ReadOnlySpan<char> header) => !header.Contains(',') && header.Contains('\t') ? '\t' : ',';
+
     public static List<string> Split(ReadOnlySpan<char> line, char separator = ',')
     {
         var fields = new List<string>();

@@ -11,8 +11,16 @@ internal static class DroppedLines
 {
     public static void Check(ReadOnlySpan<char> line, int lineNumber, ImportContext context)
     {
+        if (Metric(line) is not { } metric) return;
+        var text = line.Length > 120 ? line[..120].ToString() + "…" : line.ToString();
+        context.Report(lineNumber, $"a line with a step and '{metric}' was not read by the {context.FormatName} reader: \"{text}\"");
+    }
+
+    /// <summary>The loss or learning-rate label of a line that also names a step, or null.</summary>
+    public static string? Metric(ReadOnlySpan<char> line)
+    {
         if (line.Length > 2000 || !(line.Contains("loss", StringComparison.OrdinalIgnoreCase) || line.Contains("lr", StringComparison.OrdinalIgnoreCase)
-            || line.Contains("learning", StringComparison.OrdinalIgnoreCase))) return;
+            || line.Contains("learning", StringComparison.OrdinalIgnoreCase))) return null;
         var fields = LineFields.Read(line);
         var hasStep = false;
         string? metric = null;
@@ -23,8 +31,6 @@ internal static class DroppedLines
             var key = MetricKeys.Canonicalize(GenericTextParser.CleanLabel(f.Label));
             if (key is MetricKeys.TrainLoss or MetricKeys.EvalLoss or MetricKeys.LearningRate || f.Label.Contains("loss", StringComparison.OrdinalIgnoreCase)) metric ??= f.Label;
         }
-        if (!hasStep || metric is null) return;
-        var text = line.Length > 120 ? line[..120].ToString() + "…" : line.ToString();
-        context.Report(lineNumber, $"a line with a step and '{metric}' was not read by the {context.FormatName} reader: \"{text}\"");
+        return hasStep ? metric : null;
     }
 }

@@ -12,8 +12,10 @@ public abstract class LineLogFormat : ILogFormat
     protected abstract ILineParser Begin(ImportContext context, LogLineReader reader);
 
     /// <summary>
-    /// Dedicated readers are told when they skip a line that carries a step and a loss or learning rate: nothing
-    /// that looks like a metric is dropped silently. The generic reader reads such lines itself.
+    /// A line a dedicated reader passes over although it carries a step and a loss or learning rate goes to the
+    /// generic reader (another process of the same job prints its own lines: DeepSpeed's <c>steps: N loss: …</c>
+    /// beside Megatron's iteration lines); if that reads nothing either, it is reported: nothing that looks like a
+    /// metric is dropped silently. The generic reader reads such lines itself.
     /// </summary>
     protected virtual bool ChecksDroppedLines => true;
 
@@ -24,14 +26,19 @@ public abstract class LineLogFormat : ILogFormat
     {
         using var reader = new LogLineReader(stream, context.Report, leaveOpen: true, stripPrefixes: StripsPrefixes, maxLineBytes: context.Limits.MaxLineBytes);
         var parser = Begin(context, reader);
+        Generic.GenericTextParser? others = null;
         while (reader.Next())
         {
             if ((reader.LineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();
             var before = context.PointLines + context.ProblemLines;
             parser.Line(reader.Line, reader.LineNumber);
-            if (ChecksDroppedLines && context.PointLines + context.ProblemLines == before) DroppedLines.Check(reader.Line, reader.LineNumber, context);
+            if (!ChecksDroppedLines || context.PointLines + context.ProblemLines != before || DroppedLines.Metric(reader.Line) is null) continue;
+            others ??= new Generic.GenericTextParser(context, beside: true);
+            others.Line(reader.Line, reader.LineNumber);
+            if (context.PointLines + context.ProblemLines == before) DroppedLines.Check(reader.Line, reader.LineNumber, context);
         }
         parser.End();
+        others?.End();
         context.LinesRead = reader.LineNumber;
         context.LinesRepaired = reader.LinesRepaired;
         if (reader.OtherRankLines > 0)

@@ -139,6 +139,12 @@ public sealed class LogLineReader : IDisposable
                 }
                 if (segment[afterBar..].IsWhiteSpace()) continue;
                 start += afterBar;
+                // The last drawing of a bar has no newline: the logger's next line, prefix and all, follows it.
+                if (_stripPrefixes && LinePrefix.Strip(chars[start..end], out _) is > 0 and var after)
+                {
+                    PrefixedLines++;
+                    start += after;
+                }
             }
             _segmentStart = start;
             _segmentEnd = end;

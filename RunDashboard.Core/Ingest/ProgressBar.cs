@@ -1,11 +1,16 @@
 namespace RunDashboard.Core.Ingest;
 
-/// <summary>Recognises tqdm progress bars (<c> 45%|####      | 84/187 [05:36&lt;06:52,  4.01s/it]</c>), which carry no metrics.</summary>
+/// <summary>
+/// Recognises progress bars, which carry no metrics: tqdm's (<c> 45%|####      | 84/187 [05:36&lt;06:52,  4.01s/it]</c>)
+/// and the arrow bar of mmcv and similar runners (<c>[&gt;&gt;&gt;&gt;&gt;   ] 50/50, 163.1 task/s, elapsed: 0s, ETA:     0s</c>).
+/// </summary>
 public static class ProgressBar
 {
-    /// <summary>Index just past the bar's closing bracket when the text starts with a bar, else -1.</summary>
+    /// <summary>Index just past the bar (tqdm: its closing bracket; arrow bar: its ETA) when the text starts with one, else -1.</summary>
     public static int EndOf(ReadOnlySpan<char> text)
     {
+        if (text.Length > 0 && text[0] == '[') return EndOfArrowBar(text);
+        if (text.Length > 0 && char.IsAsciiDigit(text[0]) && EndOfKerasBar(text) is var keras and >= 0) return keras;
         var pct = text.IndexOf("%|", StringComparison.Ordinal);
         if (pct < 0 || pct > 80) return -1;
         var rest = text[(pct + 2)..];
@@ -16,6 +21,58 @@ public static class ProgressBar
         var slash = after.IndexOf('/');
         if (close < 0 || slash < 0 || slash > close) return -1;
         return pct + 2 + pipe + 1 + close + 1;
+    }
+
+    /// <summary>
+    /// <c>[&gt;&gt;&gt;   ] 12/50, 40.2 task/s, elapsed: 1s, ETA:     3s</c>: a bracket of arrows and spaces, a count and
+    /// the timing. The bar is redrawn with <c>\r</c> and its last drawing has no newline, so the next log line
+    /// follows it on the same physical line; the index returned is where that line starts.
+    /// </summary>
+    private static int EndOfArrowBar(ReadOnlySpan<char> text)
+    {
+        var close = text.IndexOf(']');
+        if (close < 2 || close > 200 || text[1..close].ContainsAnyExcept('>', ' ') || !text[1..close].Contains('>') && close < 10) return -1;
+        var i = close + 1;
+        while (i < text.Length && text[i] == ' ') i++;
+        var digits = i;
+        while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
+        if (i == digits || i >= text.Length || text[i] != '/') return -1;
+        i++;
+        var total = i;
+        while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
+        if (i == total) return -1;
+        var rest = text[i..];
+        var limit = Math.Min(rest.Length, 120);
+        foreach (var label in (ReadOnlySpan<string>)["ETA:", "elapsed:"])
+        {
+            var at = rest[..limit].IndexOf(label, StringComparison.Ordinal);
+            if (at < 0) continue;
+            var j = at + label.Length;
+            while (j < rest.Length && rest[j] == ' ') j++;
+            while (j < rest.Length && (char.IsAsciiDigit(rest[j]) || rest[j] is ':' or '.')) j++;
+            if (j < rest.Length && rest[j] == 's') j++;
+            return i + j;
+        }
+        return i;
+    }
+
+    /// <summary>
+    /// Keras' bar, <c>1562/1562 [==============================] - 484s - loss: 0.77 - acc: 0.73</c>: the batch count in the
+    /// epoch and a bracket of <c>=</c>, <c>&gt;</c> and <c>.</c>. Its count is no step (the epoch header before it is);
+    /// the index returned is where the metrics start.
+    /// </summary>
+    private static int EndOfKerasBar(ReadOnlySpan<char> text)
+    {
+        var i = 0;
+        while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
+        if (i == 0 || i >= text.Length || text[i] != '/') return -1;
+        i++;
+        var total = i;
+        while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
+        if (i == total || i + 1 >= text.Length || text[i] != ' ' || text[i + 1] != '[') return -1;
+        var close = text[(i + 2)..].IndexOf(']');
+        if (close < 5 || text.Slice(i + 2, close).ContainsAnyExcept('=', '>', '.')) return -1;
+        return i + 2 + close + 1;
     }
 
     /// <summary>Reads <c>n/total</c> from a bar (between its last <c>|</c> and <c>[</c>).</summary>

@@ -7,7 +7,9 @@ namespace RunDashboard.Core.Ingest;
 /// statistics that become <see cref="MetricInfo"/>. Steps increase within a run. A step that goes back to or
 /// below the run's first step starts the next run of the file; one that goes back less far is a resume from a
 /// checkpoint: the points it overlaps are replaced by the new ones and a <c>resumed</c> event marks it. A repeated
-/// step replaces nothing and is reported.
+/// step replaces nothing and is reported. A step that goes back to a point already written and is followed by one
+/// past the last step is a second writer's copy of an earlier record (two processes appending to one log), not a
+/// resume: the same value at that step, or else the next point, decides (the step that went back is held until then).
 /// </summary>
 public sealed class SeriesWriter
 {
@@ -22,6 +24,7 @@ public sealed class SeriesWriter
     private int _lastLine;
     private SeriesChunk? _lastFlushed;
     private long _dropThrough = long.MinValue;
+    private (long Step, double Value, int Line, double Time, long LastBefore)? _held;
 
     internal SeriesWriter(RunDraft run, string key, string alias, IChunkSink sink, int chunkSize)
     {
@@ -52,6 +55,20 @@ public sealed class SeriesWriter
     {
         if (_run.Successor is not null) return _run.Latest.Metric(Alias, Key).Add(step, value, line, time);
         if (step <= _dropThrough && !(_run.FirstStep is { } start && step <= start)) return false;
+        if (_held is { } held)
+        {
+            _held = null;
+            if (step > LastStep)
+            {
+                // A resume goes on from the step it went back to; a copy of an old record is followed by the
+                // records after the last step, as if it had not been there.
+                _run.Report(held.Line, $"step {held.Step} for '{Alias}' came again after step {held.LastBefore} and the next record continues after {held.LastBefore}: a repeated copy of an earlier record (not a resume); the first value was kept");
+            }
+            else
+            {
+                Resume(held.Step, held.Value, held.Line, held.Time);
+            }
+        }
         if (Count > 0 && step <= LastStep)
         {
             if (step == LastStep)
@@ -73,9 +90,42 @@ public sealed class SeriesWriter
             {
                 return _run.StartSuccessor(step, line).Metric(Alias, Key).Add(step, value, line, time);
             }
+            if (ValueAt(step) is { } written)
+            {
+                if (written.Equals(value))
+                {
+                    // The same value at a step already written: a copy of that record, whatever comes next.
+                    _run.Report(line, $"step {step} for '{Alias}' came again after step {LastStep} with the same value: a repeated copy of an earlier record (not a resume)");
+                    return false;
+                }
+                _held = (step, value, line, time, LastStep);
+                return false;
+            }
             _run.MarkResumed(step, LastStep, line);
             Rewind(step, line);
         }
+        return Append(step, value, line, time);
+    }
+
+    private void Resume(long step, double value, int line, double time)
+    {
+        _run.MarkResumed(step, LastStep, line);
+        Rewind(step, line);
+        Append(step, value, line, time);
+    }
+
+    /// <summary>The value written at <paramref name="step"/> while it is still in memory (pending or the chunk written last).</summary>
+    private double? ValueAt(long step)
+    {
+        var at = Array.BinarySearch(_steps, 0, _pending, step);
+        if (at >= 0) return _values[at];
+        if (_lastFlushed is not { } last) return null;
+        at = Array.BinarySearch(last.Steps, 0, last.Count, step);
+        return at >= 0 ? last.Values[at] : null;
+    }
+
+    private bool Append(long step, double value, int line, double time)
+    {
         if (Count == 0) FirstStep = step;
         _run.NoteFirstStep(step);
         _run.CountPoint(line);
@@ -102,7 +152,7 @@ public sealed class SeriesWriter
         {
             NonFinite++;
         }
-        if (_pending == _chunkSize) Flush();
+        if (_pending == _chunkSize) WriteChunk();
         return true;
     }
 
@@ -163,7 +213,18 @@ public sealed class SeriesWriter
         }
     }
 
+    /// <summary>End of the parse: a point still held as a possible resume is one (nothing came after it).</summary>
     internal void Flush()
+    {
+        if (_held is { } held)
+        {
+            _held = null;
+            Resume(held.Step, held.Value, held.Line, held.Time);
+        }
+        WriteChunk();
+    }
+
+    private void WriteChunk()
     {
         if (_pending == 0) return;
         var chunk = new SeriesChunk(Key, _sequence++, _steps, _values, _times, _pending);

@@ -117,4 +117,50 @@ public class MetricsJsonlFormatTests
         Assert.Equal([1L, 2], sink.Series(import.Runs[0], MetricKeys.TrainLoss).Steps);
         Assert.Contains(import.Problems, p => p.Line == 2 && p.Message.Contains("not a JSON object"));
     }
+
+    [Fact]
+    public void A_record_a_second_writer_repeats_out_of_order_is_a_duplicate_not_a_resume()
+    {
+        // Two processes append every record; the second lags one record behind from step 20 on.
+        var log = string.Join('\n',
+            "{\"current_steps\": 10, \"loss\": 0.9}", "{\"current_steps\": 10, \"loss\": 0.9}",
+            "{\"current_steps\": 20, \"loss\": 0.8}", "{\"current_steps\": 30, \"loss\": 0.7}",
+            "{\"current_steps\": 20, \"loss\": 0.8}", "{\"current_steps\": 40, \"loss\": 0.6}",
+            "{\"current_steps\": 30, \"loss\": 0.7}", "{\"current_steps\": 50, \"loss\": 0.5}",
+            "{\"current_steps\": 40, \"loss\": 0.6}", "{\"current_steps\": 50, \"loss\": 0.5}") + "\n";
+        var (import, sink) = Parse.Text("trainer_log.jsonl", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([10L, 20, 30, 40, 50], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal([0.9, 0.8, 0.7, 0.6, 0.5], sink.Series(run, MetricKeys.TrainLoss).Values);
+        Assert.DoesNotContain(run.Events, e => e.Kind == RunEvent.Resumed);
+        Assert.Contains(import.Problems, p => p.Line == 5 && p.Message.Contains("repeated copy"));
+    }
+
+    [Fact]
+    public void A_step_going_back_and_continuing_from_there_is_still_a_resume()
+    {
+        var log = string.Join('\n',
+            "{\"step\": 10, \"loss\": 0.9}", "{\"step\": 20, \"loss\": 0.8}", "{\"step\": 30, \"loss\": 0.7}",
+            "{\"step\": 20, \"loss\": 0.85}", "{\"step\": 30, \"loss\": 0.75}", "{\"step\": 40, \"loss\": 0.65}") + "\n";
+        var (import, sink) = Parse.Text("log.jsonl", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([10L, 20, 30, 40], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal([0.9, 0.85, 0.75, 0.65], sink.Series(run, MetricKeys.TrainLoss).Values);
+        Assert.Contains(run.Events, e => e.Kind == RunEvent.Resumed && e.Step == 20);
+    }
+
+    [Fact]
+    public void A_tab_separated_table_with_a_step_column_is_read_whatever_the_file_is_called()
+    {
+        var table = "steps\tepisodes\tmean\taverage_loss_policy\n10000\t50\t-1576.9\t0.7159\n20000\t100\t-1579.3\t0.2217\n30000\t150\t-1419.4\t0.2764\n";
+        var (import, sink) = Parse.Text("scores.txt", table);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal("metrics-csv", import.Format);
+        var mean = run.Series.Single(s => s.Alias == "mean");
+        Assert.Equal([10000L, 20000, 30000], sink.Series(run, mean.Key).Steps);
+        Assert.Equal([-1576.9, -1579.3, -1419.4], sink.Series(run, mean.Key).Values);
+    }
 }

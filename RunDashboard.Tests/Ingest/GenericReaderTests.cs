@@ -16,6 +16,7 @@ public sealed class GenericReaderTests
     [InlineData("| loss 2.3 |", "loss", 2.3, "")]
     [InlineData("'loss': '2.3'", "loss", 2.3, "")]
     [InlineData("lm loss: 2.3E+00", "lm loss", 2.3, "")]
+    [InlineData("accuracy_top-1: 22.0", "accuracy_top-1", 22.0, "")]
     [InlineData("Train loss/train/total: 2.3", "Train loss/train/total", 2.3, "")]
     [InlineData("iter time: 120ms", "iter time", 120, "ms")]
     [InlineData("mfu 12.3%", "mfu", 12.3, "%")]
@@ -210,5 +211,49 @@ public sealed class GenericReaderTests
         var run = Assert.Single(import.Runs, r => r.HasMetrics);
         Assert.Equal([1L, 2, 3], sink.Series(run, MetricKeys.TrainLoss).Steps);
         Assert.Equal([0L], sink.Series(run, MetricKeys.EvalLoss).Steps);
+    }
+
+    [Fact]
+    public void A_validation_line_printed_after_an_arrow_progress_bar_on_the_same_line_is_read_at_the_end_of_its_epoch()
+    {
+        // mmcv-style runners draw "[>>>>] n/N, … ETA: 0s" with \r and no final newline: the next log line follows it.
+        var log = """
+            2021-07-14 13:52:26,135 - cls - INFO - Epoch [1][10/20]	lr: 1.000e-02, time: 0.611, loss: 1.4048
+            2021-07-14 13:52:30,150 - cls - INFO - Epoch [1][20/20]	lr: 1.000e-02, time: 0.402, loss: 0.4855
+            [>>>>>>>>>>>>>>>>>>>>>>>>>>>>>] 50/50, 163.1 task/s, elapsed: 0s, ETA:     0s2021-07-14 13:52:36,901 - cls - INFO - Epoch(val) [1][2]	accuracy_top-1: 22.0000, accuracy_top-5: 38.0000
+            2021-07-14 13:52:43,027 - cls - INFO - Epoch [2][10/20]	lr: 1.000e-02, time: 0.592, loss: 0.3629
+            2021-07-14 13:52:47,053 - cls - INFO - Epoch [2][20/20]	lr: 1.000e-02, time: 0.403, loss: 0.3750
+            [>>>>>>>>>>>>>>>>>>>>>>>>>>>>>] 50/50, 160.0 task/s, elapsed: 0s, ETA:     0s2021-07-14 13:52:53,901 - cls - INFO - Epoch(val) [2][2]	accuracy_top-1: 30.0000, accuracy_top-5: 45.0000
+            """;
+        var (import, sink) = Parse.Text("runner.log", log);
+        var run = Assert.Single(import.Runs);
+
+        var top1 = run.Series.Single(s => s.Alias == "eval accuracy_top-1");
+        Assert.Equal("eval/accuracy_top-1", top1.Key);
+        var (steps, values) = sink.Series(run, top1.Key);
+        Assert.Equal([20L, 40], steps);
+        Assert.Equal([22.0, 30.0], values);
+        Assert.Equal([10L, 20, 30, 40], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.DoesNotContain(run.Series, s => s.Alias.Contains("task/s") || s.Alias.Contains("elapsed"));
+    }
+
+    [Fact]
+    public void A_keras_epoch_header_gives_its_step_to_the_bar_line_under_it()
+    {
+        // The bar's "1562/1562" counts batches inside the epoch; the step is the epoch the header names.
+        var log = """
+            Epoch 39/200
+            1562/1562 [==============================] - 484s - loss: 0.7744 - acc: 0.7344 - val_loss: 0.6673 - val_acc: 0.7737
+            Epoch 40/200
+            1562/1562 [==============================] - 481s - loss: 0.7758 - acc: 0.7363 - val_loss: 0.6600 - val_acc: 0.7800
+            Epoch 41/200
+            1562/1562 [==============================] - 480s 307ms/step - loss: 0.7737 - acc: 0.7349 - val_loss: 0.6830 - val_acc: 0.7727
+            """;
+        var (import, sink) = Parse.Text("fit.log", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([39L, 40, 41], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal([0.6673, 0.66, 0.683], sink.Series(run, MetricKeys.EvalLoss).Values);
+        Assert.Equal(0, import.ProblemCount);
     }
 }

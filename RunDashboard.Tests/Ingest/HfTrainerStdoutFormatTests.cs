@@ -120,4 +120,86 @@ public class HfTrainerStdoutFormatTests
         Assert.Equal([1.5, 1.4], sink.Series(run, MetricKeys.TrainLoss).Values);
         Assert.Contains(import.Problems, p => p.Line == 2 && p.Message.Contains("cut off"));
     }
+
+    /// <summary>
+    /// Under nohup tqdm (stderr) and the dicts (stdout) are flushed at different times: four dicts logged every 10
+    /// steps come out glued after a bar already at 30 of 40.
+    /// </summary>
+    private const string GluedAfterARunawayBar =
+        " 75%|███████▌  | 30/40 [00:30<00:10,  1.00s/it]{'loss': 0.69, 'learning_rate': 2e-06, 'epoch': 0.25}\n" +
+        "{'loss': 0.68, 'learning_rate': 1.5e-06, 'epoch': 0.5}\n" +
+        "{'eval_loss': 0.67, 'eval_runtime': 3.1, 'epoch': 0.5}\n" +
+        "{'loss': 0.66, 'learning_rate': 1e-06, 'epoch': 0.75}\n" +
+        "100%|██████████| 40/40 [00:40<00:00,  1.00s/it]{'loss': 0.65, 'learning_rate': 5e-07, 'epoch': 1.0}\n" +
+        "{'train_runtime': 40.0, 'train_loss': 0.67, 'epoch': 1.0}\n";
+
+    [Fact]
+    public void Dicts_glued_to_a_bar_that_ran_ahead_take_their_steps_from_the_epoch()
+    {
+        var (import, sink) = Parse.Text("dpo.log", GluedAfterARunawayBar);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([10L, 20, 30, 40], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal(0.65, sink.Series(run, MetricKeys.TrainLoss).Values[^1]);
+        Assert.Equal([20L], sink.Series(run, MetricKeys.EvalLoss).Steps);
+    }
+
+    [Fact]
+    public void Logging_steps_from_the_arguments_dump_is_the_grid_of_glued_dicts()
+    {
+        // The epochs alone (0.25 apart on 40 steps) would say 10; the printed arguments say 5 and are believed.
+        var (import, sink) = Parse.Text("dpo.log", "TrainingArguments(logging_steps=5,\n" + GluedAfterARunawayBar);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal("5", run.Hyperparameters["logging_steps"]);
+        Assert.Equal([10L, 20, 30, 40], sink.Series(run, MetricKeys.TrainLoss).Steps);
+    }
+
+    [Fact]
+    public void A_dict_hard_wrapped_over_several_lines_is_one_record_with_its_numbers_rejoined()
+    {
+        // Wrapped at a fixed width, the break falls inside numbers ('0.4' + '173') and between pairs alike.
+        var log = """
+            {'loss': 0.4173, 'learning_rate': 4.7e-06, 'rewards/chosen': 1.19
+            4046974182129, 'rewards/margins': 0.75858, 'kl': 0.1
+            0797, 'epoch': 0.08}
+            {'loss': 0.4038, 'learning_rate': 4.6e-06, 'rewards/chosen': 1.25, 
+            'rewards/margins': 0.9568, 'kl': 0.0654, 'epoch': 0.16}
+            """;
+        var (import, sink) = Parse.Text("kto.log", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([1.194046974182129, 1.25], sink.Series(run, MetricKeys.RewardsChosen).Values);
+        Assert.Equal([0.75858, 0.9568], sink.Series(run, MetricKeys.RewardsMargins).Values);
+        Assert.Equal([0.10797, 0.0654], sink.Series(run, run.Series.Single(s => s.Alias == "kl").Key).Values);
+        Assert.Equal(2, sink.Series(run, MetricKeys.TrainLoss).Steps.Length);
+        Assert.DoesNotContain(import.Problems, p => p.Message.Contains("cut off"));
+    }
+
+    [Fact]
+    public void A_dict_that_never_closes_is_reported_as_cut_off_and_the_next_dict_is_still_read()
+    {
+        var log = "{'loss': 0.5, 'learning_rate': 1e-05, 'ep\n{'loss': 0.4, 'learning_rate': 9e-06, 'epoch': 0.2}\n";
+        var (import, sink) = Parse.Text("cut.log", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([0.5, 0.4], sink.Series(run, MetricKeys.TrainLoss).Values);
+        Assert.Contains(import.Problems, p => p.Line == 1 && p.Message.Contains("cut off"));
+    }
+
+    [Fact]
+    public void A_bar_that_moved_before_every_dict_keeps_placing_them_after_the_first_ones_and_fills_a_glued_one_by_its_interval()
+    {
+        var log = new System.Text.StringBuilder();
+        for (var step = 10; step <= 1000; step += 10)
+        {
+            // The 80th dict comes out glued after the 79th one's bar, past the first 64 that showed the bar steady.
+            if (step != 800) log.Append($"\r 10%|#         | {step}/1000 [00:40<11:48,  4.02s/it]\n");
+            log.Append($"{{'loss': {1.0 / step:R}, 'learning_rate': 1e-05, 'epoch': {step / 1000.0:R}}}\n");
+        }
+        var (import, sink) = Parse.Text("unbuffered.log", log.ToString());
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => i * 10L), sink.Series(run, MetricKeys.TrainLoss).Steps);
+    }
 }

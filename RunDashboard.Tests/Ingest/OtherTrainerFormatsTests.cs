@@ -58,4 +58,31 @@ public class MegatronFormatTests
         Assert.Equal(6.4, sink.Series(import.Runs[0], MetricKeys.EvalLoss).Values[0], 9);
         Assert.Equal(850, sink.Series(import.Runs[0], "eval/ppl").Values[0]);
     }
+
+    [Fact]
+    public void Lines_of_another_host_the_megatron_reader_does_not_know_are_read_by_the_generic_reader()
+    {
+        // Megatron-DeepSpeed under pdsh: the first stage's host prints DeepSpeed's "steps:" lines, the last stage's
+        // host the iteration lines and the validation.
+        var log = """
+            localhost: steps: 1 loss: 12.6360 iter time (s): 126.117 samples/sec: 0.127
+            10.0.0.2:  iteration        1/       3 | learning rate: 5.263E-07 | lm loss: 1.263599E+01 | grad norm: 20.203 |
+            localhost: steps: 2 loss: 12.6592 iter time (s): 77.121 samples/sec: 0.207
+            10.0.0.2:  iteration        2/       3 | learning rate: 1.053E-06 | lm loss: 1.265920E+01 | grad norm: 19.870 |
+            localhost: steps: 3 loss: 12.6421 iter time (s): 126.985 samples/sec: 0.126
+            10.0.0.2:  iteration        3/       3 | learning rate: 1.579E-06 | lm loss: 1.264210E+01 | grad norm: 19.112 |
+            10.0.0.2:  validation loss at iteration 3 on 160-sample draw from validation set | lm loss value: 1.002474E+01 | lm loss PPL: 2.257831E+04 |
+            """;
+        var (import, sink) = Parse.Text("megatron.log", log);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal("megatron", import.Format);
+        var deepSpeed = run.Series.Single(s => s.Alias == "loss");
+        Assert.Equal([12.636, 12.6592, 12.6421], sink.Series(run, deepSpeed.Key).Values);
+        Assert.Equal([1L, 2, 3], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.Equal("lm loss", run.Series.Single(s => s.Key == MetricKeys.TrainLoss).Alias);
+        Assert.Equal([3L], sink.Series(run, MetricKeys.EvalLoss).Steps);
+        Assert.Equal(10.02474, sink.Series(run, MetricKeys.EvalLoss).Values[0]);
+        Assert.Equal(0, import.ProblemCount);
+    }
 }

@@ -35,6 +35,14 @@ public sealed class MegatronFormat : LineLogFormat
             if (first < 0) return;
             var head = t[..first];
             var digits = head[(validation ? 28 : 10)..].Trim();
+            // Megatron-DeepSpeed says where the validation ran: "validation loss at iteration 20 on 160-sample draw
+            // from validation set |"; the iteration is the leading number.
+            if (validation)
+            {
+                var end = 0;
+                while (end < digits.Length && char.IsAsciiDigit(digits[end])) end++;
+                digits = digits[..end];
+            }
             var slash = digits.IndexOf('/');
             if (slash > 0 && Numbers.TryParseLong(digits[(slash + 1)..], out var total)) _run.Hyperparameters.TryAdd("train_iters", total.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (!Numbers.TryParseLong(slash > 0 ? digits[..slash] : digits, out var step))

@@ -21,7 +21,8 @@ public sealed class MetricsCsvFormat : LineLogFormat
     public override FormatMatch Match(FileSample sample)
     {
         if (sample.RawLines.Count == 0) return FormatMatch.None;
-        var header = CsvLine.Split(sample.RawLines[0]);
+        var separator = CsvLine.SeparatorOf(sample.RawLines[0]);
+        var header = CsvLine.Split(sample.RawLines[0], separator);
         if (header.Count < 2) return FormatMatch.None;
         var roles = header.Select(h => HistoryColumns.Classify(h.Trim())).ToList();
         var hasStep = roles.Contains(HistoryColumns.Role.Step);
@@ -32,7 +33,7 @@ public sealed class MetricsCsvFormat : LineLogFormat
             var fallback = header.Select(h => h.Trim().ToLowerInvariant()).FirstOrDefault(h => FallbackStepNames.Contains(h) && h.Length > 0);
             if (fallback is null && FirstColumnIncreases(sample.RawLines)) fallback = header[0].Trim();
             if (fallback is null || sample.RawLines.Count < 3) return FormatMatch.None;
-            var numericRows = sample.RawLines.Skip(1).Count(l => CsvLine.Split(l).Count == header.Count && CsvLine.Split(l).All(c => c.Trim().Length == 0 || Numbers.TryParse(c, out _) || !char.IsDigit(c.Trim()[0]) && c.Trim().Length < 40));
+            var numericRows = sample.RawLines.Skip(1).Count(l => CsvLine.Split(l, separator).Count == header.Count && CsvLine.Split(l, separator).All(c => c.Trim().Length == 0 || Numbers.TryParse(c, out _) || !char.IsDigit(c.Trim()[0]) && c.Trim().Length < 40));
             if (numericRows * 2 < sample.RawLines.Count - 1) return FormatMatch.None;
             return new FormatMatch(0.6, $"a CSV table with a '{fallback}' column and {header.Count - 1} metric columns ({string.Join(", ", header.Take(5).Select(h => h.Trim()))}…)");
         }
@@ -62,9 +63,10 @@ public sealed class MetricsCsvFormat : LineLogFormat
         if (lines.Count < 4) return false;
         long? previous = null;
         var rows = 0;
+        var separator = CsvLine.SeparatorOf(lines[0]);
         foreach (var line in lines.Skip(1).Take(50))
         {
-            var cells = CsvLine.Split(line);
+            var cells = CsvLine.Split(line, separator);
             if (cells.Count < 2 || !long.TryParse(cells[0].Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)) return false;
             if (previous is { } p && value <= p) return rows >= 3;
             previous = value;
@@ -82,9 +84,12 @@ public sealed class MetricsCsvFormat : LineLogFormat
         private readonly HashSet<int> _textColumns = [];
         private readonly Dictionary<string, RunDraft> _runs = [];
 
+        private char _separator = ',';
+
         public void Line(ReadOnlySpan<char> line, int lineNumber)
         {
-            var cells = CsvLine.Split(line);
+            if (_columns is null) _separator = CsvLine.SeparatorOf(line);
+            var cells = CsvLine.Split(line, _separator);
             if (_columns is null)
             {
                 Header(cells);

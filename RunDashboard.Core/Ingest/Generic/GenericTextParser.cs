@@ -35,7 +35,14 @@ internal sealed class GenericTextParser : ILineParser
 
     private readonly record struct Layout(LineField[] Fields, int Labelled, int Words);
 
-    public GenericTextParser(ImportContext? context) => _context = context;
+    /// <summary>True when reading the lines a dedicated reader passed over, beside it.</summary>
+    private readonly bool _beside;
+
+    public GenericTextParser(ImportContext? context, bool beside = false)
+    {
+        _context = context;
+        _beside = beside;
+    }
 
     private RunDraft? Run => _context?.Run();
 
@@ -232,7 +239,10 @@ internal sealed class GenericTextParser : ILineParser
         if (best is null) return;
         state.Decision = Decision.StepField;
         state.StepLabel = best;
-        state.EpochLevel = bestRank >= 100 && _finestStepRank < 100;
+        // A validation line that names only its epoch ("Epoch(val) [1][2]  accuracy_top-1: 22.0") in a log whose
+        // training lines count steps ran when that epoch ended: its own metrics, at the epoch's last step.
+        state.AtEpochEnd = bestRank >= 100 && _finestStepRank < 100 && state.IsEval;
+        state.EpochLevel = bestRank >= 100 && _finestStepRank < 100 && !state.AtEpochEnd;
         state.StepDescription = best.Length == 0 ? "the N/M position" : $"'{best}'";
         if (!state.EpochLevel) _finestStepRank = Math.Min(_finestStepRank, bestRank);
     }
@@ -289,8 +299,8 @@ internal sealed class GenericTextParser : ILineParser
             _context?.Report(lineNumber, $"this line has the shape of '{state.Template.Sample}' but no {state.StepDescription} step");
             return;
         }
-        var step = GlobalStep(state, stepAt);
-        if (!state.EpochLevel)
+        var step = state.AtEpochEnd ? EndOfEpoch((long)_fields[stepAt].Value) : GlobalStep(state, stepAt);
+        if (!state.EpochLevel && !state.AtEpochEnd)
         {
             _currentStep = step;
             if (!_anyStepTemplate) _firstStepLine = lineNumber;
@@ -321,11 +331,19 @@ internal sealed class GenericTextParser : ILineParser
             if (!f.HasLabel || !StepNames.IsEpoch(f.Label) || !f.Integral) continue;
             var epoch = (long)f.Value;
             state.EpochBase ??= epoch == 0 ? 0 : 1;
+            _epochGrid = (state.EpochBase.Value, perEpoch);
             if (state.StepDescription.Length > 0 && !state.StepDescription.Contains("epoch")) state.StepDescription += $" within '{f.Label}' ((epoch − {state.EpochBase}) × {perEpoch} + position)";
             return (epoch - state.EpochBase.Value) * perEpoch + step;
         }
         return step;
     }
+
+    /// <summary>The steps of the epochs as the training lines laid them out (first epoch number, steps per epoch).</summary>
+    private (long Base, long PerEpoch)? _epochGrid;
+
+    /// <summary>The last step of an epoch: from the training lines' epoch grid, else the step printed last.</summary>
+    private long EndOfEpoch(long epoch) =>
+        _epochGrid is var (first, perEpoch) ? (epoch - first + 1) * perEpoch : _currentStep ?? epoch;
 
     private int FindStep(State state)
     {
@@ -399,7 +417,10 @@ internal sealed class GenericTextParser : ILineParser
             if (state.EpochLevel && StepNames.IsEpoch(field.Label)) return;
             _keyOwner.TryAdd(key, state.Template.Id);
             var saysSplit = SplitPrefixes.Any(p => field.Label.StartsWith(p.Prefix, StringComparison.OrdinalIgnoreCase));
-            series = Run!.Metric((state.IsEval && !saysSplit ? "eval " : "") + (state.EpochLevel ? "epoch " : "") + field.Label, key);
+            var alias = (state.IsEval && !saysSplit ? "eval " : "") + (state.EpochLevel ? "epoch " : "") + field.Label;
+            // Beside a dedicated reader the canonical keys are that reader's (its "lm loss" is train/loss even when
+            // another process's "loss" line comes first): these series keep the name the line used.
+            series = _beside ? Run!.Metric(alias, alias) : Run!.Metric(alias, key);
             state.Series[field.Label] = series;
             state.Keys.Add(series.Key);
         }
@@ -502,6 +523,9 @@ internal sealed class GenericTextParser : ILineParser
         public string? StepLabel { get; set; }
         public int StepIndex { get; set; } = -1;
         public bool EpochLevel { get; set; }
+
+        /// <summary>An evaluation line stepped by its epoch alone: placed at the end of that epoch.</summary>
+        public bool AtEpochEnd { get; set; }
         public bool HasEpochField { get; set; }
 
         /// <summary>The line has a position inside the epoch ("1000 / 2737", "[50/500]"): a per-update line.</summary>

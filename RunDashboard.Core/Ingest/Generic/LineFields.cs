@@ -129,7 +129,7 @@ public static class LineFields
             {
                 wordCount++;
                 var word = token.TrimEnd(':').TrimEnd('=');
-                if (!word.IsEmpty && IsWordLike(word))
+                if (!word.IsEmpty && (IsWordLike(word) || IsLabelOfValue(word, line, next)))
                 {
                     if (pendingUnlabeled >= 0 && label.Length == 0 && NextIsBoundaryOfField(line, next))
                     {
@@ -236,6 +236,20 @@ public static class LineFields
             if (!IsThousandsComma(line, end) && !IsClockColon(line, start, end)) return end;
             end++;
         }
+    }
+
+    /// <summary>
+    /// "accuracy_top-1: 22.0", "top-5=0.91": a name with digits right before a colon or an equals sign labels the
+    /// value after it, even though the same text elsewhere ("checkpoint-500") names a file.
+    /// </summary>
+    private static bool IsLabelOfValue(ReadOnlySpan<char> word, ReadOnlySpan<char> line, int next)
+    {
+        if (next >= line.Length || line[next] is not (':' or '=') || !char.IsLetter(word[0])) return false;
+        foreach (var ch in word)
+        {
+            if (!(char.IsLetterOrDigit(ch) || ch is '_' or '-' or '@')) return false;
+        }
+        return true;
     }
 
     private static bool IsWordLike(ReadOnlySpan<char> word)

@@ -73,7 +73,7 @@ public static class RealLogCorpus
     {
         var eval = e.Split == "eval";
         bool SplitOk(SeriesWriter s) => eval == (MetricKeys.Group(s.Key) is "eval" or "val" or "valid" or "test");
-        var byAlias = run.Series.Where(s => Same(s.Alias, e.Name) || Same(s.Alias, "eval " + e.Name) || Same(s.Alias, "train " + e.Name)).ToList();
+        var byAlias = run.Series.Where(s => Same(s.Alias, e.Name) || Same(s.Alias, "eval " + e.Name) || Same(s.Alias, "validation " + e.Name) || Same(s.Alias, "train " + e.Name)).ToList();
         var hit = byAlias.FirstOrDefault(SplitOk) ?? (byAlias.Count == 1 && !run.Series.Any(s => s != byAlias[0] && SplitOk(s) && Same(s.Alias, e.Name)) ? null : null);
         if (hit is not null) return hit;
         var key = Core.Ingest.Generic.GenericTextParser.KeyFor(e.Name, "", eval, epochLevel: false);

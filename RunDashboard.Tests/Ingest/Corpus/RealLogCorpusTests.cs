@@ -13,12 +13,6 @@ public sealed class RealLogCorpusTests(ITestOutputHelper output)
     /// <summary>Files whose reading still differs from the expected one, with the reason found.</summary>
     public static readonly IReadOnlyDictionary<string, string> KnownGaps = new Dictionary<string, string>
     {
-        ["seen/megatron-deepspeed_qwen7b_dual16_3runs.log"] = "two hosts print different lines behind pdsh prefixes; the Megatron reader is not chosen and the runs of the two hosts interleave",
-        ["seen/trl_dpo_clean_code_qwen.log"] = "dicts glued to one tqdm redraw: the bar had already moved past the first logging step, so the logging interval is taken too large",
-        ["seen/trl_sft_llama32_jcqa_stdout.log"] = "as the DPO log: dicts glued to a long tqdm line, the interval is read from a bar that ran ahead",
-        ["unseen/kto_halos_wrapped_dicts_issue24.log"] = "each dict is hard-wrapped over several physical lines, numbers split across the break",
-        ["unseen/llamafactory_sft_duplicated_trainer_log.jsonl"] = "every record is written twice by two writers; one record comes out of order and is taken as a resume",
-        ["unseen/mmcls_runner_issue360.log"] = "the validation line follows a progress bar on the same physical line and its accuracy_top-1 label is not read",
     };
 
     public static TheoryData<string> Seen() => Files("seen");
