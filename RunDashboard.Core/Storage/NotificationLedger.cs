@@ -4,11 +4,11 @@ namespace RunDashboard.Core.Storage;
 
 /// <summary>
 /// The chat posts already delivered, by key (run, kind of post, finding or state, webhook), kept in the dashboard's
-/// file so a restarted server does not post them again.
+/// database so a restarted server — or another instance sharing the database — does not post them again.
 /// </summary>
 public sealed class NotificationLedger(RunStore store)
 {
-    private ILiteCollection<BsonDocument> Sent => store.Database.GetCollection("notifications_sent");
+    private IDocumentCollection Sent => store.Documents("notifications_sent");
 
     public bool WasSent(string key) => Sent.FindById(key) is not null;
 
