@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Analysis.Health;
+using RunDashboard.Core.Cluster;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Services.Notifications;
 using RunDashboard.Core.Storage;
@@ -24,9 +25,18 @@ public sealed class ChatNotifier(
     IOptions<NotificationOptions> options,
     IOptions<ChatWebhookOptions> legacy,
     TimeProvider time,
-    ILogger<ChatNotifier> logger) : BackgroundService
+    ILogger<ChatNotifier> logger,
+    IInstanceLock? instances = null) : BackgroundService
 {
     public const string HttpClientName = "chat-webhooks";
+
+    /// <summary>
+    /// Taken around each look-and-post: instances sharing a database all hear of every change, and the one that
+    /// posts first records it in the ledger before the others look.
+    /// </summary>
+    public const string LockName = "chat-notifications";
+
+    private readonly IInstanceLock _instances = instances ?? new LocalInstanceLock();
 
     private readonly Channel<string> _changed = Channel.CreateUnbounded<string>();
     private readonly NotificationLedger _ledger = new(store);
@@ -78,7 +88,7 @@ public sealed class ChatNotifier(
         {
             try
             {
-                await NotifyAsync(id, targets, sender, stoppingToken);
+                await using (await _instances.AcquireAsync(LockName, stoppingToken)) await NotifyAsync(id, targets, sender, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException && !stoppingToken.IsCancellationRequested)
             {
@@ -139,7 +149,7 @@ public sealed class ChatNotifier(
             await Task.Delay(due - now, time, cancellationToken);
             try
             {
-                await PostDigestAsync(due.UtcDateTime, targets, sender, cancellationToken);
+                await using (await _instances.AcquireAsync(LockName, cancellationToken)) await PostDigestAsync(due.UtcDateTime, targets, sender, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
