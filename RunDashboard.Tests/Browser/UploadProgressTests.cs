@@ -52,6 +52,8 @@ public class UploadProgressTests : IAsyncLifetime
     private async Task<IPage> OpenSlowAsync(int width, int height, int bytesPerSecond)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        // The phone-sized runs use the dark theme, so both themes are seen (and checked for contrast).
+        if (width < 600) await context.AddCookiesAsync([new Cookie { Name = "rd-theme", Value = "dark", Url = _server.BaseUrl }]);
         var page = await context.NewPageAsync();
         await page.GotoAsync(_server.BaseUrl + "/upload");
         await Support.Browser.WaitForInteractiveAsync(page);
