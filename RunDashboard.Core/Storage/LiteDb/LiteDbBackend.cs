@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using LiteDB;
 using RunDashboard.Core.Model;
 

@@ -17,7 +17,7 @@ public sealed partial class PostgresBackend
         QueryUploads("SELECT doc::text FROM uploads WHERE id = @v", id).FirstOrDefault();
 
     public IReadOnlyList<UploadRecord> UploadsBySha256(string sha256) =>
-        QueryUploads("SELECT doc::text FROM uploads WHERE sha256 = @v", sha256);
+        QueryUploads("SELECT doc::text FROM uploads WHERE sha256 = @v ORDER BY uploaded_at, id", sha256);
 
     public IReadOnlyList<UploadRecord> ListUploads() => QueryUploads("SELECT doc::text FROM uploads ORDER BY uploaded_at, id", null);
 

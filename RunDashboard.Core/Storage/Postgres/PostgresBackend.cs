@@ -66,6 +66,13 @@ public sealed partial class PostgresBackend : IStorageBackend
 
     public string Location { get; }
 
+    /// <summary>
+    /// The connection pool of this store, for what shares its database beside the store's own tables (e.g. a lock
+    /// that lets one instance at a time run the W&amp;B sync, or ASP.NET Data Protection keys). New tables belong in
+    /// a new <see cref="PostgresSchema"/> version; advisory locks use <see cref="PostgresSchema.LockSpace"/>.
+    /// </summary>
+    public NpgsqlDataSource DataSource => _source;
+
     /// <summary>Names this instance in notifications, so it does not react twice to its own changes.</summary>
     internal string InstanceId { get; } = Guid.NewGuid().ToString("N");
 

@@ -7,7 +7,7 @@ namespace RunDashboard.Core.Storage.Postgres;
 /// under an advisory lock, so two instances starting together neither race nor apply a step twice; each applied
 /// version is a row of <c>schema_migrations</c>. A migration once released is never edited: changes are new versions.
 /// </summary>
-internal static class PostgresSchema
+public static class PostgresSchema
 {
     /// <summary>Advisory lock keys (two int4 form) of this application; the first number names the application.</summary>
     public const int LockSpace = 0x52440001;
@@ -106,7 +106,7 @@ internal static class PostgresSchema
     public static int Latest => Migrations[^1].Version;
 
     /// <summary>Applies the missing migrations; returns how many were applied.</summary>
-    public static int Apply(NpgsqlDataSource source)
+    internal static int Apply(NpgsqlDataSource source)
     {
         using var conn = source.OpenConnection();
         using var tx = conn.BeginTransaction();
