@@ -117,7 +117,8 @@ public sealed class PostgresServer
             try
             {
                 PgCtl("stop", "-m", "immediate");
-                Directory.Delete(_root, recursive: true);
+                // The test host may be ended before a recursive delete of a whole cluster finishes; rm is not.
+                Process.Start(new ProcessStartInfo("rm", ["-rf", _root]) { UseShellExecute = false })?.Dispose();
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
             {
@@ -136,8 +137,8 @@ public sealed class PostgresServer
     {
         foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), ClusterPrefix + "*"))
         {
-            // A folder touched in the last hour may be another test run's cluster being made.
-            if (File.Exists(Path.Combine(dir, "data", "postmaster.pid")) || Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow.AddHours(-1)) continue;
+            // A folder touched in the last minutes may be another test run's cluster being made (initdb, then start).
+            if (File.Exists(Path.Combine(dir, "data", "postmaster.pid")) || Directory.GetLastWriteTimeUtc(dir) > DateTime.UtcNow.AddMinutes(-10)) continue;
             try
             {
                 Directory.Delete(dir, recursive: true);
