@@ -21,12 +21,14 @@ public sealed partial class TwoInstancesTests(PostgresDatabase database) : IClas
 {
     private const string Token = "two-instances-token-0123456789";
     private FakeWandbServer _wandb = null!;
+    private RunDashboard.Tests.Notifications.WebhookReceiver _chat = null!;
     private DashboardServer _a = null!;
     private DashboardServer _b = null!;
 
     public async Task InitializeAsync()
     {
         _wandb = await FakeWandbServer.StartAsync();
+        _chat = await RunDashboard.Tests.Notifications.WebhookReceiver.StartAsync();
         _wandb.Project("lab/pretrain").Add(new FakeRun { Name = "abc123", DisplayName = "60M dolma" }.Steps(0, 99));
         _a = await StartAsync();
         _b = await StartAsync();
@@ -37,7 +39,8 @@ public sealed partial class TwoInstancesTests(PostgresDatabase database) : IClas
         var server = await DashboardServer.StartAsync(
             "--Storage:Provider=Postgres", $"--Storage:ConnectionString={database.ConnectionString}",
             "--Auth:Mode=Token", $"--Auth:Tokens:0={Token}",
-            $"--WandB:BaseUrl={_wandb.BaseUrl}", $"--WandB:ApiKey={FakeWandbServer.ApiKey}", "--WandB:RetryBaseDelay=00:00:00.010");
+            $"--WandB:BaseUrl={_wandb.BaseUrl}", $"--WandB:ApiKey={FakeWandbServer.ApiKey}", "--WandB:RetryBaseDelay=00:00:00.010",
+            $"--Notifications:Webhooks:0:Url={_chat.Url("slack")}", "--Notifications:Webhooks:0:Kind=Slack");
         server.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         return server;
     }
@@ -47,6 +50,20 @@ public sealed partial class TwoInstancesTests(PostgresDatabase database) : IClas
         await _a.DisposeAsync();
         await _b.DisposeAsync();
         await _wandb.DisposeAsync();
+        await _chat.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_finding_is_posted_to_chat_once_although_both_instances_hear_of_the_run()
+    {
+        await _a.UploadFixtureAsync("distill_progress.log", "warned run", "cluster");
+
+        static bool Warning(JsonElement post) => post.GetProperty("text").GetString()!.Contains("warned run", StringComparison.Ordinal)
+            && post.GetProperty("text").GetString()!.StartsWith("Warning", StringComparison.Ordinal);
+        for (var i = 0; i < 200 && !_chat.Delivered("slack").Any(Warning); i++) await Task.Delay(50);
+        // Both instances heard of the run (A made it, B through NOTIFY); give the slower one time to post as well.
+        await Task.Delay(3_000);
+        Assert.Single(_chat.Delivered("slack"), Warning);
     }
 
     [Fact]
@@ -70,6 +87,11 @@ public sealed partial class TwoInstancesTests(PostgresDatabase database) : IClas
         var png = await _b.Client.GetAsync($"/preview/runs/{id}.png");
         Assert.Equal(HttpStatusCode.OK, png.StatusCode);
         Assert.Equal("image/png", png.Content.Headers.ContentType!.MediaType);
+
+        // There is no database file to copy: the export says how to back PostgreSQL up instead of failing.
+        var export = await _a.Client.GetAsync("/api/export");
+        Assert.Equal(HttpStatusCode.NotImplemented, export.StatusCode);
+        Assert.Contains("pg_dump", await export.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.NoContent, (await _b.Client.DeleteAsync($"/api/runs/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _a.Client.GetAsync($"/api/runs/{id}")).StatusCode);

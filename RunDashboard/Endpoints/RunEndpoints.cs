@@ -63,6 +63,12 @@ public static class RunEndpoints
         {
             await Task.Run(() => store.ExportTo(path), http.RequestAborted);
         }
+        catch (NotSupportedException ex)
+        {
+            // A PostgreSQL store has no file to copy: the answer says how to back it up instead.
+            UploadTempFolder.TryDelete(path);
+            return Results.Problem(title: "Export is for the LiteDB file", detail: ex.Message, statusCode: StatusCodes.Status501NotImplemented);
+        }
         catch
         {
             UploadTempFolder.TryDelete(path);

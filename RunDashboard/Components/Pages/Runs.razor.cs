@@ -105,31 +105,7 @@ public partial class Runs : IDisposable
     private SortDirection Initial(string key) =>
         (Sort ?? "created") != key ? SortDirection.None : Desc ?? true ? SortDirection.Descending : SortDirection.Ascending;
 
-    private RenderFragment FilterSelect(string label, string name, string? value, IReadOnlyList<string> options) => builder =>
-    {
-        builder.OpenComponent<MudSelect<string>>(0);
-        builder.AddAttribute(1, nameof(MudSelect<string>.Label), label);
-        builder.AddAttribute(2, nameof(MudSelect<string>.Value), value ?? "");
-        builder.AddAttribute(3, nameof(MudSelect<string>.ValueChanged), EventCallback.Factory.Create<string>(this, v => SetFilter(name, v)));
-        builder.AddAttribute(4, nameof(MudSelect<string>.Dense), true);
-        builder.AddAttribute(5, nameof(MudSelect<string>.Margin), Margin.Dense);
-        builder.AddAttribute(6, "id", $"filter-{name}");
-        builder.AddAttribute(7, nameof(MudSelect<string>.ChildContent), (RenderFragment)(items =>
-        {
-            items.OpenComponent<MudSelectItem<string>>(0);
-            items.AddAttribute(1, nameof(MudSelectItem<string>.Value), "");
-            items.AddAttribute(2, nameof(MudSelectItem<string>.ChildContent), (RenderFragment)(t => t.AddContent(0, "any")));
-            items.CloseComponent();
-            foreach (var option in options)
-            {
-                items.OpenComponent<MudSelectItem<string>>(3);
-                items.SetKey(option);
-                items.AddAttribute(4, nameof(MudSelectItem<string>.Value), option);
-                items.CloseComponent();
-            }
-        }));
-        builder.CloseComponent();
-    };
+    private static readonly string[] Sources = ["upload", "wandb"];
 
     private void SetFilter(string name, string? value) => UpdateUrl((name, string.IsNullOrEmpty(value) ? null : value));
 
