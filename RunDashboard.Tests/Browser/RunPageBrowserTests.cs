@@ -108,8 +108,7 @@ public class RunPageBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#zoom-note")).ToContainTextAsync("Showing steps 400–1000");
         // Only the points in range are on the chart now (train loss every 50 steps: 400…1000 is 13 points).
         await page.WaitForFunctionAsync("() => document.getElementById('chart-loss').data[0].x.length === 13");
-        await page.Locator("#zoom-note a").ClickAsync();
-        await page.WaitForURLAsync(u => !u.Contains("from="), Support.Browser.SameDocument);
+        await Support.Browser.ClickUntilUrlAsync(page, page.Locator("#zoom-note a"), u => !u.Contains("from="));
         await page.WaitForFunctionAsync("() => document.getElementById('chart-loss').data[0].x.length === 36");
     }
 

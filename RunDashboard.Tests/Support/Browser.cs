@@ -89,14 +89,17 @@ public static class Browser
     /// Clicks until the link shows the click took. A click in the instant after the connection comes up can be lost
     /// between the prerendered and the live page; a person would click again.
     /// </summary>
-    public static async Task ClickUntilUrlAsync(IPage page, ILocator target, string urlPart)
+    public static Task ClickUntilUrlAsync(IPage page, ILocator target, string urlPart) => ClickUntilUrlAsync(page, target, u => u.Contains(urlPart));
+
+    /// <summary>Clicks until the address matches, as a person clicks again when a click made while the page was busy did nothing.</summary>
+    public static async Task ClickUntilUrlAsync(IPage page, ILocator target, Func<string, bool> matches)
     {
         for (var attempt = 1; ; attempt++)
         {
             await target.ClickAsync();
             try
             {
-                await page.WaitForURLAsync(u => u.Contains(urlPart), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 5_000 });
+                await page.WaitForURLAsync(matches, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 5_000 });
                 return;
             }
             catch (TimeoutException) when (attempt < 4)

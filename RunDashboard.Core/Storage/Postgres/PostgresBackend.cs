@@ -325,7 +325,33 @@ public sealed partial class PostgresBackend : IStorageBackend
 
     public void Dispose()
     {
+        RemoveOwnPendingImports();
         _listener.Dispose();
         _source.Dispose();
+    }
+
+    /// <summary>
+    /// A store that closes will never commit what it staged, so it removes those rows itself instead of leaving them
+    /// to the next instance that starts: that one only may once the server has noticed this session ended, which it
+    /// does a moment after the close, not at once.
+    /// </summary>
+    private void RemoveOwnPendingImports()
+    {
+        try
+        {
+            using var conn = Open();
+            using var tx = conn.BeginTransaction();
+            using var cmd = Command(conn, """
+                DELETE FROM chunks WHERE import_id IN (SELECT id FROM pending_imports WHERE instance = @key);
+                DELETE FROM pending_imports WHERE instance = @key;
+                """, tx);
+            cmd.Parameters.AddWithValue("key", InstanceKey);
+            cmd.ExecuteNonQuery();
+            tx.Commit();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // The database is unreachable: the next instance to start removes them once this session is gone.
+        }
     }
 }
