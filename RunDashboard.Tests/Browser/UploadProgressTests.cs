@@ -84,7 +84,7 @@ public class UploadProgressTests : IAsyncLifetime
             null, new PageWaitForFunctionOptions { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("#upload-status")).ToContainTextAsync("Uploading");
         Assert.Equal("polite", await page.Locator("#upload-status").GetAttributeAsync("aria-live"));
-        await Assertions.Expect(page.Locator("#upload-sent")).ToContainTextAsync(" of ");
+        await Assertions.Expect(page.Locator("#upload-sent")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@" of .*\(\d+\.\d%\)"));
         await Support.Browser.ScreenshotAsync(page, $"upload-progress-{width}");
         await AssertNoSeriousAccessibilityProblemsAsync(page);
 

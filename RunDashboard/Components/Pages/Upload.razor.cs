@@ -209,7 +209,10 @@ public partial class Upload : IAsyncDisposable
     /// <summary>What the live region reads out: in steps of ten percent, so a screen reader is not flooded.</summary>
     private static string Announce(double percent) => $"Uploading: {(int)(percent / 10) * 10} % sent";
 
-    private string SentText => $"{FormatSize(_sent)} of {FormatSize(_total)}";
+    // The exact share is shown beside the bytes: the live region above only moves in steps of ten.
+    private string SentText => _total > 0
+        ? $"{FormatSize(_sent)} of {FormatSize(_total)} ({NumberFormat.Percent((double)_sent / _total)})"
+        : $"{FormatSize(_sent)} of {FormatSize(_total)}";
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
