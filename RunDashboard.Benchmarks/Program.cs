@@ -27,7 +27,9 @@ if (args.Contains("--e2e"))
     var mb = Arg("--e2e-mb", args.Contains("--quick") ? 30 : 512);
     try
     {
+        var total = Stopwatch.StartNew();
         await EndToEndBenchmark.RunAsync(dir, Generate($"mlx_lm_e2e_{mb}mb.log", mb, LogGenerator.MlxLm));
+        Console.WriteLine($"  end to end in {total.Elapsed.TotalSeconds:F0} s (generating the log included)");
     }
     catch (Exception ex)
     {

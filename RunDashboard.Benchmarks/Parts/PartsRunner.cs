@@ -45,7 +45,6 @@ public static class PartsRunner
             AddLogger(ConsoleLogger.Default);
             AddExporter(MarkdownExporter.GitHub);
             ArtifactsPath = artifacts;
-            WithOptions(ConfigOptions.JoinSummary);
         }
     }
 }

@@ -14,21 +14,36 @@ namespace RunDashboard.Benchmarks.Parts;
 public class RunsQueryBenchmarks
 {
     private const int Runs = 10_000;
-    private string _dir = "";
+    private static readonly Lazy<RunStore> SharedStore = new(ImportRunsTable);
     private RunStore _store = null!;
     private RunCatalog _catalog = null!;
+
+    /// <summary>
+    /// Imported once per process (each benchmark method runs its own setup, and 10,000 runs take a while to
+    /// import); the folder goes when the process ends.
+    /// </summary>
+    private static RunStore ImportRunsTable()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"rundashboard-runs-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        var csv = Path.Combine(dir, "runs_table.csv");
+        RunsBenchmark.WriteRunsTable(csv, Runs);
+        var store = new RunStore(Path.Combine(dir, "runs.db"));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            store.Dispose();
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        };
+        var report = new ImportService(store, Ingestor.CreateDefault(), TimeProvider.System)
+            .ImportAsync([new UploadFile("runs_table.csv", () => File.OpenRead(csv))], new UploadOptions(Project: "sweeps")).GetAwaiter().GetResult();
+        if (!report.Succeeded || report.Runs.Count != Runs) throw new InvalidOperationException($"the runs table imported {report.Runs.Count} runs: {report.Error}");
+        return store;
+    }
 
     [GlobalSetup]
     public void Setup()
     {
-        _dir = Path.Combine(Path.GetTempPath(), $"rundashboard-runs-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(_dir);
-        var csv = Path.Combine(_dir, "runs_table.csv");
-        RunsBenchmark.WriteRunsTable(csv, Runs);
-        _store = new RunStore(Path.Combine(_dir, "runs.db"));
-        var report = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System)
-            .ImportAsync([new UploadFile("runs_table.csv", () => File.OpenRead(csv))], new UploadOptions(Project: "sweeps")).GetAwaiter().GetResult();
-        if (!report.Succeeded || report.Runs.Count != Runs) throw new InvalidOperationException($"the runs table imported {report.Runs.Count} runs: {report.Error}");
+        _store = SharedStore.Value;
         _catalog = new RunCatalog(_store, new TagRules([]));
         if (_catalog.Query(new RunQuery()).Total != Runs) throw new InvalidOperationException("the catalog does not list every run");
         // A filter that matches nothing would time an empty page.
@@ -39,12 +54,7 @@ public class RunsQueryBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _catalog.Dispose();
-        _store.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Cleanup() => _catalog.Dispose();
 
     private static readonly RunQuery FirstPageQuery = new();
     private static readonly RunQuery TextQuery = new() { Text = "sweep-01", SortBy = "train", Descending = false };
