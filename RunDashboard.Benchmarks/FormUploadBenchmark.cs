@@ -19,23 +19,14 @@ public static class FormUploadBenchmark
 {
     public static async Task RunAsync(string dir, string log, int rounds)
     {
-        var db = Path.Combine(dir, "form.db");
-        File.Delete(db);
-        File.Delete(Path.Combine(dir, "form-log.db"));
-        await using var app = DashboardApp.Build(["--urls=http://127.0.0.1:0", "--environment=Production", $"--Storage:DatabasePath={db}"],
-            b => b.Logging.SetMinimumLevel(LogLevel.Warning), WebBenchmark.WebProjectDirectory());
-        await app.StartAsync();
-        var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var (app, baseUrl) = await BenchServer.StartAsync(dir, "form.db");
+        await using var _ = app;
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(30) };
         var mb = new FileInfo(log).Length / 1048576.0;
         Console.WriteLine($"RunDashboard form-upload benchmark · {Environment.ProcessorCount} cores · .NET {Environment.Version} · {Path.GetFileName(log)} ({mb:F0} MB)");
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await BenchServer.LaunchChromiumAsync(playwright);
 
         var api = new List<double>();
         var form = new List<double>();

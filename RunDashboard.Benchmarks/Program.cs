@@ -7,10 +7,37 @@ using RunDashboard.Core.Storage;
 
 // Ingestion figures for the README: plain line reading vs parsing, and the memory of a 1 GB import.
 //   dotnet run -c Release --project RunDashboard.Benchmarks [-- --size-mb 200 --import-mb 1024]
+// Other modes (README "Performance"): --parts [filter], --e2e [--quick] [--e2e-mb N], --storage [--quick], --web,
+// --runs [N], --form-upload, --corpus [folder].
 var sizeMb = Arg("--size-mb", 200);
 var importMb = Arg("--import-mb", 1024);
 var dir = Path.Combine(Path.GetTempPath(), "rundashboard-bench");
 Directory.CreateDirectory(dir);
+
+if (args.Contains("--parts"))
+{
+    // BenchmarkDotNet micro-benchmarks of the parts; an optional glob picks some, e.g. --parts "*Codec*".
+    RunDashboard.Benchmarks.Parts.PartsRunner.Run(dir, ArgText("--parts", "*"));
+    return;
+}
+
+if (args.Contains("--e2e"))
+{
+    // Generate → upload over HTTP → first chart in headless Chromium; --quick (30 MB) stays well under two minutes.
+    var mb = Arg("--e2e-mb", args.Contains("--quick") ? 30 : 512);
+    try
+    {
+        var total = Stopwatch.StartNew();
+        await EndToEndBenchmark.RunAsync(dir, Generate($"mlx_lm_e2e_{mb}mb.log", mb, LogGenerator.MlxLm));
+        Console.WriteLine($"  end to end in {total.Elapsed.TotalSeconds:F0} s (from the start of this mode; generating the log when it was not there yet)");
+    }
+    catch (Exception ex)
+    {
+        Console.Error.WriteLine($"end-to-end benchmark failed: {ex.GetType().Name}: {ex.Message}");
+        Environment.ExitCode = 1;
+    }
+    return;
+}
 
 if (args.Contains("--web"))
 {

@@ -21,15 +21,10 @@ public static class RunsBenchmark
 
     public static async Task RunAsync(string dir, int runs)
     {
-        var db = Path.Combine(dir, "runs.db");
-        File.Delete(db);
-        File.Delete(Path.Combine(dir, "runs-log.db"));
         var csv = Path.Combine(dir, $"runs_table_{runs}.csv");
         WriteRunsTable(csv, runs);
-        await using var app = DashboardApp.Build(["--urls=http://127.0.0.1:0", "--environment=Production", $"--Storage:DatabasePath={db}"],
-            b => b.Logging.SetMinimumLevel(LogLevel.Warning), WebBenchmark.WebProjectDirectory());
-        await app.StartAsync();
-        var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var (app, baseUrl) = await BenchServer.StartAsync(dir, "runs.db");
+        await using var _ = app;
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(30) };
 
         var load = File.Exists("/proc/loadavg") ? " · load average " + File.ReadAllText("/proc/loadavg").Split(' ')[0] : "";

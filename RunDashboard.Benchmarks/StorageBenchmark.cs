@@ -95,20 +95,7 @@ public static class StorageBenchmark
         if (!File.Exists(db))
         {
             var build = Stopwatch.StartNew();
-            using var writeStore = new RunStore(db);
-            var stage = writeStore.BeginImport();
-            var context = new ImportContext("synthetic.log", stage);
-            var draft = context.Run();
-            var writer = draft.Metric("loss");
-            var rng = new Random(1);
-            var walk = 3.0;
-            for (long s = 1; s <= total; s++)
-            {
-                walk = Math.Max(0.1, walk + (rng.NextDouble() - 0.5002) * 0.01);
-                writer.Add(s, s % 1_000_003 == 0 ? double.NaN : Math.Round(walk, 3), 0);
-            }
-            context.Flush();
-            stage.Commit([new Run { Id = draft.Id, Name = "bench", Metrics = [new MetricInfo { Key = MetricKeys.TrainLoss, Count = total, LastStep = total }] }], []);
+            using (var writeStore = new RunStore(db)) SyntheticSeries.Write(writeStore, total);
             Console.WriteLine($"  (wrote {total / 1e6:F0} M points in {build.Elapsed.TotalSeconds:F0} s, {new FileInfo(db).Length / 1048576.0:F0} MB)");
         }
         using var store = new RunStore(db);

@@ -19,14 +19,7 @@ public static class WebBenchmark
 {
     public static async Task RunAsync(string dir)
     {
-        var db = Path.Combine(dir, "web.db");
-        // LiteDB keeps uncheckpointed pages in a -log file beside the database; a stale one would be replayed.
-        File.Delete(db);
-        File.Delete(Path.Combine(dir, "web-log.db"));
-        var app = DashboardApp.Build(["--urls=http://127.0.0.1:0", "--environment=Production", $"--Storage:DatabasePath={db}"],
-            b => b.Logging.SetMinimumLevel(LogLevel.Warning), WebProjectDirectory());
-        await app.StartAsync();
-        var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var (app, baseUrl) = await BenchServer.StartAsync(dir, "web.db");
         var imports = app.Services.GetRequiredService<ImportService>();
 
         Console.Write("importing a 1,000,000-iteration run and ten 100,000-iteration runs… ");
@@ -72,11 +65,7 @@ public static class WebBenchmark
         Console.WriteLine($"Preview PNG burst: 200 requests for one link (8 at a time, first one renders): {200 / burst.Elapsed.TotalSeconds:F0} requests/s, {burst.Elapsed.TotalMilliseconds:F0} ms in all");
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium",
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await BenchServer.LaunchChromiumAsync(playwright);
         foreach (var _ in Enumerable.Range(0, 2)) await http.GetStringAsync($"/runs/{big}");
         var prerender = Stopwatch.StartNew();
         await http.GetStringAsync($"/runs/{big}");
@@ -156,15 +145,5 @@ public static class WebBenchmark
         var report = await imports.ImportAsync([new UploadFile(name, () => File.OpenRead(path))], new UploadOptions(Name: name));
         if (!report.Succeeded) throw new InvalidOperationException(report.Error);
         return report.Runs[0].Id;
-    }
-
-    internal static string WebProjectDirectory()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            var candidate = Path.Combine(d.FullName, "RunDashboard", "RunDashboard.csproj");
-            if (File.Exists(candidate)) return Path.GetDirectoryName(candidate)!;
-        }
-        return AppContext.BaseDirectory;
     }
 }
