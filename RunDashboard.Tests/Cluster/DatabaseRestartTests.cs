@@ -37,16 +37,6 @@ public sealed class DatabaseRestartTests : IDisposable
 
     public void Dispose() => _cluster.Dispose();
 
-    private static byte[] Log(int seed, int lines)
-    {
-        var text = new StringBuilder();
-        for (var i = 1; i <= lines; i++)
-        {
-            text.Append(string.Create(CultureInfo.InvariantCulture,
-                $"Iter {i}: Train loss {2 + Math.Sin(i * 0.01 + seed):0.0000}, Learning Rate 1.000e-05, It/sec 1.234, Tokens/sec 567.8, Trained Tokens {i * 512}, Peak mem 12.345 GB\n"));
-        }
-        return Encoding.UTF8.GetBytes(text.ToString());
-    }
 
     [Fact]
     public async Task Uploads_sent_while_the_database_restarts_are_retried_not_lost()
@@ -57,7 +47,7 @@ public sealed class DatabaseRestartTests : IDisposable
         var restart = (Task?)null;
         for (var i = 0; i < uploads; i++)
         {
-            using var form = new MultipartFormDataContent { { new ByteArrayContent(Log(i, 20_000)), "file", $"run{i}.log" } };
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(MlxLogs.Bytes(20_000, seed: i)), "file", $"run{i}.log" } };
             // The server goes down for 3 s right after the first upload, while the script keeps sending.
             if (i == 1) restart = Task.Run(() => _cluster.Restart(TimeSpan.FromSeconds(3)));
             var response = await server.Client.PostAsync("/api/uploads", form);

@@ -29,17 +29,7 @@ public sealed class FailoverTests(PostgresDatabase database) : IClassFixture<Pos
     }
 
     /// <summary>An MLX-LM log of about <paramref name="lines"/> × 120 bytes.</summary>
-    private string WriteLog(int lines)
-    {
-        var path = _dir.File("big.log");
-        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
-        for (var i = 1; i <= lines; i++)
-        {
-            writer.Write(string.Create(CultureInfo.InvariantCulture,
-                $"Iter {i}: Train loss {2 + Math.Sin(i * 0.001):0.000}, Learning Rate 1.000e-05, It/sec 1.234, Tokens/sec 567.8, Trained Tokens {i * 512}, Peak mem 12.345 GB\n"));
-        }
-        return path;
-    }
+    private string WriteLog(int lines) => MlxLogs.Write(_dir.File("big.log"), lines);
 
     [Fact]
     public async Task An_instance_killed_mid_import_leaves_nothing_half_written_and_the_other_keeps_serving()

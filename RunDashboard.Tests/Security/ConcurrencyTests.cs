@@ -22,17 +22,7 @@ public class ConcurrencyTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private string WriteLog(int lines)
-    {
-        var path = _dir.File("big.log");
-        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
-        for (var i = 1; i <= lines; i++)
-        {
-            writer.Write(string.Create(CultureInfo.InvariantCulture,
-                $"Iter {i}: Train loss {2 + Math.Sin(i * 0.001):0.000}, Learning Rate 1.000e-05, It/sec 1.234, Tokens/sec 567.8, Trained Tokens {i * 512}, Peak mem 12.345 GB\n"));
-        }
-        return path;
-    }
+    private string WriteLog(int lines) => MlxLogs.Write(_dir.File("big.log"), lines);
 
     [Fact]
     public async Task While_a_large_import_runs_reads_answer_and_a_small_upload_finishes_first()
@@ -51,6 +41,10 @@ public class ConcurrencyTests : IAsyncLifetime
         await Task.Delay(2000);
         Assert.False(bigUpload.IsCompleted, "the large import finished before the reads; the log is too small to test this");
 
+        var small = Stopwatch.StartNew();
+        var smallRuns = await _server.UploadAsync("small.log", Fixture.Bytes("mlx_lm_lora_run3.log"));
+        small.Stop();
+        var smallDoneWhileBigRunning = !bigUpload.IsCompleted;
         var slowestRead = TimeSpan.Zero;
         for (var i = 0; i < 10; i++)
         {
@@ -59,10 +53,6 @@ public class ConcurrencyTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, (await _server.Client.GetAsync($"/api/runs/{existing}/series?key=train/loss&points=200")).StatusCode);
             slowestRead = read.Elapsed > slowestRead ? read.Elapsed : slowestRead;
         }
-        var small = Stopwatch.StartNew();
-        var smallRuns = await _server.UploadAsync("small.log", Fixture.Bytes("mlx_lm_lora_run3.log"));
-        small.Stop();
-        var smallDoneWhileBigRunning = !bigUpload.IsCompleted;
 
         var bigResponse = await bigUpload;
         bigWatch.Stop();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -20,71 +19,9 @@ public class CrashTests : IDisposable
     private string DatabasePath => _dir.File("data.db");
 
     /// <summary>An MLX-LM log of about <paramref name="lines"/> × 120 bytes.</summary>
-    private string WriteLog(int lines)
-    {
-        var path = _dir.File("big.log");
-        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
-        for (var i = 1; i <= lines; i++)
-        {
-            writer.Write(string.Create(CultureInfo.InvariantCulture,
-                $"Iter {i}: Train loss {2 + Math.Sin(i * 0.001):0.000}, Learning Rate 1.000e-05, It/sec 1.234, Tokens/sec 567.8, Trained Tokens {i * 512}, Peak mem 12.345 GB\n"));
-        }
-        return path;
-    }
+    private string WriteLog(int lines) => MlxLogs.Write(_dir.File("big.log"), lines);
 
-    private sealed class Child : IDisposable
-    {
-        public required Process Process { get; init; }
-        public required string BaseUrl { get; init; }
-        public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromMinutes(5) };
-
-        public void Kill()
-        {
-            // Process.Kill sends SIGKILL on Linux: no shutdown code runs.
-            Process.Kill();
-            Process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited) Kill();
-            Process.Dispose();
-            Client.Dispose();
-        }
-    }
-
-    private async Task<Child> StartChildAsync()
-    {
-        var project = Path.Combine(RepositoryRoot(), "RunDashboard");
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        var dll = Path.Combine(project, "bin", configuration, "net10.0", "RunDashboard.dll");
-        Assert.True(File.Exists(dll), $"build the web project first: {dll}");
-        var info = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { dll, "--urls=http://127.0.0.1:0", "--environment=Production", $"--contentRoot={project}", $"--Storage:DatabasePath={DatabasePath}" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = project,
-        };
-        var process = Process.Start(info)!;
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("Now listening on: ", StringComparison.Ordinal) == true) listening.TrySetResult(e.Data[(e.Data.IndexOf("http", StringComparison.Ordinal))..].Trim());
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var url = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return new Child { Process = process, BaseUrl = url };
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RunDashboard.sln"))) dir = dir.Parent;
-        return dir!.FullName;
-    }
+    private Task<DashboardProcess> StartChildAsync() => DashboardProcess.StartAsync($"--Storage:DatabasePath={DatabasePath}");
 
     private static MultipartFormDataContent Form(string path)
     {

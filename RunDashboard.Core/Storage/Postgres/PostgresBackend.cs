@@ -301,14 +301,20 @@ public sealed partial class PostgresBackend : IStorageBackend
                 lockCmd.Parameters.AddWithValue("key", instance);
                 if (lockCmd.ExecuteScalar() is not true) continue;
             }
-            using var cmd = Command(conn, """
-                DELETE FROM chunks WHERE import_id IN (SELECT id FROM pending_imports WHERE instance = @key);
-                DELETE FROM pending_imports WHERE instance = @key;
-                """, tx);
-            cmd.Parameters.AddWithValue("key", instance);
-            cmd.ExecuteNonQuery();
+            DeletePendingImportsOf(conn, tx, instance);
             tx.Commit();
         }
+    }
+
+    /// <summary>The staged chunks and pending rows of one instance's imports.</summary>
+    private static void DeletePendingImportsOf(NpgsqlConnection conn, NpgsqlTransaction tx, int instance)
+    {
+        using var cmd = Command(conn, """
+            DELETE FROM chunks WHERE import_id IN (SELECT id FROM pending_imports WHERE instance = @key);
+            DELETE FROM pending_imports WHERE instance = @key;
+            """, tx);
+        cmd.Parameters.AddWithValue("key", instance);
+        cmd.ExecuteNonQuery();
     }
 
     /// <summary>Chunks of no run and no pending import (never expected; kept for parity with LiteDB's check).</summary>
@@ -341,12 +347,7 @@ public sealed partial class PostgresBackend : IStorageBackend
         {
             using var conn = Open();
             using var tx = conn.BeginTransaction();
-            using var cmd = Command(conn, """
-                DELETE FROM chunks WHERE import_id IN (SELECT id FROM pending_imports WHERE instance = @key);
-                DELETE FROM pending_imports WHERE instance = @key;
-                """, tx);
-            cmd.Parameters.AddWithValue("key", InstanceKey);
-            cmd.ExecuteNonQuery();
+            DeletePendingImportsOf(conn, tx, InstanceKey);
             tx.Commit();
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
