@@ -13,9 +13,14 @@ public sealed partial class RunStore
     private readonly ConcurrentDictionary<string, SeriesPyramid> _pyramids = new();
 
     /// <summary>
-    /// The series reduced to about <paramref name="points"/> buckets, equal to
-    /// <c>Downsampler.Reduce(GetSeries(run, key, from, to), points)</c>, reading only the chunks bucket edges cut.
-    /// Null when the run has no such metric.
+    /// The steps <paramref name="from"/>…<paramref name="to"/> of a series in at most <paramref name="points"/> buckets
+    /// (last finite value, min and max each), with the steps of its non-finite points. Bucket edges fall on the
+    /// pyramid's block boundaries: a bucket is a whole number of blocks (the first and last may be cut by the range),
+    /// chosen so the count is as close to <paramref name="points"/> as whole blocks allow. The blocks come from the
+    /// pyramid in memory and only the two cut blocks are decoded, so the time does not grow with the series. A range
+    /// of fewer blocks than about half the buckets that lies within a few chunks is reduced point by point, as
+    /// <see cref="Downsampler"/> does (a longer one gets a bucket a block); one of at most <paramref name="points"/>
+    /// points is sent whole. Null when the run has no such metric.
     /// </summary>
     public DownsampledSeries? GetBuckets(Run run, string key, int points, long? from = null, long? to = null)
     {
@@ -88,9 +93,16 @@ public sealed partial class RunStore
     private SeriesChunk ReadChunk(ObjectId id, string key) =>
         Backend.ReadChunk(id, key) ?? throw new InvalidDataException($"series chunk {id} is missing; the pyramid is stale");
 
-    /// <summary>One bucketed read: decodes chunks on demand and keeps the last two (a bucket edge and the next).</summary>
+    /// <summary>One bucketed read: decodes chunks on demand and keeps the last two (the range's two ends).</summary>
     private sealed class BucketReader(RunStore store, SeriesPyramid p, string key)
     {
+        /// <summary>
+        /// Chunks a short range may decode to be reduced point by point: one chunk read (document + decode) takes
+        /// 0.2–0.4 ms on a LiteDB file here, so 8 keep a read within a few milliseconds. A longer range has at least
+        /// 8 × 4,096 / 256 = 128 whole blocks, so one block a bucket still draws it in detail.
+        /// </summary>
+        private const int MaxChunksPointByPoint = 8;
+
         private int _aIndex = -1, _bIndex = -1;
         private SeriesChunk? _a, _b;
 
@@ -117,25 +129,30 @@ public sealed partial class RunStore
             if (hi < lo) hi = lo;
             var n = hi - lo;
 
-            var nonFinite = new List<long>();
-            if (n > 0)
-            {
-                for (var c = p.ChunkOf(lo); c < p.Chunks && p.Start[c] < hi && nonFinite.Count < Downsampler.MaxNonFiniteSteps; c++)
-                {
-                    if (p.NonFinite[c] == 0) continue;
-                    var chunk = Chunk(c);
-                    var (s, e) = Overlap(c, lo, hi);
-                    for (var i = s; i < e && nonFinite.Count < Downsampler.MaxNonFiniteSteps; i++)
-                    {
-                        if (!double.IsFinite(chunk.Values[i])) nonFinite.Add(chunk.Steps[i]);
-                    }
-                }
-            }
-
+            var nonFinite = NonFiniteSteps(lo, hi);
             if (n <= points) return Points(lo, hi, hasTimes, nonFinite);
 
-            var size = (n + points - 1) / points;
-            var buckets = (int)((n + size - 1) / size);
+            // Units of a bucket: whole blocks, plus the cut blocks where lo and hi fall (decoded: each lies in one chunk).
+            var bLo = p.BlockOf(lo);
+            var bHi = p.BlockOf(hi - 1);
+            (long Start, long End)? head = lo != p.BlockStart[bLo] ? (lo, Math.Min(hi, p.BlockStart[bLo + 1])) : null;
+            (long Start, long End)? tail = hi != p.BlockStart[bHi + 1] && (bHi != bLo || head is null) ? (p.BlockStart[bHi], hi) : null;
+            var firstWhole = head is null ? bLo : bLo + 1;
+            var wholeEnd = tail is null ? bHi + 1 : bHi;
+            var whole = Math.Max(0, wholeEnd - firstWhole);
+            var headUnits = head is null ? 0 : 1;
+            var units = (long)whole + headUnits + (tail is null ? 0 : 1);
+
+            // Too few blocks to fill about half the asked buckets: a range within a few chunks is reduced point by
+            // point; a longer one gets one block a bucket, since every chunk read costs a document read and a decode.
+            if (units * 2 < points && p.ChunkOf(hi - 1) - p.ChunkOf(lo) < MaxChunksPointByPoint)
+            {
+                var raw = Points(lo, hi, hasTimes, nonFinite);
+                return Downsampler.Reduce(new MetricSeries(key, raw.Steps, raw.Values, raw.Times), points);
+            }
+
+            var size = (units + points - 1) / points;
+            var buckets = (int)((units + size - 1) / size);
             var steps = new long[buckets];
             var last = new double[buckets];
             var min = new double[buckets];
@@ -143,34 +160,98 @@ public sealed partial class RunStore
             var times = hasTimes ? new double[buckets] : null;
             for (var b = 0; b < buckets; b++)
             {
-                var start = lo + b * size;
-                var end = Math.Min(hi, start + size);
+                var u0 = b * size;
+                var u1 = Math.Min(units, u0 + size);
                 var summary = SeriesPyramid.Summary.Empty;
-                for (var c = p.ChunkOf(start); c < p.Chunks && p.Start[c] < end; c++)
+                long step = 0;
+                var time = double.NaN;
+                if (head is { } h && u0 == 0)
                 {
-                    var (s, e) = Overlap(c, start, end);
-                    summary = s == 0 && e == p.Count[c]
-                        ? summary.Then(new SeriesPyramid.Summary(p.Min[c], p.Max[c], p.LastFinite[c], p.NonFinite[c]))
-                        : summary.Then(SeriesPyramid.Summary.Of(Chunk(c).Values.AsSpan(s, e - s)));
+                    (summary, step, time) = Piece(h.Start, h.End);
+                    u0 = 1;
                 }
-                var lastChunk2 = p.ChunkOf(end - 1);
-                var at = (int)(end - 1 - p.Start[lastChunk2]);
-                if (at == p.Count[lastChunk2] - 1)
+                var withTail = tail is not null && u1 == units;
+                if (withTail) u1--;
+                if (u1 > u0)
                 {
-                    steps[b] = p.LastStep[lastChunk2];
-                    if (times is not null) times[b] = p.LastTime[lastChunk2];
+                    var g0 = (int)(firstWhole + u0 - headUnits);
+                    var g1 = (int)(firstWhole + u1 - headUnits);
+                    summary = Blocks(summary, g0, g1);
+                    step = p.BlockLastStep[g1 - 1];
+                    time = p.BlockLastTime[g1 - 1];
                 }
-                else
+                if (withTail)
                 {
-                    var chunk = Chunk(lastChunk2);
-                    steps[b] = chunk.Steps[at];
-                    if (times is not null) times[b] = chunk.Times is { } ct ? ct[at] : double.NaN;
+                    var (piece, tailStep, tailTime) = Piece(tail!.Value.Start, tail.Value.End);
+                    (summary, step, time) = (summary.Then(piece), tailStep, tailTime);
                 }
+                steps[b] = step;
+                if (times is not null) times[b] = time;
                 last[b] = summary.LastFinite;
                 min[b] = double.IsFinite(summary.Min) ? summary.Min : double.NaN;
                 max[b] = double.IsFinite(summary.Max) ? summary.Max : double.NaN;
             }
             return new DownsampledSeries(key, steps, last, min, max, n, [.. nonFinite], true, times);
+        }
+
+        /// <summary>Blocks [g0, g1) after <paramref name="summary"/>; a chunk whose blocks are all inside counts as one line.</summary>
+        private SeriesPyramid.Summary Blocks(SeriesPyramid.Summary summary, int g0, int g1)
+        {
+            var c = p.ChunkOfBlock(g0);
+            for (var g = g0; g < g1;)
+            {
+                while (p.FirstBlock[c + 1] <= g) c++;
+                if (g == p.FirstBlock[c] && p.FirstBlock[c + 1] <= g1)
+                {
+                    summary = summary.Then(p.ChunkSummary[c]);
+                    g = p.FirstBlock[c + 1];
+                }
+                else
+                {
+                    summary = summary.Then(p.BlockSummary(g));
+                    g++;
+                }
+            }
+            return summary;
+        }
+
+        /// <summary>The points [start, end) of one chunk, decoded: their summary and the step and time of the last.</summary>
+        private (SeriesPyramid.Summary Summary, long Step, double Time) Piece(long start, long end)
+        {
+            var c = p.ChunkOf(start);
+            var chunk = Chunk(c);
+            var (s, e) = Overlap(c, start, end);
+            return (SeriesPyramid.Summary.Of(chunk.Values.AsSpan(s, e - s)), chunk.Steps[e - 1], chunk.Times is { } t ? t[e - 1] : double.NaN);
+        }
+
+        /// <summary>
+        /// Steps of the first non-finite points of [lo, hi), in order. Chunks that list theirs in the pyramid are not
+        /// decoded; a chunk with more than the pyramid lists gives that many steps, so few are decoded per read.
+        /// </summary>
+        private List<long> NonFiniteSteps(long lo, long hi)
+        {
+            var nonFinite = new List<long>();
+            if (hi <= lo) return nonFinite;
+            for (var c = p.ChunkOf(lo); c < p.Chunks && p.Start[c] < hi && nonFinite.Count < Downsampler.MaxNonFiniteSteps; c++)
+            {
+                if (p.NonFinite[c] == 0) continue;
+                var (s, e) = Overlap(c, lo, hi);
+                if (p.NonFiniteAt[c] is { } at)
+                {
+                    var kept = p.NonFiniteStep[c]!;
+                    for (var i = 0; i < at.Length && nonFinite.Count < Downsampler.MaxNonFiniteSteps; i++)
+                    {
+                        if (at[i] >= s && at[i] < e) nonFinite.Add(kept[i]);
+                    }
+                    continue;
+                }
+                var chunk = Chunk(c);
+                for (var i = s; i < e && nonFinite.Count < Downsampler.MaxNonFiniteSteps; i++)
+                {
+                    if (!double.IsFinite(chunk.Values[i])) nonFinite.Add(chunk.Steps[i]);
+                }
+            }
+            return nonFinite;
         }
 
         /// <summary>All points of [lo, hi): a range short enough to send as is.</summary>
