@@ -105,8 +105,7 @@ public class SyncEndpointTests : IAsyncLifetime
             await Assertions.Expect(page.Locator("#cohort-table tr[data-group='60M'] td").Last).ToHaveTextAsync("—");
             await Assertions.Expect(page.Locator("#cohort-table tr[data-group='10M'] td").Last).ToHaveTextAsync("100.0%");
             await Support.Browser.ScreenshotAsync(page, "runs-list-cohorts");
-            await page.Locator("#cohort-table tr[data-group='60M']").ClickAsync();
-            await page.WaitForURLAsync(u => u.Contains("in="), Support.Browser.SameDocument);
+            await Support.Browser.ClickUntilUrlAsync(page, page.Locator("#cohort-table tr[data-group='60M']"), "in=");
             await Assertions.Expect(page.Locator("#runs-grid tbody tr")).ToHaveCountAsync(1);
             await Assertions.Expect(page.Locator("#runs-grid tbody tr").First).ToContainTextAsync("60M dolma");
         }

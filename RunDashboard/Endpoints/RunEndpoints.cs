@@ -95,7 +95,7 @@ public static class RunEndpoints
         {
             return ApiProblems.NotFound($"run '{id}' has no metric '{key}'; it has: {string.Join(", ", run.Metrics.Select(m => m.Key))}");
         }
-        // A bucketed read touches the chunks bucket edges cut, not the whole series (RunStore.GetBuckets).
+        // A bucketed read combines the pyramid's block summaries and decodes at most the chunks at the range's two ends (RunStore.GetBuckets).
         if (points is { } n && !string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
         {
             return Results.Ok(BucketsDto.From(store.GetBuckets(run, key, n, from, to)!));
