@@ -1,31 +1,17 @@
 using System.Text;
-using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Services;
-using RunDashboard.Core.Storage;
 using RunDashboard.Tests.Support;
 
 namespace RunDashboard.Tests.Storage;
 
 /// <summary>Zips and file sets laid out as TensorBoard (Keras), MLflow and W&amp;B write their run folders.</summary>
-public class BundleImportArchiveTests : IDisposable
+public class BundleImportArchiveTests : ImportingStoreTests
 {
-    private readonly TestStores _stores;
 
-    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
-    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
-    private readonly RunStore _store;
-    private readonly ImportService _imports;
-
-    public BundleImportArchiveTests()
+    public BundleImportArchiveTests() : base("archives.db")
     {
-        _stores = new TestStores(Provider);
-        _store = _stores.Open("archives.db");
-        _imports = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System);
     }
-
-    private Task<ImportReport> Upload(params (string Name, byte[] Bytes)[] files) =>
-        _imports.ImportAsync(files.Select(f => new UploadFile(f.Name, () => new MemoryStream(f.Bytes))).ToList(), new UploadOptions());
 
     private static byte[] Text(string s) => Encoding.UTF8.GetBytes(s);
 
@@ -53,8 +39,8 @@ public class BundleImportArchiveTests : IDisposable
         Assert.Equal("fit-1", run.Name);
         Assert.Equal("tensorboard", run.Format);
         Assert.Equal([MetricKeys.EvalLoss, MetricKeys.TrainLoss, "eval/accuracy", "train/accuracy"], run.Metrics.Select(m => m.Key).Order(StringComparer.Ordinal).OrderBy(k => !k.EndsWith("loss")));
-        Assert.Equal([3.0, 1.5, 1.0], _store.GetSeries(run.Id, MetricKeys.EvalLoss)!.Values);
-        Assert.Equal([0L, 1, 2], _store.GetSeries(run.Id, MetricKeys.TrainLoss)!.Steps);
+        Assert.Equal([3.0, 1.5, 1.0], Store.GetSeries(run.Id, MetricKeys.EvalLoss)!.Values);
+        Assert.Equal([0L, 1, 2], Store.GetSeries(run.Id, MetricKeys.TrainLoss)!.Steps);
     }
 
     [Fact]
@@ -70,7 +56,7 @@ public class BundleImportArchiveTests : IDisposable
 
         Assert.Equal(["adam", "sgd"], report.Runs.Select(r => r.Name).Order());
         Assert.All(report.Runs, r => Assert.NotNull(r.FindMetric(MetricKeys.EvalLoss)));
-        Assert.Equal(5.0, _store.GetSeries(report.Runs.Single(r => r.Name == "sgd").Id, MetricKeys.EvalLoss)!.Values[0]);
+        Assert.Equal(5.0, Store.GetSeries(report.Runs.Single(r => r.Name == "sgd").Id, MetricKeys.EvalLoss)!.Values[0]);
     }
 
     [Fact]
@@ -112,8 +98,8 @@ public class BundleImportArchiveTests : IDisposable
 
         var run = Assert.Single(report.Runs);
         Assert.Equal("hf-trainer-state", run.Format);
-        Assert.Equal(1.9, _store.GetSeries(run.Id, MetricKeys.TrainLoss)!.Values[0]); // trainer_state.json's copy wins
-        Assert.Equal([0.7], _store.GetSeries(run.Id, "train/mfu")!.Values.Select(v => Math.Round(v, 6))); // only the events have it
+        Assert.Equal(1.9, Store.GetSeries(run.Id, MetricKeys.TrainLoss)!.Values[0]); // trainer_state.json's copy wins
+        Assert.Equal([0.7], Store.GetSeries(run.Id, "train/mfu")!.Values.Select(v => Math.Round(v, 6))); // only the events have it
     }
 
     [Fact]
@@ -144,11 +130,11 @@ public class BundleImportArchiveTests : IDisposable
         Assert.Equal("adamw", run.FindHyperparameter("optimizer"));
         Assert.Equal("ana", run.FindHyperparameter("tags.mlflow.user"));
         Assert.Contains("team=nlp", run.Tags);
-        var loss = _store.GetSeries(run.Id, MetricKeys.TrainLoss)!;
+        var loss = Store.GetSeries(run.Id, MetricKeys.TrainLoss)!;
         Assert.Equal([0L, 10, 20], loss.Steps);
         Assert.Equal([2.5, 2.0, 1.5], loss.Values);
         Assert.Equal(1_700_000_002.0, loss.Times![1]);
-        Assert.Equal([20L], _store.GetSeries(run.Id, MetricKeys.EvalLoss)!.Steps);
+        Assert.Equal([20L], Store.GetSeries(run.Id, MetricKeys.EvalLoss)!.Steps);
         Assert.DoesNotContain(report.Files, f => f.FileName.EndsWith("mlruns/1/meta.yaml"));
     }
 
@@ -165,7 +151,7 @@ public class BundleImportArchiveTests : IDisposable
         Assert.Equal(["RF", "SVM_Kernel"], report.Runs.Select(r => r.Name).Order());
         var svm = report.Runs.Single(r => r.Name == "SVM_Kernel");
         Assert.Equal(3, svm.Metrics.Count);
-        Assert.Equal(0.9666666666666667, _store.GetSeries(svm.Id, "train/metric_0")!.Values.Single());
+        Assert.Equal(0.9666666666666667, Store.GetSeries(svm.Id, "train/metric_0")!.Values.Single());
         Assert.Equal("4ef3874fc02b1fbd4acf5315fb491172b904d53c", svm.FindHyperparameter("tags.mlflow.source.git.commit"));
         Assert.Contains("tag3=Production", svm.Tags);
         Assert.Equal("model", svm.FindHyperparameter("tags.mlflow.log-model.history"));
@@ -263,13 +249,7 @@ public class BundleImportArchiveTests : IDisposable
 
         Assert.Equal(["run3", "run4"], report.Runs.Select(r => r.Name).Order());
         var run3 = report.Runs.Single(r => r.Name == "run3");
-        Assert.Equal(36, _store.GetSeries(run3.Id, MetricKeys.TrainLoss)!.Count);
+        Assert.Equal(36, Store.GetSeries(run3.Id, MetricKeys.TrainLoss)!.Count);
         Assert.Equal("8", run3.FindHyperparameter("lora_parameters.rank"));
-    }
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        _stores.Dispose();
     }
 }

@@ -1,29 +1,16 @@
 using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Services;
-using RunDashboard.Core.Storage;
 using RunDashboard.Tests.Support;
 
 namespace RunDashboard.Tests.Storage;
 
-public class BundleImportTests : IDisposable
+public class BundleImportTests : ImportingStoreTests
 {
-    private readonly TestStores _stores;
 
-    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
-    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
-    private readonly RunStore _store;
-    private readonly ImportService _imports;
-
-    public BundleImportTests()
+    public BundleImportTests() : base("bundle.db")
     {
-        _stores = new TestStores(Provider);
-        _store = _stores.Open("bundle.db");
-        _imports = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System);
     }
-
-    private Task<ImportReport> Upload(params (string Name, byte[] Bytes)[] files) =>
-        _imports.ImportAsync(files.Select(f => new UploadFile(f.Name, () => new MemoryStream(f.Bytes))).ToList(), new UploadOptions());
 
     [Fact]
     public async Task A_zipped_output_folder_becomes_one_run_with_its_settings()
@@ -41,8 +28,8 @@ public class BundleImportTests : IDisposable
         Assert.Equal(36, run.FindMetric(MetricKeys.TrainLoss)!.Count);
         Assert.Equal("1800", run.FindHyperparameter("iters")); // what the log says it ran beats the config file
         Assert.Equal("8", run.FindHyperparameter("lora_parameters.rank"));
-        Assert.Equal(36, _store.GetSeries(run.Id, MetricKeys.TrainLoss)!.Count);
-        var upload = Assert.Single(_store.Uploads.List());
+        Assert.Equal(36, Store.GetSeries(run.Id, MetricKeys.TrainLoss)!.Count);
+        var upload = Assert.Single(Store.Uploads.List());
         Assert.Equal("zip", upload.Format);
     }
 
@@ -74,12 +61,12 @@ public class BundleImportTests : IDisposable
 
         var run = Assert.Single(report.Runs);
         Assert.Equal("hf-trainer-state", run.Format);
-        var loss = _store.GetSeries(run.Id, MetricKeys.TrainLoss)!;
+        var loss = Store.GetSeries(run.Id, MetricKeys.TrainLoss)!;
         Assert.Equal(1.9, loss.Values[0]); // trainer_state.json's copy, not the log's, nor the checkpoint's
-        Assert.Equal(18, _store.GetSeries(run.Id, MetricKeys.RewardsMargins)!.Count); // only the log has these
+        Assert.Equal(18, Store.GetSeries(run.Id, MetricKeys.RewardsMargins)!.Count); // only the log has these
         var stdout = report.Files.Single(f => f.FileName.EndsWith("stdout.log"));
         Assert.Contains(stdout.Problems, p => p.Message.Contains("'train/loss' is also in trainer_state.json"));
-        Assert.Equal(run.Metrics.Sum(m => (long)_store.ReadChunks(run.Id, m.Key).Count()), _store.Backend.CountRows().Chunks);
+        Assert.Equal(run.Metrics.Sum(m => (long)Store.ReadChunks(run.Id, m.Key).Count()), Store.Backend.CountRows().Chunks);
     }
 
     [Fact]
@@ -134,33 +121,27 @@ public class BundleImportTests : IDisposable
         var first = await Upload(("train.log", Fixture.Bytes("mlx_lm_lora_run3.log")), ("adapter_config.json", Fixture.Bytes("adapter_config.json")));
         var id = Assert.Single(first.Runs).Id;
 
-        var again = await _imports.ReimportAsync();
+        var again = await Imports.ReimportAsync();
 
         var run = Assert.Single(again.Runs);
         Assert.Equal(id, run.Id);
-        Assert.Equal(1, _store.CountRuns());
-        Assert.Equal("16", _store.GetRun(id)!.FindHyperparameter("grad_accumulation_steps"));
-        Assert.Equal(36, _store.GetSeries(id, MetricKeys.TrainLoss)!.Count);
-        Assert.Equal(2, _store.Uploads.List().Count);
+        Assert.Equal(1, Store.CountRuns());
+        Assert.Equal("16", Store.GetRun(id)!.FindHyperparameter("grad_accumulation_steps"));
+        Assert.Equal(36, Store.GetSeries(id, MetricKeys.TrainLoss)!.Count);
+        Assert.Equal(2, Store.Uploads.List().Count);
     }
 
     [Fact]
     public async Task A_rejected_upload_sent_again_once_a_parser_knows_it_becomes_a_run()
     {
         // An ingestor that knows no format rejects the file; its bytes are not kept, so it is sent again.
-        var blind = new ImportService(_store, new Ingestor([]), TimeProvider.System);
+        var blind = new ImportService(Store, new Ingestor([]), TimeProvider.System);
         var rejected = await blind.ImportAsync([new UploadFile("train.log", () => Fixture.Open("mlx_lm_lora_run3.log"))], new UploadOptions());
         Assert.False(rejected.Succeeded);
-        Assert.Empty((await _imports.ReimportAsync()).Runs);
+        Assert.Empty((await Imports.ReimportAsync()).Runs);
 
-        var again = await _imports.ImportAsync([new UploadFile("train.log", () => Fixture.Open("mlx_lm_lora_run3.log"))], new UploadOptions());
+        var again = await Imports.ImportAsync([new UploadFile("train.log", () => Fixture.Open("mlx_lm_lora_run3.log"))], new UploadOptions());
 
         Assert.Equal(36, Assert.Single(again.Runs).FindMetric(MetricKeys.TrainLoss)!.Count);
-    }
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        _stores.Dispose();
     }
 }

@@ -1,29 +1,19 @@
 using RunDashboard.Core.Analysis;
 using System.Text;
-using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Model;
 using RunDashboard.Core.Services;
-using RunDashboard.Core.Storage;
 using RunDashboard.Tests.Support;
 
 namespace RunDashboard.Tests.Storage;
 
 /// <summary>A training script that uploads its growing log every few minutes keeps one run that grows.</summary>
-public class GrowingLogTests : IDisposable
+public class GrowingLogTests : ImportingStoreTests
 {
-    private readonly TestStores _stores;
 
-    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
-    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
-    private readonly RunStore _store;
-    private readonly ImportService _imports;
     private readonly byte[] _full = Fixture.Bytes("mlx_lm_lora_run3.log");
 
-    public GrowingLogTests()
+    public GrowingLogTests() : base("grow.db")
     {
-        _stores = new TestStores(Provider);
-        _store = _stores.Open("grow.db");
-        _imports = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System);
     }
 
     private byte[] FirstLines(int lines)
@@ -33,7 +23,7 @@ public class GrowingLogTests : IDisposable
     }
 
     private Task<ImportReport> Upload(string name, byte[] bytes, string? runName = null) =>
-        _imports.ImportAsync([new UploadFile(name, () => new MemoryStream(bytes))], new UploadOptions("lab", runName));
+        Imports.ImportAsync([new UploadFile(name, () => new MemoryStream(bytes))], new UploadOptions("lab", runName));
 
     [Fact]
     public async Task The_grown_log_updates_the_same_run_and_keeps_one_copy_of_the_bytes()
@@ -46,13 +36,13 @@ public class GrowingLogTests : IDisposable
 
         Assert.Equal(runId, Assert.Single(second.Runs).Id);
         Assert.Equal(first.Files[0].UploadId, second.Files[0].ContinuesUploadId);
-        Assert.Equal(1, _store.CountRuns());
-        Assert.True(_store.GetRun(runId)!.FindMetric(MetricKeys.TrainLoss)!.Count > before);
-        Assert.Equal(36, _store.GetSeries(runId, MetricKeys.TrainLoss)!.Count);
-        var upload = Assert.Single(_store.Uploads.List());
+        Assert.Equal(1, Store.CountRuns());
+        Assert.True(Store.GetRun(runId)!.FindMetric(MetricKeys.TrainLoss)!.Count > before);
+        Assert.Equal(36, Store.GetSeries(runId, MetricKeys.TrainLoss)!.Count);
+        var upload = Assert.Single(Store.Uploads.List());
         Assert.Equal(_full.Length, upload.Size);
         using var stored = new MemoryStream();
-        using (var s = _store.Uploads.OpenBytes(upload.Id)) s.CopyTo(stored);
+        using (var s = Store.Uploads.OpenBytes(upload.Id)) s.CopyTo(stored);
         Assert.Equal(_full, stored.ToArray());
     }
 
@@ -66,7 +56,7 @@ public class GrowingLogTests : IDisposable
 
         Assert.NotEqual(first.Runs[0].Id, second.Runs[0].Id);
         Assert.Null(second.Files[0].ContinuesUploadId);
-        Assert.Equal(2, _store.CountRuns());
+        Assert.Equal(2, Store.CountRuns());
     }
 
     [Fact]
@@ -77,14 +67,14 @@ public class GrowingLogTests : IDisposable
         var second = await Upload("train.log", _full, "attempt-2");
 
         Assert.NotEqual(first.Runs[0].Id, second.Runs[0].Id);
-        Assert.Equal(2, _store.CountRuns());
+        Assert.Equal(2, Store.CountRuns());
     }
 
     [Fact]
     public async Task The_run_page_hears_about_the_update()
     {
         var first = await Upload("train.log", FirstLines(25));
-        var catalog = new RunCatalog(_store, TagRules.From(new TagRuleOptions()));
+        var catalog = new RunCatalog(Store, TagRules.From(new TagRuleOptions()));
         var heard = new List<string>();
         catalog.Changed += ids => heard.AddRange(ids);
 
@@ -92,11 +82,5 @@ public class GrowingLogTests : IDisposable
 
         Assert.Contains(first.Runs[0].Id, heard);
         Assert.Equal(1800, catalog.All.Single().Steps);
-    }
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        _stores.Dispose();
     }
 }

@@ -7,32 +7,18 @@ using RunDashboard.Tests.Support;
 namespace RunDashboard.Tests.Storage;
 
 /// <summary>The raw line behind a point, found again in the stored upload.</summary>
-public class ProvenanceTests : IDisposable
+public class ProvenanceTests : ImportingStoreTests
 {
-    private readonly TestStores _stores;
 
-    /// <summary>The database under test; the PostgreSQL variant of this class overrides it.</summary>
-    protected virtual StorageProvider Provider => StorageProvider.LiteDb;
-    private readonly RunStore _store;
-    private readonly ImportService _imports;
     private readonly ProvenanceService _provenance;
 
-    public ProvenanceTests()
+    public ProvenanceTests() : base("provenance.db")
     {
-        _stores = new TestStores(Provider);
-        _store = _stores.Open("provenance.db");
-        _imports = new ImportService(_store, Ingestor.CreateDefault(), TimeProvider.System);
-        _provenance = new ProvenanceService(_store, Ingestor.CreateDefault());
-    }
-
-    public void Dispose()
-    {
-        _store.Dispose();
-        _stores.Dispose();
+        _provenance = new ProvenanceService(Store, Ingestor.CreateDefault());
     }
 
     private Run Import(string fixture) =>
-        _imports.ImportAsync([new UploadFile(Path.GetFileName(fixture), () => Fixture.Open(fixture))], new UploadOptions()).GetAwaiter().GetResult().Runs[0];
+        Imports.ImportAsync([new UploadFile(Path.GetFileName(fixture), () => Fixture.Open(fixture))], new UploadOptions()).GetAwaiter().GetResult().Runs[0];
 
     [Fact]
     public void A_train_loss_point_comes_back_as_its_line_with_three_lines_either_side()
@@ -61,7 +47,7 @@ public class ProvenanceTests : IDisposable
     {
         // LLaMA-Factory prints {'loss': …} dicts with no step; the reader counts the steps.
         var run = Import("real/seen/llamafactory_deepseek7b_running_log.txt");
-        var steps = _store.GetSeries(run.Id, MetricKeys.TrainLoss)!.Steps;
+        var steps = Store.GetSeries(run.Id, MetricKeys.TrainLoss)!.Steps;
 
         Assert.Contains("{'loss': 2.2818,", _provenance.Find(run.Id, MetricKeys.TrainLoss, steps[0]).Line!.Text);
         Assert.Contains("{'loss': 2.2647,", _provenance.Find(run.Id, MetricKeys.TrainLoss, steps[1]).Line!.Text);
@@ -71,7 +57,7 @@ public class ProvenanceTests : IDisposable
     public void A_json_document_is_searched_for_the_line_printing_the_value()
     {
         var run = Import("trainer_state.json");
-        var series = _store.GetSeries(run.Id, MetricKeys.TrainLoss)!;
+        var series = Store.GetSeries(run.Id, MetricKeys.TrainLoss)!;
 
         var answer = _provenance.Find(run.Id, MetricKeys.TrainLoss, series.Steps[1]);
 
@@ -86,7 +72,7 @@ public class ProvenanceTests : IDisposable
         var run = Import("mlx_lm_lora_run3.log");
         Assert.Contains("no point at step 101", _provenance.Find(run.Id, MetricKeys.TrainLoss, 101).Problem);
 
-        using (var staged = _store.BeginImport())
+        using (var staged = Store.BeginImport())
         {
             staged.Commit([new Run { Id = "wandbrun0001", Name = "w", Source = RunSource.Wandb, Metrics = [new MetricInfo { Key = MetricKeys.TrainLoss }] }], []);
         }
