@@ -40,8 +40,8 @@ public static class ServiceCollectionExtensions
         services.AddTransient<WandbSync>();
         // Instances sharing a PostgreSQL database take their locks there; a LiteDB file has one process.
         services.AddSingleton<RunDashboard.Core.Cluster.IInstanceLock>(sp =>
-            sp.GetRequiredService<IOptions<StorageOptions>>().Value is { Provider: StorageProvider.Postgres } o
-                ? new RunDashboard.Core.Cluster.PostgresInstanceLock(o.RequireConnectionString())
+            sp.GetRequiredService<RunStore>().Backend is RunDashboard.Core.Storage.Postgres.PostgresBackend postgres
+                ? new RunDashboard.Core.Cluster.PostgresInstanceLock(postgres.DataSource)
                 : new RunDashboard.Core.Cluster.LocalInstanceLock());
         services.AddSingleton<WandbSyncRunner>();
         services.AddHostedService<WandbSyncService>();

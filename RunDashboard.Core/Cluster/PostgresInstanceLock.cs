@@ -8,7 +8,7 @@ namespace RunDashboard.Core.Cluster;
 /// PostgreSQL session advisory locks: the lock lives as long as the connection that took it, so an instance that is
 /// killed while syncing releases it when the server sees its connection close — nobody waits for a dead holder.
 /// </summary>
-public sealed class PostgresInstanceLock(string connectionString) : IInstanceLock
+public sealed class PostgresInstanceLock(NpgsqlDataSource source) : IInstanceLock
 {
     // While waiting, the lock is tried again at this interval: a blocking pg_advisory_lock could not be given up
     // cleanly on cancellation without also dropping the connection.
@@ -60,10 +60,9 @@ public sealed class PostgresInstanceLock(string connectionString) : IInstanceLoc
 
     private async Task<Held?> TryTakeAsync(string name, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(connectionString);
+        var connection = await source.OpenConnectionAsync(cancellationToken);
         try
         {
-            await connection.OpenAsync(cancellationToken);
             await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
             command.Parameters.AddWithValue("key", KeyOf(name));
             if (await command.ExecuteScalarAsync(cancellationToken) is true) return new Held(connection, KeyOf(name));

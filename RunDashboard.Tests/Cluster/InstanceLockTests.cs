@@ -30,8 +30,10 @@ public sealed class PostgresInstanceLockTests(PostgresDatabase database) : IClas
     [Fact]
     public async Task Only_one_instance_holds_the_lock_and_the_other_gets_it_after_release()
     {
-        var a = new PostgresInstanceLock(database.ConnectionString);
-        var b = new PostgresInstanceLock(database.ConnectionString);
+        await using var poolA = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var poolB = NpgsqlDataSource.Create(database.ConnectionString);
+        var a = new PostgresInstanceLock(poolA);
+        var b = new PostgresInstanceLock(poolB);
         var name = "sync-" + Guid.NewGuid().ToString("N");
 
         var held = await a.TryAcquireAsync(name);
@@ -49,8 +51,10 @@ public sealed class PostgresInstanceLockTests(PostgresDatabase database) : IClas
     [Fact]
     public async Task A_lock_held_by_an_instance_whose_connection_died_is_free_again()
     {
-        var a = new PostgresInstanceLock(database.ConnectionString);
-        var b = new PostgresInstanceLock(database.ConnectionString);
+        await using var poolA = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var poolB = NpgsqlDataSource.Create(database.ConnectionString);
+        var a = new PostgresInstanceLock(poolA);
+        var b = new PostgresInstanceLock(poolB);
         var name = "sync-" + Guid.NewGuid().ToString("N");
         var held = await a.TryAcquireAsync(name);
         Assert.NotNull(held);

@@ -6,8 +6,12 @@ using RunDashboard.Tests.Support;
 namespace RunDashboard.Tests.Cluster;
 
 [Trait("Category", "Postgres")]
-public sealed class KeyRepositoryTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+public sealed class KeyRepositoryTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IDisposable
 {
+    private readonly Npgsql.NpgsqlDataSource _pool = Npgsql.NpgsqlDataSource.Create(database.ConnectionString);
+
+    public void Dispose() => _pool.Dispose();
+
     // Each provider stands for one instance (named for the reader): its own key ring cache, one database.
     private IDataProtectionProvider Instance()
     {
@@ -15,7 +19,7 @@ public sealed class KeyRepositoryTests(PostgresDatabase database) : IClassFixtur
         services.AddLogging();
         services.AddDataProtection()
             .SetApplicationName(ClusterServices.ApplicationName)
-            .AddKeyManagementOptions(o => o.XmlRepository = new PostgresKeyRepository(database.ConnectionString));
+            .AddKeyManagementOptions(o => o.XmlRepository = new PostgresKeyRepository(_pool));
         return services.BuildServiceProvider().GetRequiredService<IDataProtectionProvider>();
     }
 
@@ -29,7 +33,7 @@ public sealed class KeyRepositoryTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal("cookie for alice", b.Unprotect(token));
         Assert.Equal("cookie for bob", a.Unprotect(b.Protect("cookie for bob")));
         // The second instance found the first one's key instead of making its own.
-        Assert.Single(new PostgresKeyRepository(database.ConnectionString).GetAllElements(), e => e.Name.LocalName == "key");
+        Assert.Single(new PostgresKeyRepository(_pool).GetAllElements(), e => e.Name.LocalName == "key");
     }
 
     [Fact]

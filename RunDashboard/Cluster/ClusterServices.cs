@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using RunDashboard.Core.Storage;
+using RunDashboard.Core.Storage.Postgres;
 
 namespace RunDashboard.Cluster;
 
@@ -11,14 +13,14 @@ public static class ClusterServices
 
     public static IServiceCollection AddClusterSharing(this IServiceCollection services, IConfiguration configuration)
     {
+        // The application name decides which key ring a cookie belongs to, so it is set before any service exists;
+        // a LiteDB dashboard keeps the default and the cookies it already issued.
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.Provider != StorageProvider.Postgres) return services;
-        var connectionString = storage.ConnectionString;
-        if (string.IsNullOrWhiteSpace(connectionString))
-            throw new InvalidOperationException("Storage:Provider is Postgres but Storage:ConnectionString is empty.");
-        services.AddDataProtection()
-            .SetApplicationName(ApplicationName)
-            .AddKeyManagementOptions(o => o.XmlRepository = new PostgresKeyRepository(connectionString));
+        services.AddDataProtection().SetApplicationName(ApplicationName);
+        // The keys live in the store's own database, through its connection pool.
+        services.AddOptions<KeyManagementOptions>().Configure<RunStore>((o, store) =>
+            o.XmlRepository = new PostgresKeyRepository(((PostgresBackend)store.Backend).DataSource));
         return services;
     }
 }

@@ -11,12 +11,12 @@ namespace RunDashboard.Cluster;
 /// </summary>
 public sealed class PostgresKeyRepository : IXmlRepository
 {
-    private readonly string _connectionString;
+    private readonly NpgsqlDataSource _source;
     private readonly Lazy<bool> _table;
 
-    public PostgresKeyRepository(string connectionString)
+    public PostgresKeyRepository(NpgsqlDataSource source)
     {
-        _connectionString = connectionString;
+        _source = source;
         _table = new Lazy<bool>(CreateTable);
     }
 
@@ -63,10 +63,5 @@ public sealed class PostgresKeyRepository : IXmlRepository
         return true;
     }
 
-    private NpgsqlConnection Open()
-    {
-        var connection = new NpgsqlConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
+    private NpgsqlConnection Open() => _source.OpenConnection();
 }
