@@ -29,15 +29,43 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
     {
         // One import at a time per lane: LiteDB has one writer, and a queue beats interleaved transactions.
         var lane = files.Sum(f => { using var s = f.Open(); return s.CanSeek ? s.Length : long.MaxValue / 1024; }) <= SmallUploadBytes ? _smallWriter : _writer;
-        await lane.WaitAsync(cancellationToken);
+        var parked = Park(files);
         try
         {
-            return await WithRetriesAsync(() => Import(files, options, cancellationToken), cancellationToken);
+            await lane.WaitAsync(cancellationToken);
+            try
+            {
+                return await WithRetriesAsync(() => Import(parked, options, cancellationToken), cancellationToken);
+            }
+            finally
+            {
+                lane.Release();
+            }
         }
         finally
         {
-            lane.Release();
+            // Bytes of files that did not become an imported upload (a duplicate, a rejected file, a failed import) go.
+            foreach (var file in parked)
+            {
+                if (file.ParkedAs is { } id && store.Uploads.Get(id) is not { Status: UploadRecord.Imported }) store.Uploads.Unpark(id);
+            }
         }
+    }
+
+    /// <summary>
+    /// Takes received files over into the store's pending folder, each under the upload id it will be kept as: the
+    /// bytes are then compressed into the database after the runs are published, not while the user waits.
+    /// </summary>
+    private IReadOnlyList<UploadFile> Park(IReadOnlyList<UploadFile> files)
+    {
+        if (!store.Uploads.CanPark || files.All(f => f.ReceivedPath is null)) return files;
+        return files.Select(f =>
+        {
+            if (f.ReceivedPath is null) return f;
+            var id = RunIds.New();
+            var path = store.Uploads.Park(id, f.ReceivedPath);
+            return f with { Open = () => File.OpenRead(path), ReceivedPath = null, ParkedAs = id };
+        }).ToList();
     }
 
     /// <summary>
@@ -124,14 +152,22 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         var parsed = new List<Parsed>();
         var uploads = new List<ReceivedFile>();
 
+        var timings = new ImportTimings();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var hints = HintsFor(options);
         using var staged = store.BeginImport();
         for (var i = 0; i < files.Count; i++)
         {
             var file = files[i];
             var name = SafeName(file.FileName);
-            string sha;
-            using (var s = file.Open()) sha = Convert.ToHexStringLower(SHA256.HashData(s));
+            var hashStart = clock.Elapsed;
+            var sha = file.Sha256;
+            if (sha is null)
+            {
+                using var s = file.Open();
+                sha = Convert.ToHexStringLower(SHA256.HashData(s));
+            }
+            timings.HashSeconds += (clock.Elapsed - hashStart).TotalSeconds;
 
             if (replacing is null && FindDuplicate(sha) is { } previous)
             {
@@ -147,8 +183,9 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
             // A log uploaded again after it grew (a training script curling its log every few minutes)
             // continues its run instead of making a new one.
             if (replacing is null && continuing is null && files.Count == 1 && !IsZip(file)) continuing = FindContinuation(file, name, options);
-            var uploadId = replacing?[i].Id ?? RunIds.New();
+            var uploadId = replacing?[i].Id ?? file.ParkedAs ?? RunIds.New();
             string? error = null;
+            var parseStart = clock.Elapsed;
             if (IsZip(file))
             {
                 error = ParseZip(file, name, uploadId, staged, parsed, hints, cancellationToken);
@@ -158,6 +195,7 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
                 var import = ingestor.Ingest(name, file.Open, staged, hints, cancellationToken);
                 parsed.Add(new Parsed(file, uploadId, new BundleEntry(name, "", null, file.Open), BatchGroup, import));
             }
+            timings.ParseSeconds += (clock.Elapsed - parseStart).TotalSeconds;
             uploads.Add(new ReceivedFile(file, sha, uploadId, name, error));
         }
 
@@ -169,6 +207,7 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         foreach (var (c, run) in combined.Zip(runs)) runOfDraft[c.Draft.Id] = run.Id;
 
         var records = new List<UploadRecord>();
+        var archiveLater = new List<string>();
         foreach (var (file, sha, uploadId, name, error) in uploads)
         {
             var mine = parsed.Where(p => p.UploadId == uploadId).ToList();
@@ -185,8 +224,18 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
             {
                 // Only imported files keep their bytes; a rejected one keeps its name, size, hash and why, so
                 // junk sent to the dashboard does not grow the database.
+                var keepStart = clock.Elapsed;
                 using var bytes = file.Open();
-                record.Size = runIds.Count > 0 ? store.Uploads.StoreBytes(uploadId, name, bytes) : CountBytes(bytes);
+                if (runIds.Count > 0 && file.ParkedAs is not null)
+                {
+                    record.Size = CountBytes(bytes);
+                    archiveLater.Add(uploadId);
+                }
+                else
+                {
+                    record.Size = runIds.Count > 0 ? store.Uploads.StoreBytes(uploadId, name, bytes) : CountBytes(bytes);
+                }
+                timings.KeepBytesSeconds += (clock.Elapsed - keepStart).TotalSeconds;
                 records.Add(record);
             }
             else if (replacing is not null)
@@ -219,11 +268,15 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         // A re-import replaces the old runs of those uploads in the same transaction that adds the new ones.
         var replaced = replacing?.SelectMany(r => r.RunIds).Distinct().ToList() ?? [];
         if (continuing is not null && runs.Count > 0) replaced = [.. continuing.RunIds];
+        var commitStart = clock.Elapsed;
         if (runs.Count > 0 || records.Count > 0) staged.Commit(runs, records, replaced);
         else staged.Abort();
+        store.Uploads.Archive(archiveLater);
+        timings.CommitSeconds = (clock.Elapsed - commitStart).TotalSeconds;
         // The new bytes hold the old ones as their start, so the shorter copy can go once the runs moved over.
         if (continuing is not null && runs.Count > 0) store.Uploads.Delete(continuing.Id);
 
-        return new ImportReport { Files = reports, Runs = runs.Concat(duplicateRuns).ToList() };
+        timings.TotalSeconds = clock.Elapsed.TotalSeconds;
+        return new ImportReport { Files = reports, Runs = runs.Concat(duplicateRuns).ToList(), Timings = timings };
     }
 }

@@ -25,6 +25,8 @@ public static class UploadEndpoints
         {
             id = u.Id, fileName = u.FileName, sha256 = u.Sha256, size = u.Size, uploadedAt = u.UploadedAt,
             status = u.Status, format = u.Format, error = u.Error, runs = u.RunIds, bytesKept = store.Uploads.HasBytes(u.Id),
+            // Kept on disk beside the database until the background worker has compressed them into it.
+            bytesPending = store.Uploads.IsPending(u.Id),
         }));
         app.MapPost("/api/uploads/reimport", ReimportAsync).DisableAntiforgery().RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
         app.MapDelete("/api/uploads/{id}", (string id, RunStore store) =>
@@ -50,7 +52,8 @@ public static class UploadEndpoints
             return ApiProblems.BadRequest("Expected a multipart form",
                 "the body must be multipart/form-data with a boundary (curl -F file=@train.log sets both); got " + contentType.MediaType);
         }
-        var files = new List<(string FileName, string Path)>();
+        var files = new List<(string FileName, string Path, string Sha256)>();
+        var received = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             var fields = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -78,9 +81,8 @@ public static class UploadEndpoints
                     }
                     var path = temp.NewFile();
                     var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "upload";
-                    files.Add((name, path));
-                    await using var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
-                    await section.Body.CopyToAsync(target, cancellationToken);
+                    var sha = await ReceiveFileAsync(section.Body, path, cancellationToken);
+                    files.Add((name, path, sha));
                 }
                 else
                 {
@@ -110,7 +112,8 @@ public static class UploadEndpoints
                 Tags: UploadOptions.ParseTags(fields.GetValueOrDefault("tags")),
                 Hints: new ReadingHints(Clean(fields.GetValueOrDefault("step")), renames));
             if (UploadChecks.FieldProblem(options, limits) is { } fieldProblem) return ApiProblems.BadRequest("Over a limit", fieldProblem);
-            foreach (var (fileName, path) in files)
+            var receiveSeconds = received.Elapsed.TotalSeconds;
+            foreach (var (fileName, path, _) in files)
             {
                 if (UploadChecks.ZipProblem(fileName, () => File.OpenRead(path), limits) is { } zipProblem)
                 {
@@ -118,13 +121,13 @@ public static class UploadEndpoints
                         statusCode: zipProblem.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest);
                 }
             }
-            foreach (var (fileName, path) in files)
+            foreach (var (fileName, path, _) in files)
             {
                 if (UploadChecks.TableProblem(fileName, () => File.OpenRead(path), limits) is { } tableProblem) return ApiProblems.BadRequest("Table over a limit", tableProblem);
             }
-            var uploads = files.Select(f => new UploadFile(f.FileName, () => File.OpenRead(f.Path))).ToList();
+            var uploads = files.Select(f => new UploadFile(f.FileName, () => File.OpenRead(f.Path), f.Sha256, f.Path)).ToList();
             var report = await imports.ImportAsync(uploads, options, cancellationToken);
-            var body = UploadResponse.From(report, request);
+            var body = UploadResponse.From(report, request, receiveSeconds);
             if (!report.Succeeded)
             {
                 return ApiProblems.BadRequest("Nothing could be imported", report.Error ?? "no runs found",
@@ -135,8 +138,33 @@ public static class UploadEndpoints
         }
         finally
         {
-            foreach (var (_, path) in files) UploadTempFolder.TryDelete(path);
+            foreach (var (_, path, _) in files) UploadTempFolder.TryDelete(path);
         }
+    }
+
+    /// <summary>
+    /// Writes one file field to its temp file and hashes it on the way (the import looks bytes seen before up by
+    /// that hash), so the file is not read again just to hash it. Returns the SHA-256 in lower-case hex.
+    /// </summary>
+    private static async Task<string> ReceiveFileAsync(Stream body, string path, CancellationToken cancellationToken)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        await using var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1, useAsync: true);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private static string LimitOfField(string field, LimitsOptions limits) => field switch
