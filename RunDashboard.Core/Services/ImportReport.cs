@@ -45,6 +45,9 @@ public sealed class ImportTimings
     public double CommitSeconds { get; set; }
 
     public double TotalSeconds { get; set; }
+
+    /// <summary>The file was parsed while its body still arrived (receiving and parsing overlapped).</summary>
+    public bool ParsedWhileReceiving { get; set; }
 }
 
 /// <summary>One file of an upload.</summary>

@@ -45,9 +45,10 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         finally
         {
             // Bytes of files that did not become an imported upload (a duplicate, a rejected file, a failed import) go.
+            // A file still arriving belongs to its ReceivingImport, which may import it again.
             foreach (var file in parked)
             {
-                if (file.ParkedAs is { } id && store.Uploads.Get(id) is not { Status: UploadRecord.Imported }) store.Uploads.Unpark(id);
+                if (file.ParkedAs is { } id && file.Receiving is null && store.Uploads.Get(id) is not { Status: UploadRecord.Imported }) store.Uploads.Unpark(id);
             }
         }
     }
@@ -91,6 +92,22 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
 
     /// <summary>Imports run again after a transient database failure, since start (for tests and the logs).</summary>
     public int RetriedImports { get; private set; }
+
+    /// <summary>Starts importing a large upload while its body still arrives (see <see cref="ReceivingImport"/>).</summary>
+    public ReceivingImport BeginReceiving(string fileName, UploadOptions provisional, CancellationToken cancellationToken = default) =>
+        new(this, store, fileName, provisional, cancellationToken);
+
+    /// <summary>True when uploads can be parsed while they arrive (the store keeps received files beside it).</summary>
+    public bool CanReceiveWhileParsing => store.Uploads.CanPark;
+
+    private static string HashOf(UploadFile file)
+    {
+        using var s = file.Open();
+        return Convert.ToHexStringLower(SHA256.HashData(s));
+    }
+
+    private static bool SameHints(ReadingHints a, ReadingHints b) =>
+        a.StepField == b.StepField && a.Renames.Count == b.Renames.Count && a.Renames.All(r => b.Renames.TryGetValue(r.Key, out var v) && v == r.Value);
 
     /// <summary>Parses the stored bytes of earlier uploads again with today's parsers, replacing their runs.</summary>
     public async Task<ImportReport> ReimportAsync(IReadOnlyList<string>? uploadIds = null, CancellationToken cancellationToken = default)
@@ -160,29 +177,23 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         {
             var file = files[i];
             var name = SafeName(file.FileName);
-            var hashStart = clock.Elapsed;
-            var sha = file.Sha256;
-            if (sha is null)
+            var receiving = file.Receiving;
+            // A file still arriving is hashed by its receiver; the hash comes when it is complete.
+            var sha = "";
+            if (receiving is null)
             {
-                using var s = file.Open();
-                sha = Convert.ToHexStringLower(SHA256.HashData(s));
-            }
-            timings.HashSeconds += (clock.Elapsed - hashStart).TotalSeconds;
-
-            if (replacing is null && FindDuplicate(sha) is { } previous)
-            {
-                duplicateRuns.AddRange(previous.Runs);
-                reports.Add(new FileReport
+                var hashStart = clock.Elapsed;
+                sha = file.Sha256 ?? HashOf(file);
+                timings.HashSeconds += (clock.Elapsed - hashStart).TotalSeconds;
+                if (replacing is null && FindDuplicate(sha) is { } previous)
                 {
-                    FileName = name, UploadId = previous.Record.Id, Format = previous.Record.Format, Duplicate = true,
-                    RunIds = previous.Runs.Select(r => r.Id).ToList(),
-                    FormatReason = $"the same bytes were uploaded on {previous.Record.UploadedAt:yyyy-MM-dd HH:mm} UTC as {previous.Record.FileName}",
-                });
-                continue;
+                    ReportDuplicate(previous, name);
+                    continue;
+                }
+                // A log uploaded again after it grew (a training script curling its log every few minutes)
+                // continues its run instead of making a new one.
+                if (replacing is null && continuing is null && files.Count == 1 && !IsZip(file)) continuing = FindContinuation(file, name, options);
             }
-            // A log uploaded again after it grew (a training script curling its log every few minutes)
-            // continues its run instead of making a new one.
-            if (replacing is null && continuing is null && files.Count == 1 && !IsZip(file)) continuing = FindContinuation(file, name, options);
             var uploadId = replacing?[i].Id ?? file.ParkedAs ?? RunIds.New();
             string? error = null;
             var parseStart = clock.Elapsed;
@@ -196,7 +207,34 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
                 parsed.Add(new Parsed(file, uploadId, new BundleEntry(name, "", null, file.Open), BatchGroup, import));
             }
             timings.ParseSeconds += (clock.Elapsed - parseStart).TotalSeconds;
+            if (receiving is not null)
+            {
+                // The file was parsed while it arrived; what needs all of it comes now: the hash, the fields sent
+                // after the file, the check for bytes seen before and for a log that grew.
+                (sha, options) = receiving.WaitUntilComplete(cancellationToken);
+                timings.ParsedWhileReceiving = true;
+                if (!SameHints(HintsFor(options), hints)) throw new GrowingFile.ReadAgainException();
+                if (FindDuplicate(sha) is { } previous)
+                {
+                    // Its parsed series are not published: chunks of drafts that become no run go at commit.
+                    parsed.RemoveAll(p => p.UploadId == uploadId);
+                    ReportDuplicate(previous, name);
+                    continue;
+                }
+                if (continuing is null && files.Count == 1 && error is null) continuing = FindContinuation(file, name, options);
+            }
             uploads.Add(new ReceivedFile(file, sha, uploadId, name, error));
+        }
+
+        void ReportDuplicate((UploadRecord Record, List<Run> Runs) previous, string name)
+        {
+            duplicateRuns.AddRange(previous.Runs);
+            reports.Add(new FileReport
+            {
+                FileName = name, UploadId = previous.Record.Id, Format = previous.Record.Format, Duplicate = true,
+                RunIds = previous.Runs.Select(r => r.Id).ToList(),
+                FormatReason = $"the same bytes were uploaded on {previous.Record.UploadedAt:yyyy-MM-dd HH:mm} UTC as {previous.Record.FileName}",
+            });
         }
 
         var combined = Combine(parsed, staged);

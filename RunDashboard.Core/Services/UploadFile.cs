@@ -11,4 +11,7 @@ public sealed record UploadFile(string FileName, Func<Stream> Open, string? Sha2
 {
     /// <summary>Set once the import took the received file over: the upload id its bytes are kept under.</summary>
     internal string? ParkedAs { get; init; }
+
+    /// <summary>Set when the file is still arriving: its hash and the form's final fields come when it is complete.</summary>
+    internal GrowingFile? Receiving { get; init; }
 }

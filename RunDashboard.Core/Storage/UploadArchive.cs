@@ -89,6 +89,19 @@ public sealed class UploadArchive : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// A path in this instance's pending folder for bytes about to be received under <paramref name="uploadId"/>
+    /// (the receiver writes there directly); kept or deleted like a parked file.
+    /// </summary>
+    public string ReservePending(string uploadId)
+    {
+        if (_pendingFolder is null) throw new InvalidOperationException("this store archives uploads at once; check CanPark");
+        Directory.CreateDirectory(_pendingFolder);
+        var path = Path.Combine(_pendingFolder, uploadId);
+        _pending[uploadId] = path;
+        return path;
+    }
+
     /// <summary>Deletes parked bytes whose import did not commit, or whose upload is being deleted.</summary>
     public void Unpark(string uploadId)
     {

@@ -12,7 +12,7 @@ public sealed record UploadResponse(
     /// <summary>Seconds spent receiving the body and in each part of the import (where a slow upload's time went).</summary>
     public TimingResult? Timings { get; init; }
 
-    public sealed record TimingResult(double Receive, double Hash, double Parse, double KeepBytes, double Commit, double Import);
+    public sealed record TimingResult(double Receive, double Hash, double Parse, double KeepBytes, double Commit, double Import, bool ParsedWhileReceiving);
 
     /// <summary>A run the upload made or updated, with what the form's report shows of it.</summary>
     public sealed record RunLink(string Id, string Name, string Url)
@@ -61,7 +61,7 @@ public sealed record UploadResponse(
                 f.Readings.Select(r => new TemplateResult(r.Template, r.Sample, r.Lines, r.Step, r.Keys)).ToList())).ToList())
         {
             Timings = new TimingResult(Math.Round(receiveSeconds ?? 0, 3), Math.Round(t.HashSeconds, 3), Math.Round(t.ParseSeconds, 3),
-                Math.Round(t.KeepBytesSeconds, 3), Math.Round(t.CommitSeconds, 3), Math.Round(t.TotalSeconds, 3)),
+                Math.Round(t.KeepBytesSeconds, 3), Math.Round(t.CommitSeconds, 3), Math.Round(t.TotalSeconds, 3), t.ParsedWhileReceiving),
         };
     }
 }
