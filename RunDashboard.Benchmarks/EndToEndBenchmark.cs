@@ -65,7 +65,7 @@ public static class EndToEndBenchmark
         if (timings.ValueKind == JsonValueKind.Object)
         {
             double T(string name) => timings.GetProperty(name).GetDouble();
-            Console.WriteLine(F($"    where the time went (server): receive {T("receive"):F2} s, hash {T("hash"):F2} s, parse {T("parse"):F2} s, keep raw bytes {T("keepBytes"):F2} s, commit {T("commit"):F2} s (import {T("import"):F2} s)"));
+            Console.WriteLine(F($"    where the time went (server): receive {T("receive"):F2} s, hash {T("hash"):F2} s, parse {T("parse"):F2} s, keep raw bytes {T("keepBytes"):F2} s, commit {T("commit"):F2} s (import {T("import"):F2} s){(timings.GetProperty("parsedWhileReceiving").GetBoolean() ? "; parsed while the body arrived" : "")}"));
         }
         Console.WriteLine(F($"  whole train/loss at 1,200 buckets (GET /api/runs/{{id}}/series): {seriesMs:F0} ms"));
         Console.WriteLine(F($"  run page → first chart painted in headless Chromium: {cold:F0} ms on the first load, {warm:F0} ms on the second (Chromium started in {launchMs:F0} ms)"));

@@ -160,11 +160,10 @@ public sealed partial class LiteDbBackend : IStorageBackend
         return id;
     }
 
-    public IReadOnlyList<ObjectId> InsertChunks(string importId, IReadOnlyList<SeriesChunkWrite> chunks)
+    public void InsertChunks(string importId, IReadOnlyList<EncodedChunk> chunks)
     {
-        var docs = chunks.Select(w => ChunkDocument.Create(importId, w.RunId, SeriesId(w.RunId, w.Chunk.Key), w.Chunk)).ToList();
+        var docs = chunks.Select(c => ChunkDocument.Create(importId, SeriesId(c.RunId, c.Key), c)).ToList();
         _chunks.InsertBulk(docs, docs.Count);
-        return docs.Select(d => d["_id"].AsObjectId).ToList();
     }
 
     public void MoveChunks(string importId, string fromRunId, string toRunId, string key)
