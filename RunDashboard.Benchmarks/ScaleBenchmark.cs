@@ -3,7 +3,12 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using RunDashboard.Core.Analysis.Health;
+using RunDashboard.Core.Model;
+using RunDashboard.Core.Services;
+using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Benchmarks;
 
@@ -108,6 +113,7 @@ public static class ScaleBenchmark
                 var (firstSeriesMs, againSeriesMs) = await WholeLossAsync(http, runIds[^1]);
                 Console.WriteLine(F($"  restart on the same file: dashboard started in {reopenMs:F0} ms; whole train/loss of run {runIds.Count} at 1,200 buckets {firstSeriesMs:F0} ms on the first read, {againSeriesMs:F1} ms again"));
                 await FirstChartsAsync(againUrl, runIds[0], "after the restart");
+                await PageServerPartsAsync(again.Services, http, runIds[1]);
             }
             finally
             {
@@ -188,6 +194,45 @@ public static class ScaleBenchmark
         var cold = await EndToEndBenchmark.FirstChartAsync(browser, $"{baseUrl}/runs/{runId}");
         var warm = await EndToEndBenchmark.FirstChartAsync(browser, $"{baseUrl}/runs/{runId}");
         Console.WriteLine(F($"  run page of run 1 → first chart painted in headless Chromium, {when}: {cold:F0} ms on the first load, {warm:F0} ms on the second"));
+    }
+
+    /// <summary>
+    /// Where the server's time of a run page goes, on a run no page has opened since the restart: the prerendered
+    /// HTML twice (health findings are cached after the first), then the parts that read whole series, alone.
+    /// </summary>
+    private static async Task PageServerPartsAsync(IServiceProvider services, HttpClient http, string runId)
+    {
+        var html = new double[2];
+        for (var i = 0; i < 2; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            using var response = await http.GetAsync($"/runs/{runId}");
+            await response.Content.ReadAsStringAsync();
+            html[i] = sw.Elapsed.TotalMilliseconds;
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET /runs/{runId} answered {(int)response.StatusCode}");
+        }
+        Console.WriteLine(F($"  prerendered run page HTML (GET /runs/{{id}}) of run 2, not opened since the restart: {html[0]:F0} ms, {html[1]:F0} ms again"));
+
+        var store = services.GetRequiredService<RunStore>();
+        var run = store.GetRun(runId)!;
+        var health = new HealthService(store, services.GetRequiredService<HealthOptions>(), TimeProvider.System);
+        var forecasts = services.GetRequiredService<ForecastService>();
+        var parts = new (string Name, Action Part)[]
+        {
+            ("whole train/loss read point by point (RunStore.GetSeries, what the health rules start from)", () => store.GetSeries(runId, MetricKeys.TrainLoss)),
+            ("health findings, nothing cached (whole train/loss, eval/loss, learning rate)", () => health.Findings(run)),
+            ("forecast panel (whole eval/loss, whole it/sec for the pace; on every render)", () => forecasts.Chart(runId, MetricKeys.EvalLoss)),
+            ("train/loss at 1,200 buckets through the pyramid", () => store.GetBuckets(run, MetricKeys.TrainLoss, 1200)),
+        };
+        foreach (var (name, part) in parts)
+        {
+            var allocated = GC.GetTotalAllocatedBytes(true);
+            var sw = Stopwatch.StartNew();
+            part();
+            var ms = sw.Elapsed.TotalMilliseconds;
+            Console.WriteLine(F($"    {name}: {ms:F0} ms, {(GC.GetTotalAllocatedBytes(true) - allocated) / 1048576.0:F0} MB allocated"));
+        }
+        Console.WriteLine(F($"  parsed pyramids kept in memory: {store.PyramidCacheCount} series, {store.PyramidCacheBytes / 1048576.0:F1} MB (budget {store.PyramidCacheLimitBytes / 1048576.0:F0} MB)"));
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
