@@ -15,7 +15,7 @@ public sealed partial class RunStore
     /// The memory budget of parsed pyramids kept between reads (<see cref="StorageOptions.PyramidCacheMegabytes"/>);
     /// lowering it drops the least recently read first. 0 keeps none: every chart read loads its pyramid's document.
     /// </summary>
-    public long PyramidCacheLimitBytes
+    internal long PyramidCacheLimitBytes
     {
         get => _pyramids.LimitBytes;
         set => _pyramids.LimitBytes = value;
