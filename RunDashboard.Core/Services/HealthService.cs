@@ -33,6 +33,13 @@ public sealed class HealthService(RunStore store, HealthOptions options, TimePro
         var series = new Dictionary<string, MetricSeries>(StringComparer.Ordinal);
         foreach (var metric in run.Metrics.Where(m => Needed(m)))
         {
+            // A long series is reduced while its chunks stream past, so its points are never all in memory at once;
+            // a count that no longer matches the chunks (a concurrent commit) falls back to the whole read.
+            if (metric.Count > MaxPoints && Downsampler.Reduce(metric.Key, store.StreamChunks(run.Id, metric.Key), metric.Count, MaxPoints) is { } streamed)
+            {
+                series[metric.Key] = new MetricSeries(metric.Key, streamed.Steps, streamed.Values, streamed.Times);
+                continue;
+            }
             if (store.GetSeries(run.Id, metric.Key) is not { } s) continue;
             series[metric.Key] = s.Count <= MaxPoints ? s : Reduce(s);
         }
