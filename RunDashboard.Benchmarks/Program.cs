@@ -39,15 +39,15 @@ if (args.Contains("--e2e"))
     return;
 }
 
-if (args.Contains("--analysis"))
-{
-    AnalysisBenchmark.Run(dir, Arg("--points", args.Contains("--quick") ? 800_000 : 3_000_000));
-    return;
-}
-
 if (args.Contains("--web"))
 {
     await WebBenchmark.RunAsync(dir);
+    return;
+}
+
+if (args.Contains("--analysis"))
+{
+    AnalysisBenchmark.Run(dir, Arg("--points", args.Contains("--quick") ? 800_000 : 3_000_000));
     return;
 }
 
