@@ -53,6 +53,8 @@ public static class AnalysisBenchmark
         foreach (var (name, rule) in rules) Measure(name, () => rule(data).ToList());
         Measure("health findings again (cached until the run changes)", () => health.Findings(run));
 
+        Measure("  for scale: whole train/loss read point by point (RunStore.GetSeries)", () => store.GetSeries(run.Id, MetricKeys.TrainLoss));
+        Measure("  for scale: whole eval/loss read (what a forecast fit starts from)", () => store.GetSeries(run.Id, MetricKeys.EvalLoss));
         Measure("forecast chart of eval/loss, first render (a new ForecastService)", () => new ForecastService(store).Chart(run.Id, MetricKeys.EvalLoss));
         var forecasts = new ForecastService(store);
         forecasts.Chart(run.Id, MetricKeys.EvalLoss);
