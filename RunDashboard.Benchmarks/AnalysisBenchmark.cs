@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Analysis.Health;
 using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Model;
@@ -54,6 +55,10 @@ public static class AnalysisBenchmark
         Measure("health findings again (cached until the run changes)", () => health.Findings(run));
 
         Measure("  for scale: whole train/loss read point by point (RunStore.GetSeries)", () => store.GetSeries(run.Id, MetricKeys.TrainLoss));
+        var trainCount = run.FindMetric(MetricKeys.TrainLoss)!.Count;
+        Measure("  for scale: train/loss read whole, then reduced to 20,000 buckets", () => Downsampler.Reduce(store.GetSeries(run.Id, MetricKeys.TrainLoss)!, 20_000));
+        Measure("  for scale: train/loss reduced to 20,000 buckets as its chunks stream", () => Downsampler.Reduce(MetricKeys.TrainLoss, store.StreamChunks(run.Id, MetricKeys.TrainLoss), trainCount, 20_000));
+        Measure("  for scale: train/learning_rate (unrounded doubles) reduced as its chunks stream", () => Downsampler.Reduce(MetricKeys.LearningRate, store.StreamChunks(run.Id, MetricKeys.LearningRate), run.FindMetric(MetricKeys.LearningRate)!.Count, 20_000));
         Measure("  for scale: whole eval/loss read (what a forecast fit starts from)", () => store.GetSeries(run.Id, MetricKeys.EvalLoss));
         Measure("forecast chart of eval/loss, first render (a new ForecastService)", () => new ForecastService(store).Chart(run.Id, MetricKeys.EvalLoss));
         var forecasts = new ForecastService(store);
