@@ -60,6 +60,12 @@ if (args.Contains("--web"))
     return;
 }
 
+if (args.Contains("--analysis"))
+{
+    AnalysisBenchmark.Run(dir, Arg("--points", args.Contains("--quick") ? 800_000 : 3_000_000));
+    return;
+}
+
 if (args.Contains("--runs"))
 {
     // The runs list with many runs stored: list query, prerendered "/" and GET /api/runs.
