@@ -13,13 +13,19 @@ namespace RunDashboard.Benchmarks;
 /// </summary>
 public static class BenchServer
 {
-    /// <summary>Starts the app on <c>127.0.0.1:0</c> over a new database <paramref name="dbName"/> in <paramref name="dir"/>.</summary>
-    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(string dir, string dbName)
+    /// <summary>
+    /// Starts the app on <c>127.0.0.1:0</c> over the database <paramref name="dbName"/> in <paramref name="dir"/>: a new
+    /// one, or with <paramref name="fresh"/> false the one a previous start left there (a restarted dashboard).
+    /// </summary>
+    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(string dir, string dbName, bool fresh = true)
     {
         var db = Path.Combine(dir, dbName);
-        // LiteDB keeps uncheckpointed pages in a -log file beside the database; a stale one would be replayed.
-        File.Delete(db);
-        File.Delete(Path.Combine(dir, Path.GetFileNameWithoutExtension(dbName) + "-log" + Path.GetExtension(dbName)));
+        if (fresh)
+        {
+            // LiteDB keeps uncheckpointed pages in a -log file beside the database; a stale one would be replayed.
+            File.Delete(db);
+            File.Delete(Path.Combine(dir, Path.GetFileNameWithoutExtension(dbName) + "-log" + Path.GetExtension(dbName)));
+        }
         var app = DashboardApp.Build(["--urls=http://127.0.0.1:0", "--environment=Production", $"--Storage:DatabasePath={db}"],
             b => b.Logging.SetMinimumLevel(LogLevel.Warning), WebProjectDirectory());
         await app.StartAsync();

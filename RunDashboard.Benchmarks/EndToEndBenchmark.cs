@@ -73,7 +73,7 @@ public static class EndToEndBenchmark
     }
 
     /// <summary>Navigation → the loss chart's first trace drawn. Throws (Playwright's timeout) when no chart comes.</summary>
-    private static async Task<double> FirstChartAsync(IBrowser browser, string url)
+    internal static async Task<double> FirstChartAsync(IBrowser browser, string url)
     {
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
         try
@@ -103,7 +103,7 @@ public static class EndToEndBenchmark
     /// What plain line counting of the file costs here: <c>wc -l</c> when the machine has it (best of two, so the
     /// file is in the page cache both for it and for the upload), else the same newline count in this process.
     /// </summary>
-    private static (string Name, double Seconds) LineCount(string log)
+    internal static (string Name, double Seconds) LineCount(string log)
     {
         var best = double.MaxValue;
         var wc = File.Exists("/usr/bin/wc") ? "/usr/bin/wc" : null;

@@ -39,9 +39,30 @@ if (args.Contains("--e2e"))
     return;
 }
 
+if (args.Contains("--scale"))
+{
+    // 100 M points in one LiteDB file (--points N; --quick stores 10 M in about a minute): size, import, first chart.
+    try
+    {
+        await ScaleBenchmark.RunAsync(dir, Arg("--points", args.Contains("--quick") ? 10_000_000 : 100_000_000), Generate);
+    }
+    catch (Exception ex)
+    {
+        Console.Error.WriteLine($"scale benchmark failed: {ex.GetType().Name}: {ex.Message}");
+        Environment.ExitCode = 1;
+    }
+    return;
+}
+
 if (args.Contains("--web"))
 {
     await WebBenchmark.RunAsync(dir);
+    return;
+}
+
+if (args.Contains("--analysis"))
+{
+    AnalysisBenchmark.Run(dir, Arg("--points", args.Contains("--quick") ? 800_000 : 3_000_000));
     return;
 }
 

@@ -24,11 +24,37 @@ public sealed record TargetView(string Id, string Name, bool Reached, long? Step
         new(run.Id, run.Name, r.Reached, r.Step, r.Value, r.Tokens, r.Seconds, r.Seconds is { } s ? Eta.Describe(s) : null, r.EstimatedStep, r.Note);
 }
 
-/// <summary>Reads a run's series and settings and asks <see cref="LossForecast"/> where the curve ends.</summary>
-public sealed class ForecastService(RunStore store)
+/// <summary>
+/// Reads a run's series and settings and asks <see cref="LossForecast"/> where the curve ends. The answer (the fit and
+/// the observed curve reduced for drawing, never the points) is kept per run and key until the run changes: the run
+/// page renders the panel on every refresh, and a fit reads the whole series.
+/// </summary>
+public sealed class ForecastService
 {
     /// <summary>Fewer finite points than this leave three parameters and a held-out part nothing to stand on.</summary>
     public const int MinPoints = 6;
+
+    /// <summary>Observed points drawn under the forecast: about a chart's width.</summary>
+    private const int ObservedPoints = 1200;
+
+    /// <summary>An answer is its fit (a hundred resampled models) and at most 1,200 observed points: tens of KB.</summary>
+    private const int CacheEntries = 256;
+    private const long CacheBytes = 16L << 20;
+
+    private readonly RunStore _store;
+    private readonly RunCache<(string RunId, string Key), Computed> _cache;
+
+    private sealed record Computed(long Version, ForecastAnswer Answer, LossForecast? Forecast, long[]? ObservedSteps, double[]? ObservedValues);
+
+    public ForecastService(RunStore store)
+    {
+        _store = store;
+        _cache = new RunCache<(string RunId, string Key), Computed>(store, CacheEntries, CacheBytes, k => k.RunId,
+            c => 4096 + 16L * (c.ObservedSteps?.Length ?? 0) + 64L * (c.Forecast?.Resampled.Count ?? 0));
+    }
+
+    /// <summary>Answers kept: at most 256, none of a run changed since.</summary>
+    public int CachedCount => _cache.Count;
 
     /// <summary>For each run (unknown ids are left out): when <paramref name="key"/> first reached <paramref name="target"/>.</summary>
     public IReadOnlyList<TargetView> ToTarget(IEnumerable<string> runIds, string key, double target, bool lowerIsBetter)
@@ -36,16 +62,16 @@ public sealed class ForecastService(RunStore store)
         var views = new List<TargetView>();
         foreach (var id in runIds)
         {
-            if (store.GetRun(id) is not { } run) continue;
-            var series = run.FindMetric(key) is null ? null : store.GetSeries(id, key);
+            if (_store.GetRun(id) is not { } run) continue;
+            var series = run.FindMetric(key) is null ? null : _store.GetSeries(id, key);
             if (series is null)
             {
                 views.Add(TargetView.From(run, new TargetReach(false, null, null, null, null, null, $"the run has no series '{key}'")));
                 continue;
             }
-            var tokens = run.FindMetric(MetricKeys.Tokens) is null ? null : store.GetSeries(id, MetricKeys.Tokens);
-            var its = run.FindMetric(MetricKeys.IterationsPerSecond) is null ? null : store.GetSeries(id, MetricKeys.IterationsPerSecond);
-            var epochs = run.FindMetric(MetricKeys.Epoch) is null ? null : store.GetSeries(id, MetricKeys.Epoch);
+            var tokens = run.FindMetric(MetricKeys.Tokens) is null ? null : _store.GetSeries(id, MetricKeys.Tokens);
+            var its = LastPace(run);
+            var epochs = run.FindMetric(MetricKeys.Epoch) is null ? null : _store.GetSeries(id, MetricKeys.Epoch);
             var horizon = RunSettings.TotalSteps(run, epochs)?.Steps ?? run.Steps * 10;
             var reach = TargetReach.Find(series.Steps, series.Values, series.Times, target, lowerIsBetter,
                 tokens is null ? null : (tokens.Steps, tokens.Values), Eta.SecondsPerStep(run, series, its)?.SecondsPerStep, horizon);
@@ -54,14 +80,14 @@ public sealed class ForecastService(RunStore store)
         return views;
     }
 
-    public ForecastAnswer Forecast(string runId, string key) => Compute(runId, key).Answer;
+    public ForecastAnswer Forecast(string runId, string key) => Cached(runId, key).Answer;
 
     /// <summary>The forecast with the points to draw it, or null (with no forecast there is nothing to draw).</summary>
     public ForecastChart? Chart(string runId, string key, int points = 40)
     {
-        var (answer, forecast, series) = Compute(runId, key);
-        if (answer.Forecast is not { } view || forecast is null || series is null) return null;
-        var observed = series.Count <= 1200 ? (series.Steps, series.Values) : Reduce(series);
+        var computed = Cached(runId, key);
+        if (computed.Answer.Forecast is not { } view || computed.Forecast is not { } forecast || computed.ObservedSteps is null || computed.ObservedValues is null) return null;
+        var observed = (computed.ObservedSteps, computed.ObservedValues);
         var x = new List<double>();
         var y = new List<double>();
         var low = new List<double>();
@@ -75,25 +101,42 @@ public sealed class ForecastService(RunStore store)
         return new ForecastChart(view, observed.Item1.Select(s => (double)s).ToList(), observed.Item2, x, y, low, high);
     }
 
+    /// <summary>
+    /// The answer for the run as stored now: kept while the run's version (its update time and data version) is the
+    /// one it was computed from; a change also drops it through <see cref="RunStore.RunsChanged"/>.
+    /// </summary>
+    private Computed Cached(string runId, string key)
+    {
+        if (_store.GetRun(runId) is not { } run) return new(0, new(null, $"no run with id '{runId}'", false), null, null, null);
+        var version = run.UpdatedAt.Ticks ^ run.DataVersion;
+        if (_cache.TryGet((runId, key), out var cached) && cached.Version == version) return cached;
+        var (answer, forecast, series) = Compute(run, key);
+        var observed = series is null ? ((long[]?)null, (double[]?)null)
+            : series.Count <= ObservedPoints ? (series.Steps, series.Values) : Reduce(series);
+        var computed = new Computed(version, answer, forecast, observed.Item1, observed.Item2);
+        _cache.Add((runId, key), computed);
+        return computed;
+    }
+
     private static (long[], double[]) Reduce(MetricSeries s)
     {
-        var d = Downsampler.Reduce(s, 1200);
+        var d = Downsampler.Reduce(s, ObservedPoints);
         return (d.Steps, d.Values);
     }
 
-    private (ForecastAnswer Answer, LossForecast? Forecast, MetricSeries? Series) Compute(string runId, string key)
+    private (ForecastAnswer Answer, LossForecast? Forecast, MetricSeries? Series) Compute(Run run, string key)
     {
-        if (store.GetRun(runId) is not { } run) return (new(null, $"no run with id '{runId}'", false), null, null);
+        var runId = run.Id;
         if (run.FindMetric(key) is null)
         {
             return (new(null, $"run '{runId}' has no series '{key}'; it has {string.Join(", ", run.Metrics.Select(m => m.Key))}", true), null, null);
         }
-        var epochs = run.FindMetric(MetricKeys.Epoch) is null ? null : store.GetSeries(runId, MetricKeys.Epoch);
+        var epochs = run.FindMetric(MetricKeys.Epoch) is null ? null : _store.GetSeries(runId, MetricKeys.Epoch);
         if (RunSettings.TotalSteps(run, epochs) is not { } total)
         {
             return (new(null, "the run's settings do not give its total steps (iters, max_steps, train_iters, total_optimization_steps, or epochs with steps per epoch), so there is no end to forecast", true), null, null);
         }
-        var series = store.GetSeries(runId, key);
+        var series = _store.GetSeries(runId, key);
         if (series is null || series.Values.Count(double.IsFinite) < MinPoints)
         {
             return (new(null, $"'{key}' has {series?.Values.Count(double.IsFinite) ?? 0} finite points; a forecast needs at least {MinPoints}", true), null, null);
@@ -102,7 +145,7 @@ public sealed class ForecastService(RunStore store)
         {
             return (new(null, $"no curve could be fitted to '{key}'", true), null, null);
         }
-        var its = run.FindMetric(MetricKeys.IterationsPerSecond) is null ? null : store.GetSeries(runId, MetricKeys.IterationsPerSecond);
+        var its = LastPace(run);
         double? eta = null;
         string? etaFrom = null;
         if (Eta.SecondsPerStep(run, series, its) is { } pace)
@@ -113,5 +156,17 @@ public sealed class ForecastService(RunStore store)
         var lastIndex = Array.FindLastIndex(series.Values, double.IsFinite);
         return (new(new ForecastView(key, total.Steps, forecast.Predicted, forecast.Low, forecast.High, eta, eta is { } e ? Eta.Describe(e) : null, etaFrom,
             forecast.Model.Kind, forecast.Model.Formula, total.Source, series.Steps[lastIndex], series.Values[lastIndex], forecast.Points), null, true), forecast, series);
+    }
+
+    /// <summary>
+    /// The iterations per second <see cref="Eta.SecondsPerStep"/> may use: it reads them from the last point back to
+    /// the last finite positive one, so the series from the last logged step (one chunk) answers the same as the whole
+    /// when that point is usable; otherwise the whole series is read.
+    /// </summary>
+    private MetricSeries? LastPace(Run run)
+    {
+        if (run.FindMetric(MetricKeys.IterationsPerSecond) is not { } metric) return null;
+        var tail = _store.GetSeries(run.Id, MetricKeys.IterationsPerSecond, from: metric.LastStep);
+        return tail is { Count: > 0 } && tail.Values.Any(v => double.IsFinite(v) && v > 0) ? tail : _store.GetSeries(run.Id, MetricKeys.IterationsPerSecond);
     }
 }

@@ -22,15 +22,28 @@ public sealed class HealthService(RunStore store, HealthOptions options, TimePro
     {
         var version = run.UpdatedAt.Ticks ^ run.DataVersion;
         if (_cache.TryGetValue(run.Id, out var cached) && cached.Version == version) return cached.Findings;
+        var findings = HealthChecks.Run(Read(run), options);
+        _cache[run.Id] = (version, findings);
+        return findings;
+    }
+
+    /// <summary>What the rules see for a run: the series they need, each reduced to at most 20,000 buckets.</summary>
+    public RunData Read(Run run)
+    {
         var series = new Dictionary<string, MetricSeries>(StringComparer.Ordinal);
         foreach (var metric in run.Metrics.Where(m => Needed(m)))
         {
+            // A long series is reduced while its chunks stream past, so its points are never all in memory at once;
+            // a count that no longer matches the chunks (a concurrent commit) falls back to the whole read.
+            if (metric.Count > MaxPoints && Downsampler.Reduce(metric.Key, store.StreamChunks(run.Id, metric.Key), metric.Count, MaxPoints) is { } streamed)
+            {
+                series[metric.Key] = new MetricSeries(metric.Key, streamed.Steps, streamed.Values, streamed.Times);
+                continue;
+            }
             if (store.GetSeries(run.Id, metric.Key) is not { } s) continue;
             series[metric.Key] = s.Count <= MaxPoints ? s : Reduce(s);
         }
-        var findings = HealthChecks.Run(new RunData(run, series, time.GetUtcNow().UtcDateTime), options);
-        _cache[run.Id] = (version, findings);
-        return findings;
+        return new RunData(run, series, time.GetUtcNow().UtcDateTime);
     }
 
     private static bool Needed(MetricInfo m) =>

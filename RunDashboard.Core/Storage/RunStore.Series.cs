@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using LiteDB;
 using RunDashboard.Core.Analysis;
@@ -9,8 +8,24 @@ namespace RunDashboard.Core.Storage;
 /// <summary>Bucketed reads through the per-series chunk pyramid (<see cref="SeriesPyramid"/>).</summary>
 public sealed partial class RunStore
 {
-    /// <summary>Parsed pyramids of recently read series; a stale stamp makes a read rebuild them.</summary>
-    private readonly ConcurrentDictionary<string, SeriesPyramid> _pyramids = new();
+    /// <summary>Parsed pyramids of recently read series, within a byte budget; a stale stamp makes a read reload them.</summary>
+    private readonly SeriesPyramidCache _pyramids = new(StorageOptions.DefaultPyramidCacheMegabytes * 1024L * 1024);
+
+    /// <summary>
+    /// The memory budget of parsed pyramids kept between reads (<see cref="StorageOptions.PyramidCacheMegabytes"/>);
+    /// lowering it drops the least recently read first. 0 keeps none: every chart read loads its pyramid's document.
+    /// </summary>
+    internal long PyramidCacheLimitBytes
+    {
+        get => _pyramids.LimitBytes;
+        set => _pyramids.LimitBytes = value;
+    }
+
+    /// <summary>What the kept pyramids hold now, in bytes (estimated from their arrays); at most the limit.</summary>
+    internal long PyramidCacheBytes => _pyramids.Bytes;
+
+    /// <summary>How many series' pyramids are kept now.</summary>
+    internal int PyramidCacheCount => _pyramids.Count;
 
     /// <summary>
     /// The steps <paramref name="from"/>…<paramref name="to"/> of a series in at most <paramref name="points"/> buckets
@@ -38,10 +53,7 @@ public sealed partial class RunStore
     /// <summary>Drops cached pyramids of these runs (their chunks changed; commits drop the stored ones).</summary>
     private void ForgetCachedPyramids(IEnumerable<string> runIds)
     {
-        foreach (var id in runIds)
-        {
-            foreach (var k in _pyramids.Keys.Where(k => k.StartsWith(id + "\n", StringComparison.Ordinal))) _pyramids.TryRemove(k, out _);
-        }
+        _pyramids.ForgetRuns(runIds);
     }
 
     /// <summary>
@@ -60,7 +72,7 @@ public sealed partial class RunStore
     {
         var seriesId = run.Id + "\n" + key;
         var stamp = Stamp(run, key);
-        if (_pyramids.TryGetValue(seriesId, out var cached) && cached.Stamp == stamp) return cached;
+        if (_pyramids.Get(seriesId, stamp) is { } cached) return cached;
         var stored = Backend.GetPyramid(run.Id, key);
         var pyramid = stored is { } s && s.Stamp == stamp ? SeriesPyramid.FromBytes(stamp, s.Bytes) : null;
         if (pyramid is null)
@@ -69,7 +81,7 @@ public sealed partial class RunStore
             pyramid = SeriesPyramid.Build(stamp, chunks);
             Backend.SavePyramid(run.Id, key, stamp, pyramid.ToBytes());
         }
-        _pyramids[seriesId] = pyramid;
+        _pyramids.Put(seriesId, pyramid);
         return pyramid;
     }
 

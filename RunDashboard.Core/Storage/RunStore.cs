@@ -43,12 +43,15 @@ public sealed partial class RunStore : IDisposable
     public static RunStore Open(StorageOptions options, string contentRoot)
     {
         var path = System.IO.Path.IsPathRooted(options.DatabasePath) ? options.DatabasePath : System.IO.Path.Combine(contentRoot, options.DatabasePath);
-        return options.Provider switch
+        var pyramidCache = options.PyramidCacheBytes();
+        var store = options.Provider switch
         {
             StorageProvider.LiteDb => new RunStore(path),
             StorageProvider.Postgres => new RunStore(new PostgresBackend(options.RequireConnectionString()), System.IO.Path.GetFullPath(path)),
             _ => throw new InvalidOperationException($"Storage:Provider '{options.Provider}' is not one of LiteDb, Postgres"),
         };
+        store.PyramidCacheLimitBytes = pyramidCache;
+        return store;
     }
 
     /// <summary>The LiteDB file, or for PostgreSQL the configured local path whose folder holds temporary files.</summary>

@@ -64,6 +64,27 @@ internal sealed class SeriesPyramid
     public int Blocks => BlockMin.Length;
     public long Total => BlockStart[^1];
 
+    /// <summary>
+    /// About what this pyramid holds on the managed heap (what <see cref="SeriesPyramidCache"/> budgets): its arrays'
+    /// elements and headers (~24 bytes on 64-bit .NET) and one LiteDB <see cref="ObjectId"/> object (~32 bytes) a chunk.
+    /// A block costs 52 bytes, so a 100 M-point series (~390 k blocks) holds ~20 MB.
+    /// </summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            const long arrayHeader = 24, objectIdBytes = 32, arrays = 19;
+            long bytes = arrays * arrayHeader + 64;
+            bytes += Chunks * (8L + objectIdBytes + 8 + 4 + 8 + 8 + 1 + 4 + 32 + 8 + 8 + 4);
+            bytes += Blocks * (8L + 8 + 8 + 8 + 4 + 8 + 8);
+            for (var c = 0; c < Chunks; c++)
+            {
+                if (NonFiniteAt[c] is { } at) bytes += 2 * arrayHeader + at.Length * 12L;
+            }
+            return bytes + Stamp.Length * 2L;
+        }
+    }
+
     public Summary BlockSummary(int b) => new(BlockMin[b], BlockMax[b], BlockLast[b], BlockNonFinite[b]);
 
     /// <summary>The block lines of one chunk, in order.</summary>
@@ -337,4 +358,111 @@ internal sealed class SeriesPyramid
             double.IsNaN(next.LastFinite) ? LastFinite : next.LastFinite,
             NonFinite + next.NonFinite);
     }
+}
+
+/// <summary>
+/// Parsed pyramids of recently read series within a byte budget (<see cref="SeriesPyramid.MemoryBytes"/>): adding one
+/// past the budget drops the least recently read first. A dropped pyramid is read again from its saved bytes (one
+/// document, decoded in milliseconds) when its series is next charted, so the budget bounds memory, not correctness.
+/// A pyramid larger than the whole budget is used for its read and not kept. Thread-safe: reads of several circuits
+/// and the commits that forget runs meet here under one lock, held only for dictionary and list updates.
+/// </summary>
+internal sealed class SeriesPyramidCache(long limitBytes)
+{
+    private sealed record Entry(string Series, SeriesPyramid Pyramid, long Bytes);
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, LinkedListNode<Entry>> _bySeries = new(StringComparer.Ordinal);
+    /// <summary>Most recently read first.</summary>
+    private readonly LinkedList<Entry> _recent = new();
+    private long _bytes;
+    private long _limit = CheckLimit(limitBytes);
+
+    /// <summary>The budget in bytes; lowering it drops pyramids until they fit.</summary>
+    public long LimitBytes
+    {
+        get { lock (_lock) return _limit; }
+        set
+        {
+            lock (_lock)
+            {
+                _limit = CheckLimit(value);
+                Trim();
+            }
+        }
+    }
+
+    /// <summary>What the kept pyramids hold, by <see cref="SeriesPyramid.MemoryBytes"/>; never above <see cref="LimitBytes"/>.</summary>
+    public long Bytes
+    {
+        get { lock (_lock) return _bytes; }
+    }
+
+    public int Count
+    {
+        get { lock (_lock) return _bySeries.Count; }
+    }
+
+    /// <summary>The kept pyramid of <paramref name="series"/> if it has this <paramref name="stamp"/>; a stale one is dropped.</summary>
+    public SeriesPyramid? Get(string series, string stamp)
+    {
+        lock (_lock)
+        {
+            if (!_bySeries.TryGetValue(series, out var node)) return null;
+            if (node.Value.Pyramid.Stamp != stamp)
+            {
+                Remove(node);
+                return null;
+            }
+            _recent.Remove(node);
+            _recent.AddFirst(node);
+            return node.Value.Pyramid;
+        }
+    }
+
+    public void Put(string series, SeriesPyramid pyramid)
+    {
+        var bytes = pyramid.MemoryBytes;
+        lock (_lock)
+        {
+            if (_bySeries.TryGetValue(series, out var old)) Remove(old);
+            if (bytes > _limit) return;
+            _bySeries[series] = _recent.AddFirst(new Entry(series, pyramid, bytes));
+            _bytes += bytes;
+            Trim();
+        }
+    }
+
+    /// <summary>Drops the pyramids of these runs' series (keys are <c>run id \n metric key</c>).</summary>
+    public void ForgetRuns(IEnumerable<string> runIds)
+    {
+        var ids = runIds.ToHashSet(StringComparer.Ordinal);
+        if (ids.Count == 0) return;
+        lock (_lock)
+        {
+            for (var node = _recent.First; node is not null;)
+            {
+                var next = node.Next;
+                var series = node.Value.Series;
+                if (ids.Contains(series[..series.IndexOf('\n')])) Remove(node);
+                node = next;
+            }
+        }
+    }
+
+    private void Trim()
+    {
+        while (_bytes > _limit && _recent.Last is { } oldest) Remove(oldest);
+    }
+
+    private void Remove(LinkedListNode<Entry> node)
+    {
+        _recent.Remove(node);
+        _bySeries.Remove(node.Value.Series);
+        _bytes -= node.Value.Bytes;
+    }
+
+    private static long CheckLimit(long bytes) => bytes >= 0
+        ? bytes
+        : throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "the pyramid cache budget is a number of bytes, 0 or more (0 keeps none)");
 }

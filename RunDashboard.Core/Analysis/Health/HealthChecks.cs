@@ -259,18 +259,26 @@ public static class HealthChecks
             }
             if (Divergence(s, finite, key, o) is { } divergence) yield return divergence;
             var spikes = 0;
+            // One buffer for every point's neighbours; the cheap test (above every earlier neighbour) goes first,
+            // so only the few points that pass it sort their neighbourhood.
+            var neighbours = new double[2 * Math.Max(0, o.SpikeWindow)];
             for (var k = 0; k < finite.Count && spikes < 10; k++)
             {
                 var lo = Math.Max(0, k - o.SpikeWindow);
                 var hi = Math.Min(finite.Count, k + o.SpikeWindow + 1);
-                var neighbours = Enumerable.Range(lo, hi - lo).Where(j => j != k).Select(j => s.Values[finite[j]]).Order().ToList();
-                if (neighbours.Count < 4 || k - lo < o.SpikeMinEarlierPoints) continue;
-                var median = neighbours[neighbours.Count / 2];
+                var count = hi - lo - 1;
+                if (count < 4 || k - lo < o.SpikeMinEarlierPoints) continue;
                 var value = s.Values[finite[k]];
                 // Rising above everything logged just before is what makes a spike; the first steps of a run start
                 // high and only come down.
-                var earlierMax = Enumerable.Range(lo, k - lo).Max(j => s.Values[finite[j]]);
-                if (median > 0 && value > median * o.SpikeFactor && value > earlierMax)
+                var earlierMax = double.NegativeInfinity;
+                for (var j = lo; j < k; j++) earlierMax = Math.Max(earlierMax, s.Values[finite[j]]);
+                if (!(value > earlierMax)) continue;
+                var n = 0;
+                for (var j = lo; j < hi; j++) if (j != k) neighbours[n++] = s.Values[finite[j]];
+                Array.Sort(neighbours, 0, n);
+                var median = neighbours[n / 2];
+                if (median > 0 && value > median * o.SpikeFactor)
                 {
                     spikes++;
                     var step = s.Steps[finite[k]];
@@ -302,15 +310,18 @@ public static class HealthChecks
     {
         var w = Math.Max(3, (int)Math.Ceiling(finite.Count * o.DivergenceWindow));
         if (finite.Count < w + 1) return null;
-        double MedianEnding(int k) => Enumerable.Range(k - w + 1, w).Select(j => s.Values[finite[j]]).Order().ElementAt(w / 2);
+        var values = new double[finite.Count];
+        for (var j = 0; j < values.Length; j++) values[j] = s.Values[finite[j]];
+        // medians[k - w + 1] is the median of the w finite points ending at the k-th.
+        var medians = SlidingMedian.Of(values, w);
         var bestK = w - 1;
-        var best = MedianEnding(bestK);
+        var best = medians[0];
         for (var k = w; k < finite.Count; k++)
         {
-            var m = MedianEnding(k);
+            var m = medians[k - w + 1];
             if (m < best) (best, bestK) = (m, k);
         }
-        var end = MedianEnding(finite.Count - 1);
+        var end = medians[^1];
         if (best <= 0 || bestK == finite.Count - 1 || end <= best * (1 + o.DivergenceRatio)) return null;
         var bestStep = s.Steps[finite[bestK - w / 2]];
         var nonFiniteAfter = Enumerable.Range(0, s.Count).FirstOrDefault(i => s.Steps[i] > bestStep && !double.IsFinite(s.Values[i]), -1);
