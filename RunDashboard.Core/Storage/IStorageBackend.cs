@@ -64,8 +64,8 @@ public interface IStorageBackend : IDisposable
     /// <summary>Records a pending import and returns its id.</summary>
     string BeginImport();
 
-    /// <summary>Encodes and inserts chunks of a pending import; returns their ids, in order.</summary>
-    IReadOnlyList<ObjectId> InsertChunks(string importId, IReadOnlyList<SeriesChunkWrite> chunks);
+    /// <summary>Inserts encoded chunks of a pending import, in one transaction.</summary>
+    void InsertChunks(string importId, IReadOnlyList<EncodedChunk> chunks);
 
     void MoveChunks(string importId, string fromRunId, string toRunId, string key);
 

@@ -28,9 +28,16 @@ public sealed partial class RunStore : IDisposable
     {
         Backend = backend;
         Path = localPath ?? backend.Location;
-        Uploads = new UploadArchive(backend);
+        Uploads = new UploadArchive(backend, PendingFolderOf(Path));
         backend.RunsChanged += OnBackendRunsChanged;
     }
+
+    /// <summary>
+    /// Where received uploads wait to be compressed into the database: <c>&lt;database file&gt;.pending/</c> beside the
+    /// file (for PostgreSQL beside the configured local path). Null when the path is not a file in a folder that exists.
+    /// </summary>
+    internal static string? PendingFolderOf(string? path) =>
+        path is { Length: > 0 } && System.IO.Path.IsPathRooted(path) && Directory.Exists(System.IO.Path.GetDirectoryName(path)) ? path + ".pending" : null;
 
     /// <summary>The store <paramref name="options"/> select; a relative LiteDB path is resolved against <paramref name="contentRoot"/>.</summary>
     public static RunStore Open(StorageOptions options, string contentRoot)
@@ -130,7 +137,11 @@ public sealed partial class RunStore : IDisposable
     /// Deletes an upload: its record, its stored bytes, and the runs made from it (with their series and events),
     /// in one transaction. Returns the deleted run ids, or null when there is no such upload.
     /// </summary>
-    public IReadOnlyList<string>? DeleteUpload(string uploadId) => Backend.DeleteUpload(uploadId);
+    public IReadOnlyList<string>? DeleteUpload(string uploadId)
+    {
+        Uploads.Unpark(uploadId);
+        return Backend.DeleteUpload(uploadId);
+    }
 
     /// <summary>Runs mirrored from one W&amp;B project, by W&amp;B run name.</summary>
     public IReadOnlyDictionary<string, Run> WandbRuns(string entity, string project) =>
@@ -148,7 +159,12 @@ public sealed partial class RunStore : IDisposable
     /// Writes a consistent copy of the database to <paramref name="targetPath"/> (a new LiteDB file) while the
     /// dashboard keeps running. Returns the number of documents copied.
     /// </summary>
-    public long ExportTo(string targetPath) => Backend.ExportTo(targetPath);
+    public long ExportTo(string targetPath)
+    {
+        // A backup holds every upload's bytes: those still waiting beside the file go in first.
+        Uploads.WaitForArchive();
+        return Backend.ExportTo(targetPath);
+    }
 
     /// <summary>The sequence number a new chunk of a stored series gets: after the last stored one.</summary>
     internal int NextSequence(string runId, string key) => Backend.NextSequence(runId, key);
@@ -176,9 +192,15 @@ public sealed partial class RunStore : IDisposable
         return i + 1;
     }
 
+    private bool _disposed;
+
+    /// <summary>Closes the store; a second call does nothing.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         Backend.RunsChanged -= OnBackendRunsChanged;
+        Uploads.Dispose();
         Backend.Dispose();
     }
 }

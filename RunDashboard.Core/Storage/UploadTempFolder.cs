@@ -50,7 +50,7 @@ public sealed class UploadTempFolder
         return removed;
     }
 
-    private static bool IsRunning(int pid)
+    internal static bool IsRunning(int pid)
     {
         try
         {

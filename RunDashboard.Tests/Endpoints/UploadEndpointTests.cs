@@ -11,7 +11,10 @@ public class UploadEndpointTests : IAsyncLifetime
 {
     private DashboardServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await DashboardServer.StartAsync();
+    /// <summary>Settings of the server under test; a subclass runs every test again with other ones.</summary>
+    protected virtual string[] ServerArguments => [];
+
+    public async Task InitializeAsync() => _server = await DashboardServer.StartAsync(ServerArguments);
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 

@@ -57,16 +57,20 @@ public class CrashTests : IDisposable
         using (var child = await StartChildAsync())
         {
             var upload = child.Client.PostAsync(child.BaseUrl + "/api/uploads", Form(log));
-            // The body lands in the data folder's tmp/<pid>/ before parsing starts; kill a moment into the parse.
-            var tmp = Path.Combine(_dir.Path, "tmp", child.Process.Id.ToString(CultureInfo.InvariantCulture));
+            // The body lands in the data folder's tmp/<pid>/, and moves beside the database (<db>.pending/<pid>/) when
+            // the import takes it over; kill a moment into the parse.
+            var pid = child.Process.Id.ToString(CultureInfo.InvariantCulture);
+            var tmp = Path.Combine(_dir.Path, "tmp", pid);
+            var pending = Path.Combine(DatabasePath + ".pending", pid);
             var size = new FileInfo(log).Length;
+            bool Received() => new[] { tmp, pending }.Any(d => Directory.Exists(d) && Directory.EnumerateFiles(d).Any(f => new FileInfo(f).Length == size));
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!(Directory.Exists(tmp) && Directory.EnumerateFiles(tmp).Any(f => new FileInfo(f).Length == size)) && DateTime.UtcNow < deadline) await Task.Delay(20);
+            while (!Received() && DateTime.UtcNow < deadline) await Task.Delay(20);
             await Task.Delay(1500);
             Assert.False(upload.IsCompleted, "the import finished before the kill; the log is too small to test this");
             child.Kill();
             await Assert.ThrowsAnyAsync<Exception>(() => upload);
-            Assert.True(Directory.Exists(tmp), "the killed process left its upload body behind, as expected");
+            Assert.True(Received(), "the killed process left its upload body behind, as expected");
         }
 
         using (var store = new RunStore(DatabasePath))
@@ -77,9 +81,12 @@ public class CrashTests : IDisposable
             Assert.Empty(store.Uploads.List());
         }
 
-        // The next start removes what the killed process left in tmp/.
+        // The next start removes what the killed process left in tmp/, and the body of the import that never committed.
         using var again = await StartChildAsync();
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_dir.Path, "tmp"), "*", SearchOption.AllDirectories));
+        foreach (var folder in new[] { Path.Combine(_dir.Path, "tmp"), DatabasePath + ".pending" })
+        {
+            if (Directory.Exists(folder)) Assert.Empty(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories));
+        }
     }
 
     [Fact]

@@ -53,6 +53,8 @@ public static class MigrateCommand
         {
             output.WriteLine($"migrate: {Path.GetFullPath(from)} → PostgreSQL");
             using var source = new LiteDbBackend(from);
+            // Upload bytes a stopped dashboard had not yet compressed into the file are put there first, so they are copied too.
+            if (UploadArchive.ArchiveLeftovers(source, from) is > 0 and var archived) output.WriteLine($"migrate: archived {archived} upload(s) left beside the file into it");
             using var target = new PostgresBackend(to);
             var report = new StoreMigration(source, target, output).Run();
             output.WriteLine($"migrate: {report.Runs} runs ({report.RunsCopied} copied, {report.Points:N0} points), " +

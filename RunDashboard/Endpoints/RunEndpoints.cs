@@ -50,6 +50,8 @@ public static class RunEndpoints
             {
                 s.Runs, s.Points, s.SeriesChunks, s.SeriesBytes, s.Uploads, s.RejectedUploads, s.UploadBytesReceived, s.UploadBytesStored,
                 s.DatabaseFileBytes, s.LogFileBytes, bytesByKind = store.MeasureBytes(),
+                // Uploads whose bytes are still beside the database, being compressed into it (not in uploadBytesStored yet).
+                uploadsPending = store.Uploads.PendingCount,
             });
         });
         // A full copy of everything (raw uploads included) is heavy to make: it is a write-level action.

@@ -25,6 +25,8 @@ public static class UploadEndpoints
         {
             id = u.Id, fileName = u.FileName, sha256 = u.Sha256, size = u.Size, uploadedAt = u.UploadedAt,
             status = u.Status, format = u.Format, error = u.Error, runs = u.RunIds, bytesKept = store.Uploads.HasBytes(u.Id),
+            // Kept on disk beside the database until the background worker has compressed them into it.
+            bytesPending = store.Uploads.IsPending(u.Id),
         }));
         app.MapPost("/api/uploads/reimport", ReimportAsync).DisableAntiforgery().RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
         app.MapDelete("/api/uploads/{id}", (string id, RunStore store) =>
@@ -35,7 +37,7 @@ public static class UploadEndpoints
     }
 
     private static async Task<IResult> UploadAsync(HttpRequest request, ImportService imports, UploadTempFolder temp, IOptions<LimitsOptions> limitOptions,
-        CancellationToken cancellationToken)
+        IConfiguration configuration, CancellationToken cancellationToken)
     {
         var limits = limitOptions.Value;
         if (!request.HasFormContentType)
@@ -50,12 +52,17 @@ public static class UploadEndpoints
             return ApiProblems.BadRequest("Expected a multipart form",
                 "the body must be multipart/form-data with a boundary (curl -F file=@train.log sets both); got " + contentType.MediaType);
         }
-        var files = new List<(string FileName, string Path)>();
+        var files = new List<(string FileName, string Path, string Sha256)>();
+        var received = System.Diagnostics.Stopwatch.StartNew();
+        // The first file of a large upload is parsed while it arrives; given up when a second file follows.
+        ReceivingImport? early = null;
+        UploadFile? earlyFile = null;
         try
         {
             var fields = new Dictionary<string, string>(StringComparer.Ordinal);
             string? otherFileField = null;
-            var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limits.MaxRequestBytes };
+            // The default 4 KB buffer makes a gigabyte body cost a few CPU seconds in small reads and boundary scans.
+            var reader = new MultipartReader(boundary, request.Body, bufferSize: 1 << 20) { BodyLengthLimit = limits.MaxRequestBytes };
             // Text fields are short: a field longer than any limit allows is refused before it is held in memory.
             var maxFieldChars = Math.Max(Math.Max(limits.MaxNameLength, limits.MaxProjectLength), limits.MaxTags * (limits.MaxTagLength + 2)) + 1;
             var textFields = 0;
@@ -76,11 +83,16 @@ public static class UploadEndpoints
                     {
                         return ApiProblems.BadRequest("Too many files", $"more than Limits:MaxFilesPerUpload ({limits.MaxFilesPerUpload:N0}) files in one upload");
                     }
-                    var path = temp.NewFile();
                     var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "upload";
-                    files.Add((name, path));
-                    await using var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
-                    await section.Body.CopyToAsync(target, cancellationToken);
+                    if (early is not null && earlyFile is null) earlyFile = await early.StopEarlyImportAsync(files[0].Sha256);
+                    if (files.Count == 0 && ParseWhileReceiving(request, name, imports, fields, limits, configuration) is { } provisional)
+                    {
+                        early = imports.BeginReceiving(name, provisional, cancellationToken);
+                        files.Add((name, early.Path, await ReceiveFileAsync(section.Body, early.Path, early.Wrote, cancellationToken)));
+                        continue;
+                    }
+                    var path = temp.NewFile();
+                    files.Add((name, path, await ReceiveFileAsync(section.Body, path, null, cancellationToken)));
                 }
                 else
                 {
@@ -104,13 +116,10 @@ public static class UploadEndpoints
             {
                 return ApiProblems.BadRequest("Bad rename", ex.Message + "; send -F rename='loss_cls=train/loss/cls, val_acc=eval/accuracy'");
             }
-            var options = new UploadOptions(
-                Project: Clean(fields.GetValueOrDefault("project")),
-                Name: Clean(fields.GetValueOrDefault("name")),
-                Tags: UploadOptions.ParseTags(fields.GetValueOrDefault("tags")),
-                Hints: new ReadingHints(Clean(fields.GetValueOrDefault("step")), renames));
+            var options = OptionsOf(fields, renames);
             if (UploadChecks.FieldProblem(options, limits) is { } fieldProblem) return ApiProblems.BadRequest("Over a limit", fieldProblem);
-            foreach (var (fileName, path) in files)
+            var receiveSeconds = received.Elapsed.TotalSeconds;
+            foreach (var (fileName, path, _) in files)
             {
                 if (UploadChecks.ZipProblem(fileName, () => File.OpenRead(path), limits) is { } zipProblem)
                 {
@@ -118,13 +127,21 @@ public static class UploadEndpoints
                         statusCode: zipProblem.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest);
                 }
             }
-            foreach (var (fileName, path) in files)
+            foreach (var (fileName, path, _) in files)
             {
                 if (UploadChecks.TableProblem(fileName, () => File.OpenRead(path), limits) is { } tableProblem) return ApiProblems.BadRequest("Table over a limit", tableProblem);
             }
-            var uploads = files.Select(f => new UploadFile(f.FileName, () => File.OpenRead(f.Path))).ToList();
-            var report = await imports.ImportAsync(uploads, options, cancellationToken);
-            var body = UploadResponse.From(report, request);
+            ImportReport report;
+            if (early is not null && earlyFile is null)
+            {
+                report = await early.FinishAsync(files[0].Sha256, options, cancellationToken);
+            }
+            else
+            {
+                var uploads = files.Select((f, i) => i == 0 && earlyFile is not null ? earlyFile : new UploadFile(f.FileName, () => File.OpenRead(f.Path), f.Sha256, f.Path)).ToList();
+                report = await imports.ImportAsync(uploads, options, cancellationToken);
+            }
+            var body = UploadResponse.From(report, request, receiveSeconds);
             if (!report.Succeeded)
             {
                 return ApiProblems.BadRequest("Nothing could be imported", report.Error ?? "no runs found",
@@ -135,9 +152,75 @@ public static class UploadEndpoints
         }
         finally
         {
-            foreach (var (_, path) in files) UploadTempFolder.TryDelete(path);
+            // The early import's file is kept or removed by it (it may hold an imported upload's bytes).
+            early?.Dispose();
+            foreach (var (_, path, _) in files) if (path != early?.Path) UploadTempFolder.TryDelete(path);
         }
     }
+
+    /// <summary>
+    /// Writes one file field to its temp file and hashes it on the way (the import looks bytes seen before up by
+    /// that hash), so the file is not read again just to hash it. Returns the SHA-256 in lower-case hex.
+    /// </summary>
+    private static async Task<string> ReceiveFileAsync(Stream body, string path, Action<long>? wrote, CancellationToken cancellationToken)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        // Unbuffered, so each write is visible at once to an import reading the file as it grows.
+        await using var target = new FileStream(path, wrote is null ? FileMode.CreateNew : FileMode.Truncate, FileAccess.Write,
+            FileShare.ReadWrite | FileShare.Delete, 1, useAsync: true);
+        long total = 0;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                total += read;
+                wrote?.Invoke(total);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// Below this body size (<c>Uploads:ParseWhileReceivingBytes</c>) an upload is received first and parsed after:
+    /// overlapping saves little there.
+    /// </summary>
+    private const long ParseWhileReceivingBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The options to start parsing the first file with while it arrives, or null when it waits for the whole body:
+    /// a small or chunked body, a zip or table (their limits are checked on the whole file first), or fields so far
+    /// that are over a limit or unreadable (the whole form's answer says so).
+    /// </summary>
+    private static UploadOptions? ParseWhileReceiving(HttpRequest request, string fileName, ImportService imports, Dictionary<string, string> fields,
+        LimitsOptions limits, IConfiguration configuration)
+    {
+        var threshold = configuration.GetValue("Uploads:ParseWhileReceivingBytes", ParseWhileReceivingBytes);
+        if (!imports.CanReceiveWhileParsing || request.ContentLength is not { } length || length < threshold) return null;
+        if (Path.GetExtension(fileName).ToLowerInvariant() is ".zip" or ".csv" or ".tsv") return null;
+        try
+        {
+            var options = OptionsOf(fields, ReadingHints.ParseRenames(fields.GetValueOrDefault("rename")));
+            return UploadChecks.FieldProblem(options, limits) is null ? options : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static UploadOptions OptionsOf(Dictionary<string, string> fields, IReadOnlyDictionary<string, string> renames) => new(
+        Project: Clean(fields.GetValueOrDefault("project")),
+        Name: Clean(fields.GetValueOrDefault("name")),
+        Tags: UploadOptions.ParseTags(fields.GetValueOrDefault("tags")),
+        Hints: new ReadingHints(Clean(fields.GetValueOrDefault("step")), renames));
 
     private static string LimitOfField(string field, LimitsOptions limits) => field switch
     {

@@ -9,6 +9,11 @@ public sealed record UploadResponse(
     IReadOnlyList<UploadResponse.Problem> Problems,
     IReadOnlyList<UploadResponse.FileResult> Files)
 {
+    /// <summary>Seconds spent receiving the body and in each part of the import (where a slow upload's time went).</summary>
+    public TimingResult? Timings { get; init; }
+
+    public sealed record TimingResult(double Receive, double Hash, double Parse, double KeepBytes, double Commit, double Import, bool ParsedWhileReceiving);
+
     /// <summary>A run the upload made or updated, with what the form's report shows of it.</summary>
     public sealed record RunLink(string Id, string Name, string Url)
     {
@@ -37,9 +42,10 @@ public sealed record UploadResponse(
     /// <summary>A line shape the generic reader used: a sample line and the keys it gave, to confirm the reading.</summary>
     public sealed record TemplateResult(string Template, string Sample, long Lines, string Step, IReadOnlyList<string> Keys);
 
-    public static UploadResponse From(ImportReport report, HttpRequest request)
+    public static UploadResponse From(ImportReport report, HttpRequest request, double? receiveSeconds = null)
     {
         var baseUrl = $"{request.Scheme}://{request.Host}{request.PathBase}";
+        var t = report.Timings;
         return new UploadResponse(
             report.Runs.Select(r => new RunLink(r.Id, r.Name, $"{baseUrl}/runs/{r.Id}")
             {
@@ -52,6 +58,10 @@ public sealed record UploadResponse(
             report.Files.Select(f => new FileResult(f.FileName, f.Format, f.FormatDescription, f.FormatReason, f.Error,
                 f.Duplicate, f.ContinuesUploadId is not null, f.RunIds, f.ProblemCount, f.LinesRead, f.LinesRepaired,
                 new LineResult(f.Lines.Points, f.Lines.Skipped, f.Lines.Problems), f.Notes,
-                f.Readings.Select(t => new TemplateResult(t.Template, t.Sample, t.Lines, t.Step, t.Keys)).ToList())).ToList());
+                f.Readings.Select(r => new TemplateResult(r.Template, r.Sample, r.Lines, r.Step, r.Keys)).ToList())).ToList())
+        {
+            Timings = new TimingResult(Math.Round(receiveSeconds ?? 0, 3), Math.Round(t.HashSeconds, 3), Math.Round(t.ParseSeconds, 3),
+                Math.Round(t.KeepBytesSeconds, 3), Math.Round(t.CommitSeconds, 3), Math.Round(t.TotalSeconds, 3), t.ParsedWhileReceiving),
+        };
     }
 }

@@ -9,13 +9,13 @@ namespace RunDashboard.Core.Storage.LiteDb;
 /// </summary>
 internal static class ChunkDocument
 {
-    public static BsonDocument Create(string importId, string runId, string seriesId, SeriesChunk chunk)
+    public static BsonDocument Create(string importId, string seriesId, EncodedChunk chunk)
     {
-        var blobs = ChunkBlobs.Encode(chunk);
+        var blobs = chunk.Blobs;
         var doc = new BsonDocument
         {
-            ["_id"] = ObjectId.NewObjectId(),
-            ["RunId"] = runId,
+            ["_id"] = chunk.Id,
+            ["RunId"] = chunk.RunId,
             ["Import"] = importId,
             ["SeriesId"] = seriesId,
             ["Seq"] = chunk.Sequence,

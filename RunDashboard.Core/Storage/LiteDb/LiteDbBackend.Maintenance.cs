@@ -43,7 +43,20 @@ public sealed partial class LiteDbBackend
         return new StoreStats(
             runs.Count, runs.Sum(r => r.Metrics.Sum(m => m.Count)), (int)measured.Chunks, measured.SeriesBytes,
             uploads.Count, uploads.Count(u => u.Status == UploadRecord.Rejected), uploads.Sum(u => u.Size), stored,
-            new FileInfo(Location).Length, File.Exists(log) ? new FileInfo(log).Length : 0);
+            new FileInfo(Location).Length, LengthOrZero(log));
+    }
+
+    /// <summary>The log file comes and goes with checkpoints: gone between a look and a read, it holds nothing.</summary>
+    private static long LengthOrZero(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (FileNotFoundException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>

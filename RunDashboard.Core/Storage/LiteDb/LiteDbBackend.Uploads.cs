@@ -22,6 +22,8 @@ public sealed partial class LiteDbBackend
         var buffer = new byte[1 << 20];
         long total = 0;
         long sinceCommit = 0;
+        // Bytes stored again (an archive cut short by a stop, then done again) replace what is there.
+        _db.FileStorage.Delete(FileId(uploadId));
         _db.BeginTrans();
         try
         {
@@ -47,6 +49,8 @@ public sealed partial class LiteDbBackend
         catch
         {
             _db.Rollback();
+            // The pieces committed before the failure are not a whole file: none is better than a cut one.
+            try { _db.FileStorage.Delete(FileId(uploadId)); } catch (LiteException) { }
             throw;
         }
         return total;

@@ -85,6 +85,7 @@ public sealed partial class LiteDbBackend : IStorageBackend
         {
             existed = InTransaction(() => DeleteRunInTransaction(id));
         }
+        if (existed) MakeDurable();
         if (existed) RunsChanged?.Invoke([id]);
         return existed;
     }
@@ -104,9 +105,18 @@ public sealed partial class LiteDbBackend : IStorageBackend
                 return true;
             });
         }
+        MakeDurable();
         if (runIds.Count > 0) RunsChanged?.Invoke(runIds);
         return runIds;
     }
+
+    /// <summary>
+    /// A LiteDB commit returns once its pages are queued for the file, not written: while another thread writes a
+    /// large transaction (an upload's bytes being archived), a commit can wait in that queue, and a process killed
+    /// then loses it although the caller was told it was done. A checkpoint waits for the queue and moves the log
+    /// into the file, so what the dashboard answered as done survives a kill.
+    /// </summary>
+    private void MakeDurable() => _db.Checkpoint();
 
     private bool DeleteRunInTransaction(string id)
     {
@@ -160,11 +170,10 @@ public sealed partial class LiteDbBackend : IStorageBackend
         return id;
     }
 
-    public IReadOnlyList<ObjectId> InsertChunks(string importId, IReadOnlyList<SeriesChunkWrite> chunks)
+    public void InsertChunks(string importId, IReadOnlyList<EncodedChunk> chunks)
     {
-        var docs = chunks.Select(w => ChunkDocument.Create(importId, w.RunId, SeriesId(w.RunId, w.Chunk.Key), w.Chunk)).ToList();
+        var docs = chunks.Select(c => ChunkDocument.Create(importId, SeriesId(c.RunId, c.Key), c)).ToList();
         _chunks.InsertBulk(docs, docs.Count);
-        return docs.Select(d => d["_id"].AsObjectId).ToList();
     }
 
     public void MoveChunks(string importId, string fromRunId, string toRunId, string key)
@@ -218,6 +227,7 @@ public sealed partial class LiteDbBackend : IStorageBackend
                 return true;
             });
         }
+        MakeDurable();
         RunsChanged?.Invoke(runs.Select(r => r.Id).Concat(replacedRunIds).Distinct().ToList());
     }
 

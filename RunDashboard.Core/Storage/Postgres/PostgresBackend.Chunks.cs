@@ -55,36 +55,30 @@ public sealed partial class PostgresBackend
     }
 
     /// <summary>Binary COPY: the fastest way PostgreSQL takes rows, one round trip per batch.</summary>
-    public IReadOnlyList<ObjectId> InsertChunks(string importId, IReadOnlyList<SeriesChunkWrite> chunks)
+    public void InsertChunks(string importId, IReadOnlyList<EncodedChunk> chunks)
     {
-        var ids = new ObjectId[chunks.Count];
         using var conn = Open();
-        using (var copy = conn.BeginBinaryImport(
-            "COPY chunks (id, run_id, series_key, import_id, seq, first_step, last_step, point_count, codec, steps_blob, values_blob, times_blob) FROM STDIN (FORMAT BINARY)"))
+        using var copy = conn.BeginBinaryImport(
+            "COPY chunks (id, run_id, series_key, import_id, seq, first_step, last_step, point_count, codec, steps_blob, values_blob, times_blob) FROM STDIN (FORMAT BINARY)");
+        foreach (var chunk in chunks)
         {
-            for (var i = 0; i < chunks.Count; i++)
-            {
-                var (runId, chunk) = chunks[i];
-                var blobs = ChunkBlobs.Encode(chunk);
-                ids[i] = ObjectId.NewObjectId();
-                copy.StartRow();
-                copy.Write(ids[i].ToByteArray(), NpgsqlDbType.Bytea);
-                copy.Write(runId, NpgsqlDbType.Text);
-                copy.Write(chunk.Key, NpgsqlDbType.Text);
-                copy.Write(importId, NpgsqlDbType.Text);
-                copy.Write(chunk.Sequence, NpgsqlDbType.Integer);
-                copy.Write(chunk.FirstStep, NpgsqlDbType.Bigint);
-                copy.Write(chunk.LastStep, NpgsqlDbType.Bigint);
-                copy.Write(chunk.Count, NpgsqlDbType.Integer);
-                copy.Write(blobs.Codec!.Value, NpgsqlDbType.Integer);
-                copy.Write(blobs.Steps, NpgsqlDbType.Bytea);
-                copy.Write(blobs.Values, NpgsqlDbType.Bytea);
-                if (blobs.Times is { } times) copy.Write(times, NpgsqlDbType.Bytea);
-                else copy.WriteNull();
-            }
-            copy.Complete();
+            var blobs = chunk.Blobs;
+            copy.StartRow();
+            copy.Write(chunk.Id.ToByteArray(), NpgsqlDbType.Bytea);
+            copy.Write(chunk.RunId, NpgsqlDbType.Text);
+            copy.Write(chunk.Key, NpgsqlDbType.Text);
+            copy.Write(importId, NpgsqlDbType.Text);
+            copy.Write(chunk.Sequence, NpgsqlDbType.Integer);
+            copy.Write(chunk.FirstStep, NpgsqlDbType.Bigint);
+            copy.Write(chunk.LastStep, NpgsqlDbType.Bigint);
+            copy.Write(chunk.Count, NpgsqlDbType.Integer);
+            copy.Write(blobs.Codec!.Value, NpgsqlDbType.Integer);
+            copy.Write(blobs.Steps, NpgsqlDbType.Bytea);
+            copy.Write(blobs.Values, NpgsqlDbType.Bytea);
+            if (blobs.Times is { } times) copy.Write(times, NpgsqlDbType.Bytea);
+            else copy.WriteNull();
         }
-        return ids;
+        copy.Complete();
     }
 
     public void MoveChunks(string importId, string fromRunId, string toRunId, string key) =>

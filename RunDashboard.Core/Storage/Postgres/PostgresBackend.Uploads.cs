@@ -49,6 +49,13 @@ public sealed partial class PostgresBackend
     {
         using var conn = Open();
         using var tx = conn.BeginTransaction();
+        // Holds off a delete of the upload (another instance's, which takes the row FOR UPDATE) until these bytes are
+        // committed, so the delete removes them too instead of leaving bytes that belong to nothing.
+        using (var share = Command(conn, "SELECT 1 FROM uploads WHERE id = @id FOR SHARE", tx))
+        {
+            share.Parameters.AddWithValue("id", uploadId);
+            share.ExecuteScalar();
+        }
         DeleteUploadBytes(conn, tx, uploadId);
         var buffer = new byte[1 << 20];
         long total = 0;
