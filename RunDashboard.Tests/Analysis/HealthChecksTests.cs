@@ -121,24 +121,6 @@ public class HealthChecksTests
     }
 
     [Fact]
-    public void Divergence_medians_of_a_long_noisy_series_are_those_of_each_window_sorted()
-    {
-        // 5,000 noisy points rounded to two decimals (many equal values), falling to about 1 and rising to about 2.6.
-        var random = new Random(7);
-        var loss = Line(MetricKeys.TrainLoss, 5000, i => Math.Round((i < 3000 ? 3.0 - i * 0.00067 : 1.0 + (i - 3000) * 0.0008) + random.NextDouble() * 0.3, 2));
-        var w = (int)Math.Ceiling(loss.Count * Options.DivergenceWindow);
-        double Median(int last) => loss.Values.Skip(last - w + 1).Take(w).Order().ElementAt(w / 2);
-        var medians = Enumerable.Range(w - 1, loss.Count - w + 1).Select(k => (K: k, M: Median(k))).ToList();
-        var best = medians.Aggregate((a, b) => b.M < a.M ? b : a);
-
-        var finding = Check(Data(null, loss)).Single(f => f.Rule == "divergence");
-
-        Assert.Equal(HealthChecks.N(best.M), finding.Evidence["best median"]);
-        Assert.Equal(loss.Steps[best.K - w / 2].ToString(System.Globalization.CultureInfo.InvariantCulture), finding.Evidence["best step"]);
-        Assert.Equal(HealthChecks.N(Median(loss.Count - 1)), finding.Evidence["last median"]);
-    }
-
-    [Fact]
     public void Divergence_and_spikes_are_flagged_above_their_factors()
     {
         var diverging = Line(MetricKeys.TrainLoss, 20, i => i < 10 ? 2.0 - i * 0.1 : 1.0 + (i - 10) * 0.1);

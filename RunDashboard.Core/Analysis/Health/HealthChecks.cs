@@ -302,22 +302,15 @@ public static class HealthChecks
     {
         var w = Math.Max(3, (int)Math.Ceiling(finite.Count * o.DivergenceWindow));
         if (finite.Count < w + 1) return null;
-        // The window slides one point at a time: its values are kept sorted, one removed and one inserted per step by
-        // binary search, which gives the medians that sorting every window gives. w is DivergenceWindow of the points
-        // (a tenth by default): sorting each window cost over a second on a 20,000-point series.
-        var window = Enumerable.Range(0, w).Select(j => s.Values[finite[j]]).Order().ToList();
+        double MedianEnding(int k) => Enumerable.Range(k - w + 1, w).Select(j => s.Values[finite[j]]).Order().ElementAt(w / 2);
         var bestK = w - 1;
-        var best = window[w / 2];
+        var best = MedianEnding(bestK);
         for (var k = w; k < finite.Count; k++)
         {
-            window.RemoveAt(window.BinarySearch(s.Values[finite[k - w]]));
-            var entering = s.Values[finite[k]];
-            var at = window.BinarySearch(entering);
-            window.Insert(at >= 0 ? at : ~at, entering);
-            var m = window[w / 2];
+            var m = MedianEnding(k);
             if (m < best) (best, bestK) = (m, k);
         }
-        var end = window[w / 2];
+        var end = MedianEnding(finite.Count - 1);
         if (best <= 0 || bestK == finite.Count - 1 || end <= best * (1 + o.DivergenceRatio)) return null;
         var bestStep = s.Steps[finite[bestK - w / 2]];
         var nonFiniteAfter = Enumerable.Range(0, s.Count).FirstOrDefault(i => s.Steps[i] > bestStep && !double.IsFinite(s.Values[i]), -1);
