@@ -98,6 +98,7 @@ public static class DashboardApp
         app.MapInsightEndpoints();
         // Blazor adds its own "frame-ancestors 'self'" CSP header; Dashboard:FrameAncestors in ours is the one that applies.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
+        StartupWarmUp.Register(app);
         return app;
     }
 

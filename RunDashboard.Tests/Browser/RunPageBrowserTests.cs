@@ -133,5 +133,36 @@ public class RunPageBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.GetByText("1800 steps", new PageGetByTextOptions { Exact = false })).ToBeVisibleAsync();
     }
 
+    [Fact]
+    public async Task The_loss_chart_is_drawn_from_the_prerendered_page_before_the_live_connection_and_stays_drawn_when_it_comes()
+    {
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var page = await context.NewPageAsync();
+        // The live connection is held back: until it is released the page has only what the prerendered HTML carried.
+        var release = new TaskCompletionSource();
+        await page.RouteAsync("**/_blazor/negotiate**", async route =>
+        {
+            await release.Task;
+            await route.ContinueAsync();
+        });
+
+        await page.GotoAsync($"{_server.BaseUrl}/runs/{_ids["mlx_lm_lora_run3.log"]}");
+
+        await Assertions.Expect(page.Locator("#chart-loss g.trace.scatter")).ToHaveCountAsync(3);
+        Assert.Equal(0, await page.Locator("#rd-interactive").CountAsync());
+        Assert.Equal(36, await page.EvaluateAsync<int>("() => document.getElementById('chart-loss').data.find(t => t.name === 'train').x.length"));
+
+        // Every frame from here until the live chart listens for zooms must show the loss chart: the live page
+        // replaces the prerendered elements, and the chart is drawn again before that is painted.
+        await page.EvaluateAsync("() => { window.rdBlankFrames = 0; const f = () => { if (!document.querySelector('#chart-loss g.trace.scatter')) window.rdBlankFrames++; requestAnimationFrame(f); }; requestAnimationFrame(f); }");
+        release.SetResult();
+        await Support.Browser.WaitForInteractiveAsync(page);
+        await page.WaitForFunctionAsync("() => !!document.getElementById('chart-loss')?._ev?._events?.plotly_relayout");
+        await Support.Browser.WaitForChartsAsync(page);
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => window.rdBlankFrames"));
+        await Assertions.Expect(page.Locator("#chart-loss g.trace.scatter")).ToHaveCountAsync(3);
+        await context.CloseAsync();
+    }
+
     private const string LrAxisIsLog = "() => document.getElementById('chart-lr')?._fullLayout?.yaxis?.type === 'log'";
 }

@@ -21,6 +21,8 @@ public class RunPageTests : IAsyncLifetime
     public RunPageTests()
     {
         (_ctx, _store) = PageContext.Create(_dir, "page.db");
+        // As on a live circuit; the prerender tests below render as the server's static prerender does.
+        _ctx.Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     private string Import(string fixture, string? name = null) =>
@@ -195,6 +197,45 @@ public class RunPageTests : IAsyncLifetime
 
     private IReadOnlyList<ChartTrace> Chart(string id, string chart) =>
         _ctx.Render<RunPage>(p => p.Add(x => x.Id, id)).FindComponents<LineChart>().Single(c => c.Instance.Id == chart).Instance.Traces;
+
+    [Fact]
+    public void The_prerendered_page_carries_the_loss_chart_figure_for_the_browser_to_draw_before_the_live_connection()
+    {
+        var id = Import("mlx_lm_lora_run3.log");
+        _ctx.Renderer.SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        var page = _ctx.Render<RunPage>(p => p.Add(x => x.Id, id));
+
+        // Only the first chart: the others are drawn by the live page a moment later.
+        var script = Assert.Single(page.FindAll("script[type='application/json'][data-figure-for]"));
+        Assert.Equal("chart-loss", script.GetAttribute("data-figure-for"));
+        Assert.NotNull(page.Find(".rd-chart[data-chart=chart-loss] #chart-loss"));
+        using var figure = System.Text.Json.JsonDocument.Parse(script.TextContent);
+        var data = figure.RootElement.GetProperty("data");
+        // Train (with its min/max band traces before it), eval and the checkpoints, as the live chart draws them.
+        Assert.Equal(["train", "eval", "checkpoints"], data.EnumerateArray().Where(t => t.TryGetProperty("name", out _)).Select(t => t.GetProperty("name").GetString()));
+        var train = data.EnumerateArray().Single(t => t.TryGetProperty("name", out var n) && n.GetString() == "train");
+        Assert.Equal(36, train.GetProperty("x").GetArrayLength());
+        Assert.Equal("scatter", train.GetProperty("type").GetString());
+        Assert.Equal(340, figure.RootElement.GetProperty("layout").GetProperty("height").GetInt32());
+        Assert.True(figure.RootElement.GetProperty("config").GetProperty("responsive").GetBoolean());
+    }
+
+    [Fact]
+    public void The_forecast_is_left_out_of_the_prerendered_page_and_shown_once_the_page_is_live()
+    {
+        var id = Import("mlx_lm_lora_run3.log");
+
+        _ctx.Renderer.SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        var prerendered = _ctx.Render<RunPage>(p => p.Add(x => x.Id, id));
+        Assert.Empty(prerendered.FindAll("#forecast"));
+
+        _ctx.Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        var live = _ctx.Render<RunPage>(p => p.Add(x => x.Id, id));
+        live.WaitForAssertion(() => Assert.Contains("configured end", live.Find("#forecast-caption").TextContent));
+        // The live page draws its charts itself and carries no copy of a figure.
+        Assert.Empty(live.FindAll("script[data-figure-for]"));
+    }
 
     [Fact]
     public void An_unknown_id_says_so_instead_of_failing()

@@ -51,7 +51,31 @@ public partial class LineChart : IDisposable
     /// </summary>
     [Parameter] public int DeferMs { get; set; }
 
+    /// <summary>
+    /// Put the figure into the prerendered page, for wwwroot/js/rundashboard.js to draw as soon as Plotly has loaded:
+    /// the live connection that would otherwise draw it comes up a second or more later.
+    /// </summary>
+    [Parameter] public bool DrawBeforeLive { get; set; }
+
     private bool _drawn;
+
+    /// <summary>Only in the prerendered HTML: the live page draws through Plotly.Blazor and needs no copy.</summary>
+    private string? InitialFigure => DrawBeforeLive && !RendererInfo.IsInteractive ? PlotlyFigure.Json(_data, _layout, _config) : null;
+
+    /// <summary>
+    /// <c>&lt;script type="application/json" data-figure-for="id"&gt;</c> with the figure: data, never code (the
+    /// page's CSP runs no inline script anyway). Razor does not allow a script tag in a component's markup.
+    /// </summary>
+    private RenderFragment JsonScript(string json) => builder =>
+    {
+        builder.OpenElement(0, "script");
+        builder.AddAttribute(1, "type", "application/json");
+        builder.AddAttribute(2, "data-figure-for", Id);
+        // Written as it is: PlotlyFigure's JSON escapes every character that could end the element, and HTML
+        // entities would not be decoded inside a script element.
+        builder.AddMarkupContent(3, json);
+        builder.CloseElement();
+    };
 
     protected override void OnInitialized() => _drawn = DeferMs <= 0;
 

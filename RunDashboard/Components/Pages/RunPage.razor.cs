@@ -56,6 +56,12 @@ public partial class RunPage : IDisposable
     private double? Mark => MarkStep;
     private bool FindingsOpen => FindingsParam == "all";
     private long? _scrolledTo;
+
+    /// <summary>
+    /// The forecast fits curves to the whole series and reads the run's pace (a few hundred milliseconds a view), so
+    /// it is rendered once the live page has sent its first render: neither the prerendered page nor the charts wait for it.
+    /// </summary>
+    private bool _forecastShown;
     private HashSet<string> Open => (OpenGroups ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 
     /// <summary>Metrics that have their own panel; everything else goes to the grouped "other metrics".</summary>
@@ -238,8 +244,14 @@ public partial class RunPage : IDisposable
     private Task SetFindingsOpenAsync(bool open) => UpdateUrlAsync((RunView.Names.Findings, open ? "all" : null));
 
     /// <summary>A marked step is only useful in sight: the first chart is scrolled to once per mark.</summary>
+    /// <remarks>The first live render also brings in the forecast (see <see cref="_forecastShown"/>).</remarks>
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (firstRender && RendererInfo.IsInteractive && _run is not null)
+        {
+            _forecastShown = true;
+            StateHasChanged();
+        }
         if (MarkStep is { } mark && mark != _scrolledTo && _panels.Count > 0)
         {
             _scrolledTo = mark;
