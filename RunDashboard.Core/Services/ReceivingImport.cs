@@ -131,6 +131,7 @@ internal sealed class GrowingFile(string path)
 {
     private readonly object _lock = new();
     private long _length;
+    private int _waiting;
     private bool _complete;
     private Exception? _failed;
 
@@ -146,21 +147,14 @@ internal sealed class GrowingFile(string path)
         }
     }
 
-    public long Length
-    {
-        get
-        {
-            lock (_lock) return _length;
-        }
-    }
+    public long Length => Volatile.Read(ref _length);
 
     public void Advance(long length)
     {
-        lock (_lock)
-        {
-            _length = length;
-            Monitor.PulseAll(_lock);
-        }
+        Volatile.Write(ref _length, length);
+        // Readers wait only when they caught up with the writer; most reads find their bytes there.
+        if (Volatile.Read(ref _waiting) == 0) return;
+        lock (_lock) Monitor.PulseAll(_lock);
     }
 
     public void Complete(string sha256, UploadOptions options)
@@ -187,14 +181,25 @@ internal sealed class GrowingFile(string path)
     /// <summary>Waits until bytes past <paramref name="position"/> exist or the file ended; returns the length then.</summary>
     public long WaitPast(long position)
     {
+        var length = Volatile.Read(ref _length);
+        if (length > position) return length;
         lock (_lock)
         {
-            while (_length <= position && !_complete)
+            Interlocked.Increment(ref _waiting);
+            try
             {
-                if (_failed is not null) throw _failed is OperationCanceledException ? new OperationCanceledException(_failed.Message, _failed) : new IOException(_failed.Message, _failed);
-                Monitor.Wait(_lock);
+                while (Volatile.Read(ref _length) <= position && !_complete)
+                {
+                    if (_failed is not null) throw _failed is OperationCanceledException ? new OperationCanceledException(_failed.Message, _failed) : new IOException(_failed.Message, _failed);
+                    // The writer pulses only when it sees a waiter; the timeout covers a write that slipped in between.
+                    Monitor.Wait(_lock, 50);
+                }
+                return Volatile.Read(ref _length);
             }
-            return _length;
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
         }
     }
 

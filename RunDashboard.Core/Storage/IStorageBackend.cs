@@ -90,7 +90,8 @@ public interface IStorageBackend : IDisposable
     /// <summary>The stored pyramid of a series (stamp and bytes), or null.</summary>
     (string Stamp, byte[] Bytes)? GetPyramid(string runId, string key);
 
-    void SavePyramid(string runId, string key, string stamp, byte[] bytes);
+    /// <summary>Saves pyramids in one transaction (an import's series at its commit: one disk flush, not one each).</summary>
+    void SavePyramids(IReadOnlyList<SavedPyramid> pyramids);
 
     // Uploads
 
@@ -133,3 +134,6 @@ public interface IStorageBackend : IDisposable
     /// <summary>A consistent copy into a new LiteDB file; returns the documents copied.</summary>
     long ExportTo(string targetPath);
 }
+
+/// <summary>A series' pyramid as stored: the stamp of the series it describes and its bytes.</summary>
+public sealed record SavedPyramid(string RunId, string Key, string Stamp, byte[] Bytes);

@@ -79,7 +79,7 @@ public sealed partial class RunStore
         {
             var chunks = Backend.ReadChunks(run.Id, key).Select(c => (c.Id, c.Chunk)).ToList();
             pyramid = SeriesPyramid.Build(stamp, chunks);
-            Backend.SavePyramid(run.Id, key, stamp, pyramid.ToBytes());
+            Backend.SavePyramids([new SavedPyramid(run.Id, key, stamp, pyramid.ToBytes())]);
         }
         _pyramids.Put(seriesId, pyramid);
         return pyramid;
@@ -91,15 +91,17 @@ public sealed partial class RunStore
     /// </summary>
     internal void SavePyramids(IReadOnlyList<Run> runs, IReadOnlyDictionary<(string RunId, string Key), List<SeriesPyramid.Entry>> entries)
     {
+        var saved = new List<SavedPyramid>();
         foreach (var run in runs)
         {
             foreach (var metric in run.Metrics)
             {
                 if (!entries.TryGetValue((run.Id, metric.Key), out var list) || list.Sum(e => (long)e.Count) != metric.Count) continue;
                 var pyramid = SeriesPyramid.Build(Stamp(run, metric.Key), list);
-                Backend.SavePyramid(run.Id, metric.Key, pyramid.Stamp, pyramid.ToBytes());
+                saved.Add(new SavedPyramid(run.Id, metric.Key, pyramid.Stamp, pyramid.ToBytes()));
             }
         }
+        if (saved.Count > 0) Backend.SavePyramids(saved);
     }
 
     private SeriesChunk ReadChunk(ObjectId id, string key) =>

@@ -314,7 +314,7 @@ public class SeriesPyramidTests : IDisposable
         {
             run = Append(store, null, random, 20_000, times: true, ref step, ref walk, 1);
             var (stamp, _) = store.Backend.GetPyramid(run.Id, MetricKeys.TrainLoss)!.Value;
-            store.Backend.SavePyramid(run.Id, MetricKeys.TrainLoss, stamp, FormatOnePyramid(store, run.Id, MetricKeys.TrainLoss));
+            store.Backend.SavePyramids([new SavedPyramid(run.Id, MetricKeys.TrainLoss, stamp, FormatOnePyramid(store, run.Id, MetricKeys.TrainLoss))]);
         }
         using var reopened = _stores.Open("old.db");
         run = reopened.GetRun(run.Id)!;
@@ -328,7 +328,7 @@ public class SeriesPyramidTests : IDisposable
         Assert.NotEqual(1, stored.Bytes[0]);
 
         // A damaged pyramid of the current layout is rebuilt as well.
-        reopened.Backend.SavePyramid(run.Id, MetricKeys.TrainLoss, stored.Stamp, stored.Bytes[..(stored.Bytes.Length / 2)]);
+        reopened.Backend.SavePyramids([new SavedPyramid(run.Id, MetricKeys.TrainLoss, stored.Stamp, stored.Bytes[..(stored.Bytes.Length / 2)])]);
         using var again = _stores.Open("old.db");
         AssertSame(Reference(again, run.Id, MetricKeys.TrainLoss, 1200, null, null), again.GetBuckets(again.GetRun(run.Id)!, MetricKeys.TrainLoss, 1200)!);
     }

@@ -234,13 +234,20 @@ public sealed partial class LiteDbBackend : IStorageBackend
     public (string Stamp, byte[] Bytes)? GetPyramid(string runId, string key) =>
         _pyramids.FindById(SeriesId(runId, key)) is { } d ? (d["Stamp"].AsString, d["Chunks"].AsBinary) : null;
 
-    public void SavePyramid(string runId, string key, string stamp, byte[] bytes) =>
-        _pyramids.Upsert(new BsonDocument
+    public void SavePyramids(IReadOnlyList<SavedPyramid> pyramids) =>
+        InTransaction(() =>
         {
-            ["_id"] = SeriesId(runId, key),
-            ["RunId"] = runId,
-            ["Stamp"] = stamp,
-            ["Chunks"] = bytes,
+            foreach (var p in pyramids)
+            {
+                _pyramids.Upsert(new BsonDocument
+                {
+                    ["_id"] = SeriesId(p.RunId, p.Key),
+                    ["RunId"] = p.RunId,
+                    ["Stamp"] = p.Stamp,
+                    ["Chunks"] = p.Bytes,
+                });
+            }
+            return true;
         });
 
     public IDocumentCollection Documents(string collection) => new LiteDbDocuments(_db.GetCollection(collection));

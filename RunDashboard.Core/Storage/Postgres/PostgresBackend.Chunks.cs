@@ -132,18 +132,25 @@ public sealed partial class PostgresBackend
     /// Saved only while the run exists: a pyramid built by a read racing a delete on another instance must not
     /// outlive the run.
     /// </summary>
-    public void SavePyramid(string runId, string key, string stamp, byte[] bytes) =>
-        Execute("""
-            INSERT INTO series_pyramids (run_id, series_key, stamp, chunks)
-            SELECT @run, @key, @stamp, @bytes WHERE EXISTS (SELECT 1 FROM runs WHERE id = @run)
-            ON CONFLICT (run_id, series_key) DO UPDATE SET stamp = excluded.stamp, chunks = excluded.chunks
-            """, p =>
+    public void SavePyramids(IReadOnlyList<SavedPyramid> pyramids)
+    {
+        using var conn = Open();
+        using var tx = conn.BeginTransaction();
+        foreach (var pyramid in pyramids)
         {
-            p.AddWithValue("run", runId);
-            p.AddWithValue("key", key);
-            p.AddWithValue("stamp", stamp);
-            p.AddWithValue("bytes", bytes);
-        });
+            using var cmd = Command(conn, """
+                INSERT INTO series_pyramids (run_id, series_key, stamp, chunks)
+                SELECT @run, @key, @stamp, @bytes WHERE EXISTS (SELECT 1 FROM runs WHERE id = @run)
+                ON CONFLICT (run_id, series_key) DO UPDATE SET stamp = excluded.stamp, chunks = excluded.chunks
+                """, tx);
+            cmd.Parameters.AddWithValue("run", pyramid.RunId);
+            cmd.Parameters.AddWithValue("key", pyramid.Key);
+            cmd.Parameters.AddWithValue("stamp", pyramid.Stamp);
+            cmd.Parameters.AddWithValue("bytes", pyramid.Bytes);
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
 
     private int Execute(string sql, Action<NpgsqlParameterCollection> parameters)
     {
