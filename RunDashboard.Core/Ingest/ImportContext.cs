@@ -28,6 +28,15 @@ public sealed class ImportContext
 
     public IngestLimits Limits { get; init; } = new();
 
+    /// <summary>
+    /// Reads every line through the character path (decode, clean, parse), even where a format could read it from
+    /// its bytes; the two must give the same import, and tests compare them.
+    /// </summary>
+    internal bool CharLinesOnly { get; init; }
+
+    /// <summary>Lines a format read straight from their bytes (the rest went through the character path).</summary>
+    public long ByteLines { get; internal set; }
+
     /// <summary>The format reading the file, for messages.</summary>
     public string FormatName { get; init; } = "";
     internal IChunkSink Sink { get; }

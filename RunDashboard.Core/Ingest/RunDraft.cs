@@ -41,6 +41,9 @@ public sealed class RunDraft
     /// <summary>The first step any series of this run logged; a step at or below it starts a new run.</summary>
     public long? FirstStep { get; private set; }
 
+    /// <summary>Changes whenever a source name stops naming the writer it named (a rename); lets parsers cache writers.</summary>
+    internal int Version { get; private set; }
+
     internal RunDraft Latest
     {
         get
@@ -103,6 +106,7 @@ public sealed class RunDraft
         _byAlias.Remove(series.Alias);
         series.Key = key;
         series.Alias = alias;
+        Version++;
         _byKey[key] = series;
         _byAlias[alias] = series;
         return true;

@@ -1,3 +1,4 @@
+using RunDashboard.Core.Ingest.Fast;
 using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Ingest.Formats;
@@ -27,10 +28,45 @@ public sealed class MlxLmFormat : LineLogFormat
 
     protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new Parser(context);
 
-    private sealed class Parser(ImportContext context) : ILineParser
+    private sealed class Parser(ImportContext context) : ILineParser, IByteLineParser
     {
         private readonly RunDraft _run = context.Run();
+        private readonly MlxLmIterLines _iterLines = new();
+        private readonly double[] _values = new double[MlxLmIterLines.MaxFields];
         private long _lastStep;
+
+        public bool TryLine(ReadOnlySpan<byte> line, int lineNumber)
+        {
+            if (!_iterLines.TryRead(line, _values, out var step, out var shape)) return false;
+            _lastStep = Math.Max(_lastStep, step);
+            var names = shape.Names;
+            for (var i = 0; i < names.Length; i++)
+            {
+                var series = Writer(shape, i);
+                var value = _values[i];
+                series.Add(step, value, lineNumber);
+                if (!double.IsFinite(value)) context.Report(lineNumber, $"non-finite value ({Numbers.Format(value)}) for '{series.Alias}' at iteration {step}");
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// The writer the character path would look up for field <paramref name="i"/> of the shape. Resolved once per
+        /// shape and run; forgotten when a new run starts (the step went back) or the run renamed a series.
+        /// </summary>
+        private SeriesWriter Writer(MlxLmIterLines.Shape shape, int i)
+        {
+            if (shape.WritersRun is not { Successor: null } run || run.Version != shape.WritersVersion)
+            {
+                Array.Clear(shape.Writers);
+                run = _run.Latest;
+                shape.WritersRun = run;
+                shape.WritersVersion = run.Version;
+            }
+            return shape.Writers[i] ??= MetricFor(shape.Names[i]);
+        }
+
+        private SeriesWriter MetricFor(string name) => name == "Val took" ? _run.Metric("Val took", "eval/runtime_seconds") : _run.Metric(name);
 
         public void Line(ReadOnlySpan<char> line, int lineNumber)
         {
@@ -79,6 +115,7 @@ public sealed class MlxLmFormat : LineLogFormat
                     continue;
                 }
                 var name = part[..nameLength];
+                // "Val took" is the time the evaluation took, not a loss: it gets a key of its own.
                 var series = name.SequenceEqual("Val took") ? _run.Metric("Val took", "eval/runtime_seconds") : _run.Metric(name);
                 series.Add(step, value, lineNumber);
                 if (!double.IsFinite(value)) context.Report(lineNumber, $"non-finite value ({Numbers.Format(value)}) for '{series.Alias}' at iteration {step}");
