@@ -24,13 +24,34 @@ public abstract class LineLogFormat : ILogFormat
 
     public void Parse(Stream stream, ImportContext context, CancellationToken cancellationToken)
     {
-        using var reader = new LogLineReader(stream, context.Report, leaveOpen: true, stripPrefixes: StripsPrefixes, maxLineBytes: context.Limits.MaxLineBytes);
-        var parser = Begin(context, reader);
-        var lines = new Lines(context, parser, ChecksDroppedLines, cancellationToken);
-        if (parser is Fast.IByteLineParser && !context.CharLinesOnly) reader.ByteLines = lines;
-        while (reader.Next())
+        var remaining = stream.CanSeek ? stream.Length - stream.Position : -1;
+        var pipelined = !context.CharLinesOnly && Environment.ProcessorCount > 1 && remaining >= context.PipelineFromBytes;
+        Fast.LinePipeline? pipeline = null;
+        // With the pipeline, the reader runs on the reading thread: its problems go into the batches, in line order.
+        void Report(int line, string message)
         {
-            lines.Line(reader.Line, reader.LineNumber);
+            if (pipeline is null) context.Report(line, message);
+            else pipeline.Report(line, message);
+        }
+        using var reader = new LogLineReader(stream, pipelined ? Report : context.Report, leaveOpen: true, stripPrefixes: StripsPrefixes, maxLineBytes: context.Limits.MaxLineBytes);
+        var parser = Begin(context, reader);
+        var lines = new LineLoop(context, parser, ChecksDroppedLines, cancellationToken);
+        if (parser is Fast.IByteLineParser bytes && !context.CharLinesOnly)
+        {
+            if (pipelined)
+            {
+                // Reading, cleaning and number parsing on one thread; series, events and problems on this one.
+                pipeline = new Fast.LinePipeline(reader, bytes, lines);
+                pipeline.Run(cancellationToken);
+            }
+            else
+            {
+                reader.ByteLines = lines;
+            }
+        }
+        if (pipeline is null)
+        {
+            while (reader.Next()) lines.Line(reader.Line, reader.LineNumber);
         }
         parser.End();
         lines.End();
@@ -40,51 +61,6 @@ public abstract class LineLogFormat : ILogFormat
         {
             context.Note($"several ranks print the same output: kept rank {reader.LowestRank}, skipped {reader.OtherRankLines:N0} lines of higher ranks");
         }
-    }
-
-    /// <summary>
-    /// Hands each line to the format's parser, then to the generic reader when the parser passed over a line that
-    /// looks like a metric line; lines the parser reads from their bytes get the same treatment.
-    /// </summary>
-    private sealed class Lines(ImportContext context, ILineParser parser, bool checksDroppedLines, CancellationToken cancellationToken) : Fast.IByteLineParser
-    {
-        private readonly Fast.IByteLineParser? _bytes = parser as Fast.IByteLineParser;
-        private Generic.GenericTextParser? _others;
-        private char[] _chars = [];
-
-        public void Line(ReadOnlySpan<char> line, int lineNumber)
-        {
-            if ((lineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();
-            var before = context.PointLines + context.ProblemLines;
-            parser.Line(line, lineNumber);
-            AfterParser(line, lineNumber, before);
-        }
-
-        public bool TryLine(ReadOnlySpan<byte> line, int lineNumber)
-        {
-            if ((lineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();
-            var before = context.PointLines + context.ProblemLines;
-            if (!_bytes!.TryLine(line, lineNumber)) return false;
-            context.ByteLines++;
-            if (checksDroppedLines && context.PointLines + context.ProblemLines == before)
-            {
-                // Rare (every value replaced nothing and said nothing): the text is ASCII, so widening it is decoding it.
-                if (_chars.Length < line.Length) _chars = new char[line.Length];
-                System.Text.Ascii.ToUtf16(line, _chars, out var written);
-                AfterParser(_chars.AsSpan(0, written), lineNumber, before);
-            }
-            return true;
-        }
-
-        private void AfterParser(ReadOnlySpan<char> line, int lineNumber, long before)
-        {
-            if (!checksDroppedLines || context.PointLines + context.ProblemLines != before || DroppedLines.Metric(line) is null) return;
-            _others ??= new Generic.GenericTextParser(context, beside: true);
-            _others.Line(line, lineNumber);
-            if (context.PointLines + context.ProblemLines == before) DroppedLines.Check(line, lineNumber, context);
-        }
-
-        public void End() => _others?.End();
     }
 }
 

@@ -81,7 +81,7 @@ public sealed class LogLineReader : IDisposable
     /// <see cref="Next"/>. It takes only lines the cleaning would leave as they are, so the reader's state after
     /// such a line is that of a plain line without a prefix.
     /// </summary>
-    internal IByteLineParser? ByteLines { get; set; }
+    internal IPlainLineTaker? ByteLines { get; set; }
 
     public bool Next()
     {
@@ -170,7 +170,7 @@ public sealed class LogLineReader : IDisposable
             var nl = window.IndexOf((byte)'\n');
             if (nl >= 0)
             {
-                if (ByteLines is { } byteLines && byteLines.TryLine(WithoutCr(window[..nl]), LineNumber + 1))
+                if (ByteLines is { } byteLines && byteLines.TryTake(WithoutCr(window[..nl]), LineNumber + 1))
                 {
                     TookBytes(nl + 1);
                     continue;
@@ -183,7 +183,7 @@ public sealed class LogLineReader : IDisposable
             if (_eof)
             {
                 if (window.Length == 0) return false;
-                if (ByteLines is { } byteLines && byteLines.TryLine(WithoutCr(window), LineNumber + 1))
+                if (ByteLines is { } byteLines && byteLines.TryTake(WithoutCr(window), LineNumber + 1))
                 {
                     TookBytes(window.Length);
                     continue;

@@ -17,6 +17,7 @@ public sealed class RunDraft
         _context = context;
         Key = key;
         _byAliasSpan = _byAlias.GetAlternateLookup<ReadOnlySpan<char>>();
+        _maxPoints = context.Limits.MaxPointsPerRun;
     }
 
     /// <summary>Identifies the run inside its file (a W&amp;B run id in an export; empty for single-run logs).</summary>
@@ -146,11 +147,12 @@ public sealed class RunDraft
     internal void CountPoint(int line) => _context.CountPoint(line);
 
     private long _points;
+    private readonly long _maxPoints;
 
     /// <summary>Counts a point against <see cref="IngestLimits.MaxPointsPerRun"/>.</summary>
     internal void AddPoint()
     {
-        if (++_points > _context.Limits.MaxPointsPerRun)
+        if (++_points > _maxPoints)
         {
             throw new FormatException($"more than Limits:MaxPointsPerRun ({_context.Limits.MaxPointsPerRun:N0}) points in one run; the file was not stored");
         }

@@ -107,6 +107,40 @@ public sealed class SeriesWriter
         return Append(step, value, line, time);
     }
 
+    /// <summary>
+    /// <see cref="Add"/>'s common case (no time) for parsers that add millions of points: the step moves past the
+    /// last one, nothing is held, the run goes on and the pending chunk has room. Returns false, having done
+    /// nothing, in every other case; the caller then calls <see cref="Add"/>.
+    /// </summary>
+    internal bool TryAppendNext(long step, double value, int line)
+    {
+        var pending = _pending;
+        if (step <= LastStep || Count == 0 || _held.HasValue || _run.Successor is not null || step <= _dropThrough
+            || (uint)pending >= (uint)_steps.Length || _times is not null) return false;
+        // With a point of this run written and this step past it, the step is past the run's first step, so
+        // there is no first step to note.
+        _run.CountPoint(line);
+        _run.AddPoint();
+        _steps[pending] = step;
+        _values[pending] = value;
+        _pending = pending + 1;
+        Count++;
+        LastStep = step;
+        LastValue = value;
+        _lastLine = line;
+        if (double.IsFinite(value))
+        {
+            if (value < Min) Min = value;
+            if (value > Max) Max = value;
+        }
+        else
+        {
+            NonFinite++;
+        }
+        if (_pending == _chunkSize) WriteChunk();
+        return true;
+    }
+
     private void Resume(long step, double value, int line, double time)
     {
         _run.MarkResumed(step, LastStep, line);

@@ -47,6 +47,31 @@ public class MlxLmBytePathTests
     }
 
     [Fact]
+    public void A_log_of_many_batches_reads_the_same_on_two_threads()
+    {
+        var bytes = MixedLog(seed: 7, lines: 14_000);
+
+        var (chars, fast) = ReadBothWays(bytes, chunkSize: 256);
+
+        Assert.Equal(chars, fast.Dump);
+        Assert.True(fast.ByteLines > 5_000, $"only {fast.ByteLines} lines were read from their bytes");
+    }
+
+    [Theory]
+    [InlineData(Way.BytesOnOneThread)]
+    [InlineData(Way.BytesOnTwoThreads)]
+    public void A_limit_reached_while_reading_from_bytes_fails_the_parse_with_its_message(Way way)
+    {
+        var text = new StringBuilder();
+        for (var i = 1; i <= 20_000; i++) text.Append(CultureInfo.InvariantCulture, $"Iter {i}: Train loss 1.5, Learning Rate 1.000e-05\n");
+        var context = Context(new RecordingSink(), SeriesChunk.DefaultSize, way, new IngestLimits { MaxPointsPerRun = 25_000 });
+
+        var error = Assert.Throws<FormatException>(() => new MlxLmFormat().Parse(new MemoryStream(Encoding.ASCII.GetBytes(text.ToString())), context, CancellationToken.None));
+
+        Assert.Contains("MaxPointsPerRun", error.Message);
+    }
+
+    [Fact]
     public void Lines_with_anything_to_clean_go_the_character_way()
     {
         var text =
@@ -214,18 +239,36 @@ public class MlxLmBytePathTests
         _ => (rng.NextDouble() * 3).ToString("F3", CultureInfo.InvariantCulture),
     };
 
+    /// <summary>
+    /// The import through the character path alone, and the one that reads from bytes where it can: on one thread
+    /// (checked here to equal the first) and on two (returned, so each test asserts on it).
+    /// </summary>
     internal static (string Chars, (string Dump, long ByteLines) Fast) ReadBothWays(byte[] bytes, int chunkSize = SeriesChunk.DefaultSize)
     {
-        var chars = Read(bytes, chunkSize, charLinesOnly: true);
+        var chars = Read(bytes, chunkSize, Way.Characters);
         Assert.Equal(0, chars.ByteLines);
-        return (chars.Dump, Read(bytes, chunkSize, charLinesOnly: false));
+        var oneThread = Read(bytes, chunkSize, Way.BytesOnOneThread);
+        Assert.Equal(chars.Dump, oneThread.Dump);
+        var twoThreads = Read(bytes, chunkSize, Way.BytesOnTwoThreads);
+        Assert.Equal(oneThread.ByteLines, twoThreads.ByteLines);
+        return (chars.Dump, twoThreads);
     }
 
+    public enum Way { Characters, BytesOnOneThread, BytesOnTwoThreads }
+
+    internal static ImportContext Context(IChunkSink sink, int chunkSize, Way way, IngestLimits? limits = null) => new("mlx.log", sink, chunkSize)
+    {
+        FormatName = "mlx-lm",
+        Limits = limits ?? new IngestLimits(),
+        CharLinesOnly = way == Way.Characters,
+        PipelineFromBytes = way == Way.BytesOnTwoThreads ? 0 : long.MaxValue,
+    };
+
     /// <summary>Everything an import of the bytes gives, as text: sink calls in order, runs, problems, notes, counts.</summary>
-    private static (string Dump, long ByteLines) Read(byte[] bytes, int chunkSize, bool charLinesOnly)
+    private static (string Dump, long ByteLines) Read(byte[] bytes, int chunkSize, Way way)
     {
         var sink = new RecordingSink();
-        var context = new ImportContext("mlx.log", sink, chunkSize) { FormatName = "mlx-lm", CharLinesOnly = charLinesOnly };
+        var context = Context(sink, chunkSize, way);
         new MlxLmFormat().Parse(new MemoryStream(bytes), context, CancellationToken.None);
         context.Flush();
         var runIndex = context.Runs.Select((r, i) => (r.Id, i)).ToDictionary(x => x.Id, x => x.i);

@@ -1,15 +1,22 @@
 namespace RunDashboard.Core.Ingest.Fast;
 
 /// <summary>
-/// A line parser that can also read some lines straight from their UTF-8 bytes. The reader offers it every plain
-/// physical line (its <c>\n</c> and one trailing <c>\r</c> removed) before decoding it; a line the parser takes is
-/// never decoded, cleaned or handed to <see cref="ILineParser.Line"/>.
+/// A line parser that can also read some lines straight from their UTF-8 bytes, in two halves: reading the numbers
+/// (no effect on the import, so it may run on another thread, ahead of the lines before it) and applying them (in
+/// file order, on the thread that owns the import).
 /// </summary>
-public interface IByteLineParser
+internal interface IByteLineParser
 {
+    /// <summary>Most values one line may give.</summary>
+    const int MaxValues = 32;
+
     /// <summary>
-    /// Reads the line and returns true only when the character path would have done exactly the same with it
-    /// (same points, problems and events); returns false, having changed nothing, for every other line.
+    /// Reads a plain physical line (its <c>\n</c> and one trailing <c>\r</c> removed) into a step and values, and
+    /// returns true only when applying them does exactly what the character path would do with the line; returns
+    /// false for every other line. <paramref name="shape"/> tells <see cref="Apply"/> what the values are.
     /// </summary>
-    bool TryLine(ReadOnlySpan<byte> line, int lineNumber);
+    bool TryRead(ReadOnlySpan<byte> line, Span<double> values, out long step, out object shape, out int count);
+
+    /// <summary>Applies what <see cref="TryRead"/> read from line <paramref name="lineNumber"/>.</summary>
+    void Apply(object shape, long step, ReadOnlySpan<double> values, int lineNumber);
 }

@@ -5,8 +5,8 @@ namespace RunDashboard.Core.Ingest.Fast;
 /// <summary>
 /// Reads a plain decimal (<c>2.061</c>, <c>-3</c>, <c>1.000e-05</c>) straight from UTF-8 bytes, to the same double
 /// <see cref="Numbers.TryParse"/> gives for the same text: both are correctly rounded, by Clinger's fast path where
-/// it applies (up to 15 significant digits and a power of ten within 10^22: one exact multiplication or division)
-/// and by the framework parser otherwise.
+/// it applies (a mantissa below 2^53 and a power of ten within 10^22: one exact multiplication or division) and by
+/// the framework parser otherwise.
 /// </summary>
 internal static class Utf8Decimal
 {
@@ -29,31 +29,31 @@ internal static class Utf8Decimal
         var n = s.Length;
         var negative = false;
         if (i < n && (s[i] == (byte)'-' || s[i] == (byte)'+')) { negative = s[i] == (byte)'-'; i++; }
-        long mantissa = 0;
-        var digits = 0;
-        var exponent = 0;
-        var any = false;
+        // Digits go into one integer; past 19 of them it overflows, and the framework parser reads the text instead.
+        ulong mantissa = 0;
         uint d;
+        var intStart = i;
         while (i < n && (d = (uint)(s[i] - '0')) <= 9)
         {
-            if (digits < 18) { mantissa = mantissa * 10 + d; if (mantissa != 0) digits++; }
-            else exponent++;
-            any = true;
+            mantissa = mantissa * 10 + d;
             i++;
         }
+        var digits = i - intStart;
+        var exponent = 0;
         if (i < n && s[i] == (byte)'.')
         {
             i++;
             var fractionStart = i;
             while (i < n && (d = (uint)(s[i] - '0')) <= 9)
             {
-                if (digits < 18) { mantissa = mantissa * 10 + d; if (mantissa != 0) digits++; exponent--; }
+                mantissa = mantissa * 10 + d;
                 i++;
             }
             if (i == fractionStart) return false;
-            any = true;
+            exponent = fractionStart - i;
+            digits += i - fractionStart;
         }
-        if (!any) return false;
+        if (digits == 0) return false;
         if (i < n && (s[i] | 0x20) == (byte)'e')
         {
             i++;
@@ -70,12 +70,14 @@ internal static class Utf8Decimal
             exponent += expNegative ? -e : e;
         }
         length = i;
-        if (digits <= 15)
+        // Clinger: a mantissa below 2^53 is exact as a double, and so is 10^k for k up to 22; one IEEE
+        // multiplication or division of the two is then correctly rounded.
+        if (digits <= 19 && mantissa <= (1UL << 53))
         {
             double m = mantissa;
             if (exponent == 0) { value = negative ? -m : m; return true; }
-            if (exponent > 0 && exponent <= 22) { value = m * Pow10[exponent]; if (negative) value = -value; return true; }
             if (exponent < 0 && exponent >= -22) { value = m / Pow10[-exponent]; if (negative) value = -value; return true; }
+            if (exponent > 0 && exponent <= 22) { value = m * Pow10[exponent]; if (negative) value = -value; return true; }
             if (mantissa == 0) { value = negative ? -0.0 : 0.0; return true; }
         }
         return double.TryParse(s[..i], NumberStyles.Float, CultureInfo.InvariantCulture, out value);

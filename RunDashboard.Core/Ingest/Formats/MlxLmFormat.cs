@@ -32,29 +32,40 @@ public sealed class MlxLmFormat : LineLogFormat
     {
         private readonly RunDraft _run = context.Run();
         private readonly MlxLmIterLines _iterLines = new();
-        private readonly double[] _values = new double[MlxLmIterLines.MaxFields];
         private long _lastStep;
 
-        public bool TryLine(ReadOnlySpan<byte> line, int lineNumber)
+        public bool TryRead(ReadOnlySpan<byte> line, Span<double> values, out long step, out object shape, out int count)
         {
-            if (!_iterLines.TryRead(line, _values, out var step, out var shape)) return false;
+            var read = _iterLines.TryRead(line, values, out step, out var iterShape);
+            shape = iterShape;
+            count = read ? iterShape.Names.Length : 0;
+            return read;
+        }
+
+        public void Apply(object shape, long step, ReadOnlySpan<double> values, int lineNumber)
+        {
+            var iterShape = (MlxLmIterLines.Shape)shape;
             _lastStep = Math.Max(_lastStep, step);
-            var names = shape.Names;
-            for (var i = 0; i < names.Length; i++)
+            var writers = Writers(iterShape);
+            for (var i = 0; i < writers.Length; i++)
             {
-                var series = Writer(shape, i);
-                var value = _values[i];
-                series.Add(step, value, lineNumber);
+                var series = writers[i] ??= MetricFor(iterShape.Names[i]);
+                var value = values[i];
+                if (!series.TryAppendNext(step, value, lineNumber))
+                {
+                    series.Add(step, value, lineNumber);
+                    // Only this slower way can start a new run or move a name to another writer.
+                    writers = Writers(iterShape);
+                }
                 if (!double.IsFinite(value)) context.Report(lineNumber, $"non-finite value ({Numbers.Format(value)}) for '{series.Alias}' at iteration {step}");
             }
-            return true;
         }
 
         /// <summary>
-        /// The writer the character path would look up for field <paramref name="i"/> of the shape. Resolved once per
-        /// shape and run; forgotten when a new run starts (the step went back) or the run renamed a series.
+        /// The writers the character path would look up for the shape's names, filled on first use. They are kept
+        /// per shape and forgotten when a new run starts (the step went back) or the run renamed a series.
         /// </summary>
-        private SeriesWriter Writer(MlxLmIterLines.Shape shape, int i)
+        private SeriesWriter?[] Writers(MlxLmIterLines.Shape shape)
         {
             if (shape.WritersRun is not { Successor: null } run || run.Version != shape.WritersVersion)
             {
@@ -63,7 +74,7 @@ public sealed class MlxLmFormat : LineLogFormat
                 shape.WritersRun = run;
                 shape.WritersVersion = run.Version;
             }
-            return shape.Writers[i] ??= MetricFor(shape.Names[i]);
+            return shape.Writers;
         }
 
         private SeriesWriter MetricFor(string name) => name == "Val took" ? _run.Metric("Val took", "eval/runtime_seconds") : _run.Metric(name);

@@ -17,7 +17,7 @@ internal sealed class MlxLmIterLines
     private const int MaxShapes = 16;
 
     /// <summary>More fields than this on one line are left to the character path.</summary>
-    public const int MaxFields = 32;
+    public const int MaxFields = IByteLineParser.MaxValues;
 
     private readonly List<Shape> _shapes = [];
     private Shape? _last;
@@ -27,7 +27,8 @@ internal sealed class MlxLmIterLines
     {
         step = 0;
         shape = null!;
-        if (line.Length < 10 || !line.StartsWith("Iter "u8)) return false;
+        // A line too long for its values to be few is the character path's (and its limit's) business.
+        if (line.Length > 4096 || line.Length < 10 || !line.StartsWith("Iter "u8)) return false;
         var p = 5;
         uint d;
         while (p < line.Length && (d = (uint)(line[p] - '0')) <= 9)
