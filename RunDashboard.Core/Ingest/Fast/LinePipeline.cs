@@ -10,10 +10,13 @@ namespace RunDashboard.Core.Ingest.Fast;
 /// </summary>
 internal sealed class LinePipeline(LogLineReader reader, IByteLineParser bytes, LineLoop lines) : IPlainLineTaker
 {
-    private const int LinesPerBatch = 4096;
+    private const int LinesPerBatch = 2048;
 
-    /// <summary>Batches read ahead of the ones being applied; enough to ride out an uneven line or two.</summary>
-    private const int BatchesAhead = 4;
+    /// <summary>
+    /// Batches read ahead of the ones being applied (about 10 MB at most): on a busy machine one thread waits for
+    /// the scheduler now and then, and the other keeps going meanwhile instead of waiting too.
+    /// </summary>
+    private const int BatchesAhead = 16;
 
     private readonly BlockingCollection<Batch> _full = new(BatchesAhead);
     private readonly ConcurrentQueue<Batch> _free = new();
