@@ -57,6 +57,18 @@ public class MlxLmBytePathTests
         Assert.True(fast.ByteLines > 5_000, $"only {fast.ByteLines} lines were read from their bytes");
     }
 
+    [Fact]
+    public void Lines_over_the_length_limit_are_reported_in_their_place_both_ways()
+    {
+        // The mixed log has lines of about 70 KB; with a 64 KB limit the reader skips and reports them.
+        var bytes = MixedLog(seed: 8, lines: 6000);
+
+        var (chars, fast) = ReadBothWays(bytes, limits: new IngestLimits { MaxLineBytes = 64 * 1024 });
+
+        Assert.Equal(chars, fast.Dump);
+        Assert.Contains("longer than Limits:MaxLineBytes", chars);
+    }
+
     [Theory]
     [InlineData(Way.BytesOnOneThread)]
     [InlineData(Way.BytesOnTwoThreads)]
@@ -245,13 +257,13 @@ public class MlxLmBytePathTests
     /// The import through the character path alone, and the one that reads from bytes where it can: on one thread
     /// (checked here to equal the first) and on two (returned, so each test asserts on it).
     /// </summary>
-    internal static (string Chars, (string Dump, long ByteLines) Fast) ReadBothWays(byte[] bytes, int chunkSize = SeriesChunk.DefaultSize)
+    internal static (string Chars, (string Dump, long ByteLines) Fast) ReadBothWays(byte[] bytes, int chunkSize = SeriesChunk.DefaultSize, IngestLimits? limits = null)
     {
-        var chars = Read(bytes, chunkSize, Way.Characters);
+        var chars = Read(bytes, chunkSize, Way.Characters, limits);
         Assert.Equal(0, chars.ByteLines);
-        var oneThread = Read(bytes, chunkSize, Way.BytesOnOneThread);
+        var oneThread = Read(bytes, chunkSize, Way.BytesOnOneThread, limits);
         Assert.Equal(chars.Dump, oneThread.Dump);
-        var twoThreads = Read(bytes, chunkSize, Way.BytesOnTwoThreads);
+        var twoThreads = Read(bytes, chunkSize, Way.BytesOnTwoThreads, limits);
         Assert.Equal(oneThread.ByteLines, twoThreads.ByteLines);
         return (chars.Dump, twoThreads);
     }
@@ -267,10 +279,10 @@ public class MlxLmBytePathTests
     };
 
     /// <summary>Everything an import of the bytes gives, as text: sink calls in order, runs, problems, notes, counts.</summary>
-    private static (string Dump, long ByteLines) Read(byte[] bytes, int chunkSize, Way way)
+    private static (string Dump, long ByteLines) Read(byte[] bytes, int chunkSize, Way way, IngestLimits? limits)
     {
         var sink = new RecordingSink();
-        var context = Context(sink, chunkSize, way);
+        var context = Context(sink, chunkSize, way, limits);
         new MlxLmFormat().Parse(new MemoryStream(bytes), context, CancellationToken.None);
         context.Flush();
         var runIndex = context.Runs.Select((r, i) => (r.Id, i)).ToDictionary(x => x.Id, x => x.i);
