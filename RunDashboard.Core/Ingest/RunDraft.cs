@@ -150,9 +150,12 @@ public sealed class RunDraft
     private readonly long _maxPoints;
 
     /// <summary>Counts a point against <see cref="IngestLimits.MaxPointsPerRun"/>.</summary>
-    internal void AddPoint()
+    internal void AddPoint() => AddPoints(1);
+
+    /// <summary>Counts the points of one line against <see cref="IngestLimits.MaxPointsPerRun"/>.</summary>
+    internal void AddPoints(int count)
     {
-        if (++_points > _maxPoints)
+        if ((_points += count) > _maxPoints)
         {
             throw new FormatException($"more than Limits:MaxPointsPerRun ({_context.Limits.MaxPointsPerRun:N0}) points in one run; the file was not stored");
         }

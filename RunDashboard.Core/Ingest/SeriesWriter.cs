@@ -108,19 +108,21 @@ public sealed class SeriesWriter
     }
 
     /// <summary>
-    /// <see cref="Add"/>'s common case (no time) for parsers that add millions of points: the step moves past the
-    /// last one, nothing is held, the run goes on and the pending chunk has room. Returns false, having done
-    /// nothing, in every other case; the caller then calls <see cref="Add"/>.
+    /// True when <see cref="Add"/> would simply append a point at <paramref name="step"/> (no time) to the pending
+    /// chunk: the step moves past the last one, nothing is held, the run goes on and the chunk has room.
     /// </summary>
-    internal bool TryAppendNext(long step, double value, int line)
+    internal bool CanAppendNext(long step) =>
+        step > LastStep && Count > 0 && !_held.HasValue && _run.Successor is null && step > _dropThrough
+        && _pending < _steps.Length && _times is null;
+
+    /// <summary>
+    /// What <see cref="Add"/> does with a point <see cref="CanAppendNext"/> allowed, except counting it for the run
+    /// (the caller counts the points of a line at once). With a point of this run written and this step past it,
+    /// the step is past the run's first step, so there is no first step to note either.
+    /// </summary>
+    internal void AppendNext(long step, double value, int line)
     {
         var pending = _pending;
-        if (step <= LastStep || Count == 0 || _held.HasValue || _run.Successor is not null || step <= _dropThrough
-            || (uint)pending >= (uint)_steps.Length || _times is not null) return false;
-        // With a point of this run written and this step past it, the step is past the run's first step, so
-        // there is no first step to note.
-        _run.CountPoint(line);
-        _run.AddPoint();
         _steps[pending] = step;
         _values[pending] = value;
         _pending = pending + 1;
@@ -138,7 +140,6 @@ public sealed class SeriesWriter
             NonFinite++;
         }
         if (_pending == _chunkSize) WriteChunk();
-        return true;
     }
 
     private void Resume(long step, double value, int line, double time)

@@ -104,6 +104,24 @@ public class MlxLmBytePathTests
     }
 
     [Fact]
+    public void Two_names_of_one_series_on_a_line_read_the_same_both_ways()
+    {
+        // "Train loss" and "train/loss" both name train/loss, and a name can come twice: the second point at the
+        // same step is a repeated step, reported, whichever way the line is read.
+        var text =
+            "Iter 1: Train loss 3.0, train/loss 3.5, Learning Rate 1.000e-05\n" +
+            "Iter 2: Train loss 2.5, train/loss 2.6, Learning Rate 1.000e-05\n" +
+            "Iter 3: Train loss 2.0, Train loss 2.1\n" +
+            "Iter 4: Train loss 1.5, Train loss 1.6\n";
+
+        var (chars, fast) = ReadBothWays(Encoding.UTF8.GetBytes(text));
+
+        Assert.Equal(chars, fast.Dump);
+        Assert.Equal(4, fast.ByteLines);
+        Assert.Contains("duplicate step 4", chars);
+    }
+
+    [Fact]
     public void A_step_going_back_to_a_written_value_reads_the_same_both_ways()
     {
         // Line 4 repeats step 2 with another value: held until the next line decides (nothing said on line 4

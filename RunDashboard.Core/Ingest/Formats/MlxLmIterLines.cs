@@ -76,6 +76,9 @@ internal sealed class MlxLmIterLines
         public RunDraft? WritersRun { get; set; }
         public int WritersVersion { get; set; }
 
+        /// <summary>True once every writer is looked up and no two names share one.</summary>
+        public bool WritersDistinct { get; set; }
+
         public bool TryMatch(ReadOnlySpan<byte> body, Span<double> values)
         {
             var literals = _literals;
