@@ -38,7 +38,10 @@ public sealed class ImportContext
     /// From this many bytes on, a format that reads lines from their bytes reads them on a second thread while this
     /// one builds the series (tests lower it to exercise the pipeline on small inputs).
     /// </summary>
-    internal long PipelineFromBytes { get; init; } = 4L * 1024 * 1024;
+    internal long PipelineFromBytes { get; init; } = DefaultPipelineFromBytes;
+
+    /// <summary>Below about 4 MB a second thread saves less than it costs to start and feed.</summary>
+    internal const long DefaultPipelineFromBytes = 4L * 1024 * 1024;
 
     /// <summary>Lines a format read straight from their bytes (the rest went through the character path).</summary>
     public long ByteLines { get; internal set; }
