@@ -41,12 +41,12 @@ public sealed class ImportContext
     internal long PipelineFromBytes { get; init; } = DefaultPipelineFromBytes;
 
     /// <summary>
-    /// Four cores or more: from 4 MB on (below, a second thread saves less than it costs to start and feed). On two
-    /// cores, never: handing the lines over costs about a third more CPU, and the second core is seldom free (an
-    /// import's chunk writer runs on it); measured on a busy 2-core machine, a 200 MB MLX-LM log parsed at about
-    /// 860 MB/s on one thread against 420–620 MB/s on two.
+    /// Below about 4 MB a second thread saves less than it costs to start and feed. Above, on a 2-core machine with
+    /// the other core free, a 200 MB MLX-LM log parses in about two thirds of the one-thread time; when other work
+    /// holds that core the hand-over makes it slower than one thread (measured here while other builds ran: 420–650
+    /// MB/s against 720–870 MB/s), which is why callers can move the threshold.
     /// </summary>
-    internal static readonly long DefaultPipelineFromBytes = Environment.ProcessorCount >= 4 ? 4L * 1024 * 1024 : long.MaxValue;
+    internal const long DefaultPipelineFromBytes = 4L * 1024 * 1024;
 
     /// <summary>Lines a format read straight from their bytes (the rest went through the character path).</summary>
     public long ByteLines { get; internal set; }

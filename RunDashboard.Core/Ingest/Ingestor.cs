@@ -27,7 +27,7 @@ public sealed class Ingestor
     /// <summary>
     /// From this many bytes on, a format that reads lines from their bytes (MLX-LM) reads on a second thread while
     /// the calling thread builds the series. That is faster while a core is free and costs some CPU on top (the
-    /// lines are handed over); by default only machines with four cores or more do it.
+    /// lines are handed over); a caller whose own threads keep the cores busy can raise it.
     /// </summary>
     internal long PipelineFromBytes { get; init; } = ImportContext.DefaultPipelineFromBytes;
 
