@@ -24,6 +24,13 @@ public sealed class Ingestor
     /// <summary>What one file may cost (line length, series and points per run, JSON read whole).</summary>
     public IngestLimits Limits { get; init; } = new();
 
+    /// <summary>
+    /// From this many bytes on, a format that reads lines from their bytes (MLX-LM) reads on a second thread while
+    /// the calling thread builds the series. That is faster while a core is free and costs some CPU on top (the
+    /// lines are handed over); a caller whose own threads keep the cores busy can raise it.
+    /// </summary>
+    internal long PipelineFromBytes { get; init; } = ImportContext.DefaultPipelineFromBytes;
+
     public static IReadOnlyList<ILogFormat> BuiltInFormats() =>
     [
         new MlxLmFormat(),
@@ -124,7 +131,7 @@ public sealed class Ingestor
                 $"Known formats: {string.Join(", ", Formats.Select(f => f.Description))}");
         }
 
-        var context = new ImportContext(fileName, sink) { FormatName = format.Name, Hints = hints, Limits = Limits };
+        var context = new ImportContext(fileName, sink) { FormatName = format.Name, Hints = hints, Limits = Limits, PipelineFromBytes = PipelineFromBytes };
         try
         {
             using var stream = open();

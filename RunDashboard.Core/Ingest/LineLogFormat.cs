@@ -24,21 +24,37 @@ public abstract class LineLogFormat : ILogFormat
 
     public void Parse(Stream stream, ImportContext context, CancellationToken cancellationToken)
     {
-        using var reader = new LogLineReader(stream, context.Report, leaveOpen: true, stripPrefixes: StripsPrefixes, maxLineBytes: context.Limits.MaxLineBytes);
-        var parser = Begin(context, reader);
-        Generic.GenericTextParser? others = null;
-        while (reader.Next())
+        var remaining = stream.CanSeek ? stream.Length - stream.Position : -1;
+        var pipelined = !context.CharLinesOnly && Environment.ProcessorCount > 1 && remaining >= context.PipelineFromBytes;
+        Fast.LinePipeline? pipeline = null;
+        // With the pipeline, the reader runs on the reading thread: its problems go into the batches, in line order.
+        void Report(int line, string message)
         {
-            if ((reader.LineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();
-            var before = context.PointLines + context.ProblemLines;
-            parser.Line(reader.Line, reader.LineNumber);
-            if (!ChecksDroppedLines || context.PointLines + context.ProblemLines != before || DroppedLines.Metric(reader.Line) is null) continue;
-            others ??= new Generic.GenericTextParser(context, beside: true);
-            others.Line(reader.Line, reader.LineNumber);
-            if (context.PointLines + context.ProblemLines == before) DroppedLines.Check(reader.Line, reader.LineNumber, context);
+            if (pipeline is null) context.Report(line, message);
+            else pipeline.Report(line, message);
+        }
+        using var reader = new LogLineReader(stream, pipelined ? Report : context.Report, leaveOpen: true, stripPrefixes: StripsPrefixes, maxLineBytes: context.Limits.MaxLineBytes);
+        var parser = Begin(context, reader);
+        var lines = new LineLoop(context, parser, ChecksDroppedLines, cancellationToken);
+        if (parser is Fast.IByteLineParser bytes && !context.CharLinesOnly)
+        {
+            if (pipelined)
+            {
+                // Reading, cleaning and number parsing on one thread; series, events and problems on this one.
+                pipeline = new Fast.LinePipeline(reader, bytes, lines);
+                pipeline.Run(cancellationToken);
+            }
+            else
+            {
+                reader.ByteLines = lines;
+            }
+        }
+        if (pipeline is null)
+        {
+            while (reader.Next()) lines.Line(reader.Line, reader.LineNumber);
         }
         parser.End();
-        others?.End();
+        lines.End();
         context.LinesRead = reader.LineNumber;
         context.LinesRepaired = reader.LinesRepaired;
         if (reader.OtherRankLines > 0)

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Unicode;
+using RunDashboard.Core.Ingest.Fast;
 using RunDashboard.Core.Ingest.Lines;
 
 namespace RunDashboard.Core.Ingest;
@@ -74,6 +75,13 @@ public sealed class LogLineReader : IDisposable
     public long? ProgressOf(long total) => _progressByTotal.TryGetValue(total, out var current) ? current : null;
 
     public ReadOnlySpan<char> Line => _chars.AsSpan(_segmentStart, _segmentEnd - _segmentStart);
+
+    /// <summary>
+    /// Offered every physical line before it is decoded; the lines it takes are counted but not returned by
+    /// <see cref="Next"/>. It takes only lines the cleaning would leave as they are, so the reader's state after
+    /// such a line is that of a plain line without a prefix.
+    /// </summary>
+    internal IPlainLineTaker? ByteLines { get; set; }
 
     public bool Next()
     {
@@ -162,6 +170,11 @@ public sealed class LogLineReader : IDisposable
             var nl = window.IndexOf((byte)'\n');
             if (nl >= 0)
             {
+                if (ByteLines is { } byteLines && byteLines.TryTake(WithoutCr(window[..nl]), LineNumber + 1))
+                {
+                    TookBytes(nl + 1);
+                    continue;
+                }
                 Decode(window[..nl]);
                 _start += nl + 1;
                 BytesRead += nl + 1;
@@ -170,6 +183,11 @@ public sealed class LogLineReader : IDisposable
             if (_eof)
             {
                 if (window.Length == 0) return false;
+                if (ByteLines is { } byteLines && byteLines.TryTake(WithoutCr(window), LineNumber + 1))
+                {
+                    TookBytes(window.Length);
+                    continue;
+                }
                 Decode(window);
                 BytesRead += window.Length;
                 _start = _end;
@@ -177,6 +195,20 @@ public sealed class LogLineReader : IDisposable
             }
             Fill();
         }
+    }
+
+    private static ReadOnlySpan<byte> WithoutCr(ReadOnlySpan<byte> line) => line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
+
+    /// <summary>A line the byte parser took: counted, and it leaves the state a plain line without a prefix leaves.</summary>
+    private void TookBytes(int length)
+    {
+        LineNumber++;
+        _start += length;
+        BytesRead += length;
+        _firstLine = false;
+        _lastPrefix = null;
+        _lastPrefixRank = -1;
+        Rank = -1;
     }
 
     private void Fill()

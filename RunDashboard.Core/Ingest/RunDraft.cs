@@ -17,6 +17,7 @@ public sealed class RunDraft
         _context = context;
         Key = key;
         _byAliasSpan = _byAlias.GetAlternateLookup<ReadOnlySpan<char>>();
+        _maxPoints = context.Limits.MaxPointsPerRun;
     }
 
     /// <summary>Identifies the run inside its file (a W&amp;B run id in an export; empty for single-run logs).</summary>
@@ -40,6 +41,9 @@ public sealed class RunDraft
 
     /// <summary>The first step any series of this run logged; a step at or below it starts a new run.</summary>
     public long? FirstStep { get; private set; }
+
+    /// <summary>Changes whenever a source name stops naming the writer it named (a rename); lets parsers cache writers.</summary>
+    internal int Version { get; private set; }
 
     internal RunDraft Latest
     {
@@ -103,6 +107,7 @@ public sealed class RunDraft
         _byAlias.Remove(series.Alias);
         series.Key = key;
         series.Alias = alias;
+        Version++;
         _byKey[key] = series;
         _byAlias[alias] = series;
         return true;
@@ -142,11 +147,15 @@ public sealed class RunDraft
     internal void CountPoint(int line) => _context.CountPoint(line);
 
     private long _points;
+    private readonly long _maxPoints;
 
     /// <summary>Counts a point against <see cref="IngestLimits.MaxPointsPerRun"/>.</summary>
-    internal void AddPoint()
+    internal void AddPoint() => AddPoints(1);
+
+    /// <summary>Counts the points of one line against <see cref="IngestLimits.MaxPointsPerRun"/>.</summary>
+    internal void AddPoints(int count)
     {
-        if (++_points > _context.Limits.MaxPointsPerRun)
+        if ((_points += count) > _maxPoints)
         {
             throw new FormatException($"more than Limits:MaxPointsPerRun ({_context.Limits.MaxPointsPerRun:N0}) points in one run; the file was not stored");
         }

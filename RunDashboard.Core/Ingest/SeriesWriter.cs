@@ -107,6 +107,41 @@ public sealed class SeriesWriter
         return Append(step, value, line, time);
     }
 
+    /// <summary>
+    /// True when <see cref="Add"/> would simply append a point at <paramref name="step"/> (no time) to the pending
+    /// chunk: the step moves past the last one, nothing is held, the run goes on and the chunk has room.
+    /// </summary>
+    internal bool CanAppendNext(long step) =>
+        step > LastStep && Count > 0 && !_held.HasValue && _run.Successor is null && step > _dropThrough
+        && _pending < _steps.Length && _times is null;
+
+    /// <summary>
+    /// What <see cref="Add"/> does with a point <see cref="CanAppendNext"/> allowed, except counting it for the run
+    /// (the caller counts the points of a line at once). With a point of this run written and this step past it,
+    /// the step is past the run's first step, so there is no first step to note either.
+    /// </summary>
+    internal void AppendNext(long step, double value, int line)
+    {
+        var pending = _pending;
+        _steps[pending] = step;
+        _values[pending] = value;
+        _pending = pending + 1;
+        Count++;
+        LastStep = step;
+        LastValue = value;
+        _lastLine = line;
+        if (double.IsFinite(value))
+        {
+            if (value < Min) Min = value;
+            if (value > Max) Max = value;
+        }
+        else
+        {
+            NonFinite++;
+        }
+        if (_pending == _chunkSize) WriteChunk();
+    }
+
     private void Resume(long step, double value, int line, double time)
     {
         _run.MarkResumed(step, LastStep, line);

@@ -28,8 +28,8 @@ public class ConcurrencyTests : IAsyncLifetime
     public async Task While_a_large_import_runs_reads_answer_and_a_small_upload_finishes_first()
     {
         var existing = await _server.UploadFixtureAsync("nanogpt_train.log");
-        // About 90 MB: several seconds of parsing and storing on a 2-core machine.
-        var big = WriteLog(750_000);
+        // About 180 MB: several seconds of parsing and storing on a 2-core machine, even with MLX-LM lines read from their bytes.
+        var big = WriteLog(1_500_000);
         using var client = new HttpClient { BaseAddress = new Uri(_server.BaseUrl), Timeout = TimeSpan.FromMinutes(5) };
         var form = new MultipartFormDataContent();
         var file = new StreamContent(File.OpenRead(big), 1 << 20);

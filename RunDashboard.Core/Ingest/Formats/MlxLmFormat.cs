@@ -1,3 +1,4 @@
+using RunDashboard.Core.Ingest.Fast;
 using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Ingest.Formats;
@@ -27,10 +28,97 @@ public sealed class MlxLmFormat : LineLogFormat
 
     protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new Parser(context);
 
-    private sealed class Parser(ImportContext context) : ILineParser
+    private sealed class Parser(ImportContext context) : ILineParser, IByteLineParser
     {
         private readonly RunDraft _run = context.Run();
+        private readonly MlxLmIterLines _iterLines = new();
         private long _lastStep;
+
+        public bool TryRead(ReadOnlySpan<byte> line, Span<double> values, out long step, out object shape, out int count)
+        {
+            var read = _iterLines.TryRead(line, values, out step, out var iterShape);
+            shape = iterShape;
+            count = read ? iterShape.Names.Length : 0;
+            return read;
+        }
+
+        public void Apply(object shape, long step, ReadOnlySpan<double> values, int lineNumber)
+        {
+            var iterShape = (MlxLmIterLines.Shape)shape;
+            _lastStep = Math.Max(_lastStep, step);
+            var writers = Writers(iterShape);
+            if (!TryAppendLine(iterShape, writers, step, values, lineNumber))
+            {
+                for (var i = 0; i < writers.Length; i++)
+                {
+                    var series = writers[i] ??= MetricFor(iterShape.Names[i]);
+                    series.Add(step, values[i], lineNumber);
+                    // Add can start a new run or move a name to another writer: look the rest up again.
+                    writers = Writers(iterShape);
+                    if (!double.IsFinite(values[i])) context.Report(lineNumber, NonFinite(values[i], series, step));
+                }
+            }
+        }
+
+        /// <summary>
+        /// The common line: every series takes its point as the next one. Then the line is counted once, the points
+        /// appended, and the non-finite values reported after them (appending reports nothing, so the order of the
+        /// problems is the one <see cref="SeriesWriter.Add"/> would give).
+        /// </summary>
+        private bool TryAppendLine(MlxLmIterLines.Shape shape, SeriesWriter?[] writers, long step, ReadOnlySpan<double> values, int lineNumber)
+        {
+            if (!shape.WritersDistinct)
+            {
+                // Two names of a line can name one series ("loss" and "train/loss"): its second point is a repeated
+                // step, which Add reports. Known once every name is looked up, and kept until the writers change.
+                foreach (var w in writers) if (w is null) return false;
+                if (writers.Distinct().Count() != writers.Length) return false;
+                shape.WritersDistinct = true;
+            }
+            for (var i = 0; i < writers.Length; i++)
+            {
+                if (!writers[i]!.CanAppendNext(step)) return false;
+            }
+            var run = shape.WritersRun!;
+            run.CountPoint(lineNumber);
+            run.AddPoints(writers.Length);
+            var nonFinite = false;
+            for (var i = 0; i < writers.Length; i++)
+            {
+                writers[i]!.AppendNext(step, values[i], lineNumber);
+                nonFinite |= !double.IsFinite(values[i]);
+            }
+            if (nonFinite)
+            {
+                for (var i = 0; i < writers.Length; i++)
+                {
+                    if (!double.IsFinite(values[i])) context.Report(lineNumber, NonFinite(values[i], writers[i]!, step));
+                }
+            }
+            return true;
+        }
+
+        private static string NonFinite(double value, SeriesWriter series, long step) =>
+            $"non-finite value ({Numbers.Format(value)}) for '{series.Alias}' at iteration {step}";
+
+        /// <summary>
+        /// The writers the character path would look up for the shape's names, filled on first use. They are kept
+        /// per shape and forgotten when a new run starts (the step went back) or the run renamed a series.
+        /// </summary>
+        private SeriesWriter?[] Writers(MlxLmIterLines.Shape shape)
+        {
+            if (shape.WritersRun is not { Successor: null } run || run.Version != shape.WritersVersion)
+            {
+                Array.Clear(shape.Writers);
+                shape.WritersDistinct = false;
+                run = _run.Latest;
+                shape.WritersRun = run;
+                shape.WritersVersion = run.Version;
+            }
+            return shape.Writers;
+        }
+
+        private SeriesWriter MetricFor(string name) => name == "Val took" ? _run.Metric("Val took", "eval/runtime_seconds") : _run.Metric(name);
 
         public void Line(ReadOnlySpan<char> line, int lineNumber)
         {
@@ -79,9 +167,10 @@ public sealed class MlxLmFormat : LineLogFormat
                     continue;
                 }
                 var name = part[..nameLength];
+                // "Val took" is the time the evaluation took, not a loss: it gets a key of its own.
                 var series = name.SequenceEqual("Val took") ? _run.Metric("Val took", "eval/runtime_seconds") : _run.Metric(name);
                 series.Add(step, value, lineNumber);
-                if (!double.IsFinite(value)) context.Report(lineNumber, $"non-finite value ({Numbers.Format(value)}) for '{series.Alias}' at iteration {step}");
+                if (!double.IsFinite(value)) context.Report(lineNumber, NonFinite(value, series, step));
                 found++;
             }
             if (found == 0) context.Report(lineNumber, "'Iter' line with no metrics");

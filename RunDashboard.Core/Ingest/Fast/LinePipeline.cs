@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+
+namespace RunDashboard.Core.Ingest.Fast;
+
+/// <summary>
+/// Reads a large log on two threads. A reading thread splits the bytes into lines, reads the plain ones into steps
+/// and values with the format's <see cref="IByteLineParser"/>, and decodes and cleans the others; the calling
+/// thread applies it all in file order (series, events, problems), exactly as the one-thread loop would. Batches of
+/// lines go from one to the other through a short bounded queue, so memory stays flat whatever the file's size.
+/// </summary>
+internal sealed class LinePipeline(LogLineReader reader, IByteLineParser bytes, LineLoop lines) : IPlainLineTaker
+{
+    private const int LinesPerBatch = 2048;
+
+    /// <summary>
+    /// Batches read ahead of the ones being applied (about 10 MB at most): on a busy machine one thread waits for
+    /// the scheduler now and then, and the other keeps going meanwhile instead of waiting too.
+    /// </summary>
+    private const int BatchesAhead = 16;
+
+    private readonly BlockingCollection<Batch> _full = new(BatchesAhead);
+    private readonly ConcurrentQueue<Batch> _free = new();
+    private Batch _current = new();
+    private CancellationToken _stop;
+
+    /// <summary>Reads the whole stream; returns when every line is applied, or throws what either thread threw.</summary>
+    public void Run(CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _stop = stop.Token;
+        var reading = Task.Factory.StartNew(Produce, stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            foreach (var batch in _full.GetConsumingEnumerable(cancellationToken))
+            {
+                Apply(batch);
+                batch.Clear();
+                _free.Enqueue(batch);
+            }
+            reading.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            // Applying failed (a limit, a cancellation): the reading thread stops at its next batch.
+            stop.Cancel();
+            try
+            {
+                reading.Wait(CancellationToken.None);
+            }
+            catch (AggregateException) when (!reading.IsCompletedSuccessfully)
+            {
+                // What the reading thread threw was thrown above already, or the applying thread's own error wins.
+            }
+        }
+    }
+
+    /// <summary>A problem the reader found (an over-long line, a cut character), kept in its place among the lines.</summary>
+    public void Report(int line, string message) => _current.Add(new Entry { Kind = EntryKind.Report, Line = line, Message = message });
+
+    public bool TryTake(ReadOnlySpan<byte> line, int lineNumber)
+    {
+        var batch = _current;
+        batch.EnsureValues();
+        if (!bytes.TryRead(line, batch.Values.AsSpan(batch.ValueCount, IByteLineParser.MaxValues), out var step, out var shape, out var count)) return false;
+        batch.EnsureBytes(line.Length);
+        var entry = new Entry
+        {
+            Kind = EntryKind.Row, Line = lineNumber, Step = step, Shape = shape,
+            ValueStart = batch.ValueCount, ValueCount = count, Start = batch.ByteCount, Length = line.Length,
+        };
+        batch.ValueCount += count;
+        line.CopyTo(batch.Bytes.AsSpan(batch.ByteCount));
+        batch.ByteCount += line.Length;
+        Add(entry);
+        return true;
+    }
+
+    private void Produce()
+    {
+        try
+        {
+            reader.ByteLines = this;
+            while (reader.Next())
+            {
+                var text = reader.Line;
+                var batch = _current;
+                batch.EnsureChars(text.Length);
+                text.CopyTo(batch.Chars.AsSpan(batch.CharCount));
+                Add(new Entry { Kind = EntryKind.Segment, Line = reader.LineNumber, Start = batch.CharCount, Length = text.Length });
+                batch.CharCount += text.Length;
+            }
+            if (_current.Count > 0) _full.Add(_current, _stop);
+        }
+        finally
+        {
+            _full.CompleteAdding();
+        }
+    }
+
+    private void Add(Entry entry)
+    {
+        var batch = _current;
+        batch.Add(entry);
+        if (batch.Count < LinesPerBatch) return;
+        _full.Add(batch, _stop);
+        _current = _free.TryDequeue(out var next) ? next : new Batch();
+    }
+
+    private void Apply(Batch batch)
+    {
+        var context = lines.Context;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            ref readonly var e = ref batch.Entries[i];
+            switch (e.Kind)
+            {
+                case EntryKind.Row:
+                    lines.Row(e.Shape!, e.Step, batch.Values.AsSpan(e.ValueStart, e.ValueCount), e.Line, batch.Bytes.AsSpan(e.Start, e.Length));
+                    break;
+                case EntryKind.Segment:
+                    lines.Line(batch.Chars.AsSpan(e.Start, e.Length), e.Line);
+                    break;
+                default:
+                    context.Report(e.Line, e.Message!);
+                    break;
+            }
+        }
+    }
+
+    private enum EntryKind : byte { Row, Segment, Report }
+
+    private struct Entry
+    {
+        public EntryKind Kind;
+        public int Line;
+        public long Step;
+        public object? Shape;
+        public int Start;
+        public int Length;
+        public int ValueStart;
+        public int ValueCount;
+        public string? Message;
+    }
+
+    /// <summary>Lines in file order: rows (step, values and the line's bytes), cleaned text segments and reports.</summary>
+    private sealed class Batch
+    {
+        public Entry[] Entries = new Entry[LinesPerBatch];
+        public int Count;
+        public double[] Values = new double[LinesPerBatch * 8];
+        public int ValueCount;
+        public byte[] Bytes = new byte[LinesPerBatch * 192];
+        public int ByteCount;
+        public char[] Chars = new char[4096];
+        public int CharCount;
+
+        public void Add(Entry entry) => Entries[Count++] = entry;
+
+        public void EnsureValues()
+        {
+            if (ValueCount + IByteLineParser.MaxValues > Values.Length) Array.Resize(ref Values, Values.Length * 2);
+        }
+
+        public void EnsureBytes(int lineBytes)
+        {
+            if (ByteCount + lineBytes > Bytes.Length) Array.Resize(ref Bytes, Math.Max(Bytes.Length * 2, ByteCount + lineBytes));
+        }
+
+        public void EnsureChars(int length)
+        {
+            if (CharCount + length > Chars.Length) Array.Resize(ref Chars, Math.Max(Chars.Length * 2, CharCount + length));
+        }
+
+        public void Clear()
+        {
+            Array.Clear(Entries, 0, Count);
+            Count = ValueCount = ByteCount = CharCount = 0;
+        }
+    }
+}
