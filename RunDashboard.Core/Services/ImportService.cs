@@ -17,7 +17,10 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
 {
     private const string BatchGroup = "";
     // One per service (one per store): two dashboards in one process, as in tests, do not queue behind each other.
-    private readonly SemaphoreSlim _writer = new(1, 1);
+    // The store's lane for large writes: the background archiving of upload bytes takes it too, so a gigabyte of
+    // file storage is never written into LiteDB while a large import writes its chunks (LiteDB 5 was seen to
+    // corrupt its free-page list when the two overlapped).
+    private SemaphoreSlim _writer => store.LargeWrites;
     // Uploads up to SmallUploadBytes have a lane of their own, so a training script's small log is not queued
     // for minutes behind a gigabyte import; LiteDB serialises the two only per collection and per batch.
     private const long SmallUploadBytes = 64L * 1024 * 1024;

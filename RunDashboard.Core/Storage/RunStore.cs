@@ -28,7 +28,7 @@ public sealed partial class RunStore : IDisposable
     {
         Backend = backend;
         Path = localPath ?? backend.Location;
-        Uploads = new UploadArchive(backend, PendingFolderOf(Path));
+        Uploads = new UploadArchive(backend, PendingFolderOf(Path), LargeWrites);
         backend.RunsChanged += OnBackendRunsChanged;
     }
 
@@ -60,6 +60,12 @@ public sealed partial class RunStore : IDisposable
     public IStorageBackend Backend { get; }
 
     public UploadArchive Uploads { get; }
+
+    /// <summary>
+    /// One large write at a time (a large import, or compressing an upload's bytes into the database): held by the
+    /// import service's lane for large uploads and by the upload archive for each upload it stores.
+    /// </summary>
+    public SemaphoreSlim LargeWrites { get; } = new(1, 1);
 
     /// <summary>The LiteDB database behind a LiteDB store (tests look at documents with it); small stores use <see cref="Documents"/>.</summary>
     internal LiteDatabase Database => (Backend as LiteDbBackend)?.Database

@@ -27,6 +27,7 @@ public sealed class UploadArchive : IDisposable
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _worker;
+    private readonly SemaphoreSlim _largeWrites;
     private int _inFlight;
     private bool _disposed;
     private readonly object _idle = new();
@@ -34,9 +35,10 @@ public sealed class UploadArchive : IDisposable
     /// <param name="pendingRoot">
     /// The folder for bytes waiting to be archived (one subfolder per process), or null to store bytes at once.
     /// </param>
-    internal UploadArchive(IStorageBackend backend, string? pendingRoot = null)
+    internal UploadArchive(IStorageBackend backend, string? pendingRoot = null, SemaphoreSlim? largeWrites = null)
     {
         _backend = backend;
+        _largeWrites = largeWrites ?? new SemaphoreSlim(1, 1);
         _pendingRoot = pendingRoot;
         if (pendingRoot is not null)
         {
@@ -217,7 +219,15 @@ public sealed class UploadArchive : IDisposable
                 {
                     try
                     {
-                        ArchiveOne(id);
+                        await _largeWrites.WaitAsync(_stop.Token);
+                        try
+                        {
+                            ArchiveOne(id);
+                        }
+                        finally
+                        {
+                            _largeWrites.Release();
+                        }
                         LastArchiveError = null;
                         break;
                     }
