@@ -126,6 +126,13 @@ public sealed class SeriesWriter
         _steps[pending] = step;
         _values[pending] = value;
         _pending = pending + 1;
+        Counted(step, value, line);
+    }
+
+    /// <summary>The statistics of a point just placed in the pending arrays; writes the chunk once it is full.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void Counted(long step, double value, int line)
+    {
         Count++;
         LastStep = step;
         LastValue = value;
@@ -174,20 +181,7 @@ public sealed class SeriesWriter
             _times[_pending] = time;
         }
         _pending++;
-        Count++;
-        LastStep = step;
-        LastValue = value;
-        _lastLine = line;
-        if (double.IsFinite(value))
-        {
-            if (value < Min) Min = value;
-            if (value > Max) Max = value;
-        }
-        else
-        {
-            NonFinite++;
-        }
-        if (_pending == _chunkSize) WriteChunk();
+        Counted(step, value, line);
         return true;
     }
 

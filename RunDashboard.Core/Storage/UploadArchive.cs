@@ -112,7 +112,7 @@ public sealed class UploadArchive : IDisposable
             // Marked before the caller deletes the record: an archive that stores the bytes meanwhile sees the mark
             // after its commit and removes them, or committed early enough for the caller's delete to remove them.
             if (_queued.ContainsKey(uploadId)) _dropped[uploadId] = true;
-            TryDelete(path);
+            UploadTempFolder.TryDelete(path);
         }
     }
 
@@ -196,7 +196,7 @@ public sealed class UploadArchive : IDisposable
                 }
                 else
                 {
-                    TryDelete(file);
+                    UploadTempFolder.TryDelete(file);
                 }
             }
         }
@@ -283,7 +283,7 @@ public sealed class UploadArchive : IDisposable
             _backend.DeleteUploadRecord(id);
             return;
         }
-        if (_pending.TryRemove(id, out var parked)) TryDelete(parked);
+        if (_pending.TryRemove(id, out var parked)) UploadTempFolder.TryDelete(parked);
     }
 
     /// <summary>Reads a stream until <paramref name="stop"/> is cancelled, then throws (a shutdown ends an archive early).</summary>
@@ -305,11 +305,6 @@ public sealed class UploadArchive : IDisposable
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Stops the worker; an archive cut short leaves its file parked for the next start.</summary>
