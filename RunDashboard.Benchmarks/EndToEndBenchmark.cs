@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Benchmarks;
 
@@ -24,25 +26,19 @@ public static class EndToEndBenchmark
         await using var _ = app;
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(30) };
 
-        var upload = Stopwatch.StartNew();
-        JsonElement run;
-        JsonElement timings;
-        using (var form = new MultipartFormDataContent())
-        {
-            var file = new StreamContent(File.OpenRead(log), 1 << 16);
-            file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-            form.Add(file, "file", Path.GetFileName(log));
-            form.Add(new StringContent("e2e benchmark"), "name");
-            using var response = await http.PostAsync("/api/uploads", form);
-            var body = await response.Content.ReadAsStringAsync();
-            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"upload answered {(int)response.StatusCode}: {body}");
-            var runs = JsonDocument.Parse(body).RootElement.GetProperty("runs");
-            if (runs.GetArrayLength() != 1) throw new InvalidOperationException($"the upload made {runs.GetArrayLength()} runs, not 1: {body}");
-            run = runs[0].Clone();
-            timings = JsonDocument.Parse(body).RootElement.TryGetProperty("timings", out var t) ? t.Clone() : default;
-        }
-        var uploadSeconds = upload.Elapsed.TotalSeconds;
+        // The first upload into a fresh server also pays for compiling the code it runs (the runtime compiles each
+        // method, then recompiles the hot ones optimised); a dashboard that has been up for a while has done that. The
+        // second upload sends the same log with one more first line, so its bytes are new to the server.
+        var first = await UploadAsync(http, log, firstLine: null);
+        // After the commit the raw bytes are compressed into the database in the background, and the next large
+        // import waits for that (the two must not write the database file at once): wait here, so the second upload
+        // times the import alone.
+        var archive = Stopwatch.StartNew();
+        await Task.Run(() => app.Services.GetRequiredService<RunStore>().Uploads.WaitForArchive());
+        var archiveSeconds = archive.Elapsed.TotalSeconds;
+        var again = await UploadAsync(http, log, firstLine: "Fetching the benchmark log a second time\n");
         var peakAfterImport = Process.GetCurrentProcess().PeakWorkingSet64;
+        var run = again.Run;
         var runId = run.GetProperty("id").GetString()!;
         var points = run.TryGetProperty("metrics", out var metrics) ? metrics.EnumerateArray().Sum(m => m.GetProperty("points").GetInt64()) : 0;
 
@@ -61,15 +57,95 @@ public static class EndToEndBenchmark
         string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
         Console.WriteLine(F($"  file: {mb:F1} MB, {points:N0} points stored"));
         Console.WriteLine(F($"  {lineCounter}: {lineSeconds:F3} s ({mb / lineSeconds:F0} MB/s)"));
-        Console.WriteLine(F($"  upload + import over HTTP (POST /api/uploads until the run is committed): {uploadSeconds:F2} s ({mb / uploadSeconds:F1} MB/s), {lineSeconds / uploadSeconds:F3} of line counting's speed"));
-        if (timings.ValueKind == JsonValueKind.Object)
+        void PrintUpload(string which, Upload upload)
         {
+            Console.WriteLine(F($"  upload + import over HTTP (POST /api/uploads until the run is committed), {which}: {upload.Seconds:F2} s ({mb / upload.Seconds:F1} MB/s), {lineSeconds / upload.Seconds:F3} of line counting's speed"));
+            var timings = upload.Timings;
+            if (timings.ValueKind != JsonValueKind.Object) return;
             double T(string name) => timings.GetProperty(name).GetDouble();
             Console.WriteLine(F($"    where the time went (server): receive {T("receive"):F2} s, hash {T("hash"):F2} s, parse {T("parse"):F2} s, keep raw bytes {T("keepBytes"):F2} s, commit {T("commit"):F2} s (import {T("import"):F2} s){(timings.GetProperty("parsedWhileReceiving").GetBoolean() ? "; parsed while the body arrived" : "")}"));
         }
+        PrintUpload("first upload to a fresh server", first);
+        Console.WriteLine(F($"    its raw bytes compressed into the database in the background: done {archiveSeconds:F1} s after the answer"));
+        PrintUpload("the same log again (a server that has imported before)", again);
         Console.WriteLine(F($"  whole train/loss at 1,200 buckets (GET /api/runs/{{id}}/series): {seriesMs:F0} ms"));
         Console.WriteLine(F($"  run page → first chart painted in headless Chromium: {cold:F0} ms on the first load, {warm:F0} ms on the second (Chromium started in {launchMs:F0} ms)"));
         Console.WriteLine(F($"  peak working set of the process (server and HTTP client; Chromium not counted): {peakAfterImport / 1048576.0:F0} MB after the import, {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB at the end"));
+    }
+
+    private sealed record Upload(double Seconds, JsonElement Run, JsonElement Timings);
+
+    /// <summary>Uploads <paramref name="log"/> as <c>curl -F file=@log</c> does, with <paramref name="firstLine"/> sent before its bytes.</summary>
+    private static async Task<Upload> UploadAsync(HttpClient http, string log, string? firstLine)
+    {
+        var upload = Stopwatch.StartNew();
+        using var form = new MultipartFormDataContent();
+        Stream bytes = File.OpenRead(log);
+        if (firstLine is not null) bytes = new HeadedStream(System.Text.Encoding.UTF8.GetBytes(firstLine), bytes);
+        var file = new StreamContent(bytes, 1 << 16);
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        form.Add(file, "file", Path.GetFileName(log));
+        form.Add(new StringContent("e2e benchmark"), "name");
+        using var response = await http.PostAsync("/api/uploads", form);
+        var body = await response.Content.ReadAsStringAsync();
+        var seconds = upload.Elapsed.TotalSeconds;
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"upload answered {(int)response.StatusCode}: {body}");
+        var root = JsonDocument.Parse(body).RootElement;
+        var runs = root.GetProperty("runs");
+        if (runs.GetArrayLength() != 1) throw new InvalidOperationException($"the upload made {runs.GetArrayLength()} runs, not 1: {body}");
+        return new Upload(seconds, runs[0].Clone(), root.TryGetProperty("timings", out var t) ? t.Clone() : default);
+    }
+
+    /// <summary>A few bytes, then a file: the length is known, so the request still has a Content-Length.</summary>
+    private sealed class HeadedStream(byte[] head, Stream rest) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => head.Length + rest.Length;
+
+        public override long Position
+        {
+            get => _position;
+            set => Seek(value, SeekOrigin.Begin);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n;
+            if (_position < head.Length)
+            {
+                n = Math.Min(buffer.Length, head.Length - (int)_position);
+                head.AsSpan((int)_position, n).CopyTo(buffer);
+            }
+            else
+            {
+                n = rest.Read(buffer);
+            }
+            _position += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            _position = origin switch { SeekOrigin.Begin => offset, SeekOrigin.Current => _position + offset, _ => Length + offset };
+            rest.Position = Math.Max(0, _position - head.Length);
+            return _position;
+        }
+
+        public override void Flush() { }
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) rest.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Navigation → the loss chart's first trace drawn. Throws (Playwright's timeout) when no chart comes.</summary>

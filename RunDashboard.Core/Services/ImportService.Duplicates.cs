@@ -51,10 +51,43 @@ public sealed partial class ImportService
         {
             using var s = file.Open();
             using var prefix = new PrefixStream(s, candidate.Size);
-            if (prefix.Available < candidate.Size) continue;
+            if (prefix.Available < candidate.Size || !StartsLike(file, candidate)) continue;
             if (Convert.ToHexStringLower(SHA256.HashData(prefix)) == candidate.Sha256) return candidate;
         }
         return null;
+    }
+
+    /// <summary>Bytes compared before hashing a candidate's whole length.</summary>
+    private const int StartCompared = 64 * 1024;
+
+    /// <summary>
+    /// Whether the file starts with the candidate's first bytes. Another log under the same name (the next run of
+    /// the same script) differs in its first lines, and telling it apart this way saves hashing as many bytes as the
+    /// candidate has: 0.3 s of processor time for a 512 MB log. When the candidate's bytes cannot be read, the hash
+    /// decides.
+    /// </summary>
+    private bool StartsLike(UploadFile file, UploadRecord candidate)
+    {
+        if (!store.Uploads.HasBytes(candidate.Id)) return true;
+        var length = (int)Math.Min(StartCompared, candidate.Size);
+        var kept = new byte[length];
+        var sent = new byte[length];
+        try
+        {
+            using (var k = store.Uploads.OpenBytes(candidate.Id))
+            {
+                if (k.ReadAtLeast(kept, length, throwOnEndOfStream: false) < length) return true;
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or LiteDB.LiteException)
+        {
+            return true;
+        }
+        using (var f = file.Open())
+        {
+            if (f.ReadAtLeast(sent, length, throwOnEndOfStream: false) < length) return false;
+        }
+        return kept.AsSpan().SequenceEqual(sent);
     }
 
     private (UploadRecord Record, List<Run> Runs)? FindDuplicate(string sha)

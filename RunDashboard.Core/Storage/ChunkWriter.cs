@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using RunDashboard.Core.Ingest.Fast;
 using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Storage;
@@ -15,7 +15,7 @@ internal sealed class ChunkWriter : IDisposable
 {
     private readonly IStorageBackend _store;
     private readonly string _importId;
-    private readonly BlockingCollection<List<SeriesChunkWrite>> _queue = new(boundedCapacity: 1);
+    private readonly Handoff<List<SeriesChunkWrite>> _queue = new(capacity: 1);
 
     /// <summary>Encoded chunks per insert: 2,048 chunks are 8 M points, a few megabytes encoded.</summary>
     private const int ChunksPerInsert = 2048;
@@ -72,14 +72,14 @@ internal sealed class ChunkWriter : IDisposable
     {
         ThrowIfFailed();
         lock (_gate) _pending++;
-        _queue.Add(batch);
+        _queue.Add(batch, CancellationToken.None);
     }
 
     /// <summary>Waits until every queued batch is inserted (or failed).</summary>
     public void Drain(bool rethrow = true)
     {
         lock (_gate) _pending++;
-        _queue.Add(FlushMarker);
+        _queue.Add(FlushMarker, CancellationToken.None);
         lock (_gate)
         {
             while (_pending > 0) Monitor.Wait(_gate);
@@ -94,7 +94,7 @@ internal sealed class ChunkWriter : IDisposable
 
     private void Run()
     {
-        foreach (var batch in _queue.GetConsumingEnumerable())
+        while (_queue.TryTake(out var batch, CancellationToken.None))
         {
             try
             {
@@ -149,8 +149,7 @@ internal sealed class ChunkWriter : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _queue.CompleteAdding();
+        _queue.Complete();
         _thread.Join();
-        _queue.Dispose();
     }
 }

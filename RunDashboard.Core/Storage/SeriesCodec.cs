@@ -26,8 +26,11 @@ public static class SeriesCodec
     private const long MaxMantissa = 1L << 53;
     /// <summary>Blobs smaller than this are not worth a Brotli frame.</summary>
     private const int CompressFrom = 64;
-    /// <summary>Brotli quality 5: most of the gain of higher levels on varint streams at several times the speed of 9+.</summary>
-    private const int BrotliQuality = 5;
+    /// <summary>
+    /// Brotli quality 1: on these varint streams quality 5 saves under 2 % more (0.63 against 0.64 bytes a point on
+    /// an MLX-LM log) and takes half as long again to encode, on the thread that stores a large import's chunks.
+    /// </summary>
+    private const int BrotliQuality = 1;
     /// <summary>A chunk payload is at most ~40 KB (4096 varints); a 64 KB window covers it, and the decoder allocates its ring buffer by the window, so a larger one only costs time.</summary>
     private const int BrotliWindow = 16;
 

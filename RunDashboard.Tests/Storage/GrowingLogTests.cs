@@ -59,6 +59,41 @@ public class GrowingLogTests : ImportingStoreTests
         Assert.Equal(2, Store.CountRuns());
     }
 
+    /// <summary>An MLX-LM log of <paramref name="iterations"/> lines (about 120 bytes each), losses from <paramref name="seed"/>.</summary>
+    private static byte[] MlxLog(int iterations, int seed)
+    {
+        var random = new Random(seed);
+        var text = new StringBuilder("Starting training..., iters: 100000\n");
+        for (var i = 1; i <= iterations; i++)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"Iter {i}: Train loss {2 + random.NextDouble():F3}, Learning Rate 1.000e-05, It/sec 0.512, Tokens/sec 201.321, Trained Tokens {i * 400}, Peak mem 8.123 GB\n");
+        }
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    [Fact]
+    public async Task A_large_log_that_grew_is_a_continuation_and_one_that_differs_only_past_its_start_is_not()
+    {
+        // Past the first 64 KB, which are compared before the whole start is hashed.
+        var first = MlxLog(2_000, seed: 1);
+        var grown = MlxLog(3_000, seed: 1);
+        Assert.Equal(first, grown[..first.Length]);
+        var changed = (byte[])grown.Clone();
+        var at = first.Length - 500;
+        changed[at] = changed[at] == (byte)'1' ? (byte)'2' : (byte)'1';
+        Assert.True(at > 64 * 1024);
+
+        var one = await Upload("train.log", first);
+        var other = await Upload("train.log", changed);
+        var again = await Upload("train.log", grown);
+
+        Assert.Null(other.Files[0].ContinuesUploadId);
+        Assert.NotEqual(one.Runs[0].Id, other.Runs[0].Id);
+        Assert.Equal(one.Files[0].UploadId, again.Files[0].ContinuesUploadId);
+        Assert.Equal(one.Runs[0].Id, again.Runs[0].Id);
+        Assert.Equal(3_000, Store.GetSeries(again.Runs[0].Id, MetricKeys.TrainLoss)!.Count);
+    }
+
     [Fact]
     public async Task The_same_log_under_another_run_name_is_not_taken_as_a_continuation()
     {

@@ -10,15 +10,16 @@ namespace RunDashboard.Core.Ingest.Fast;
 /// </summary>
 internal sealed class LinePipeline(LogLineReader reader, IByteLineParser bytes, LineLoop lines) : IPlainLineTaker
 {
-    private const int LinesPerBatch = 2048;
+    /// <summary>Lines per batch (about a megabyte of an MLX-LM log): each handoff may wake the other thread, so few.</summary>
+    private const int LinesPerBatch = 8192;
 
     /// <summary>
     /// Batches read ahead of the ones being applied (about 10 MB at most): on a busy machine one thread waits for
     /// the scheduler now and then, and the other keeps going meanwhile instead of waiting too.
     /// </summary>
-    private const int BatchesAhead = 16;
+    private const int BatchesAhead = 4;
 
-    private readonly BlockingCollection<Batch> _full = new(BatchesAhead);
+    private readonly Handoff<Batch> _full = new(BatchesAhead);
     private readonly ConcurrentQueue<Batch> _free = new();
     private Batch _current = new();
     private CancellationToken _stop;
@@ -31,7 +32,7 @@ internal sealed class LinePipeline(LogLineReader reader, IByteLineParser bytes, 
         var reading = Task.Factory.StartNew(Produce, stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
-            foreach (var batch in _full.GetConsumingEnumerable(cancellationToken))
+            while (_full.TryTake(out var batch, cancellationToken))
             {
                 Apply(batch);
                 batch.Clear();
@@ -93,7 +94,7 @@ internal sealed class LinePipeline(LogLineReader reader, IByteLineParser bytes, 
         }
         finally
         {
-            _full.CompleteAdding();
+            _full.Complete();
         }
     }
 
