@@ -88,7 +88,7 @@ public static class UploadEndpoints
                     if (files.Count == 0 && ParseWhileReceiving(request, name, imports, fields, limits, configuration) is { } provisional)
                     {
                         early = imports.BeginReceiving(name, provisional, cancellationToken);
-                        files.Add((name, early.Path, await ReceiveFileAsync(section.Body, early.Path, early.Wrote, cancellationToken)));
+                        files.Add((name, early.Path, await ReceiveFileAsync(section.Body, early.Path, early, cancellationToken)));
                         continue;
                     }
                     var path = temp.NewFile();
@@ -162,11 +162,11 @@ public static class UploadEndpoints
     /// Writes one file field to its temp file and hashes it on the way (the import looks bytes seen before up by
     /// that hash), so the file is not read again just to hash it. Returns the SHA-256 in lower-case hex.
     /// </summary>
-    private static async Task<string> ReceiveFileAsync(Stream body, string path, Action<long>? wrote, CancellationToken cancellationToken)
+    private static async Task<string> ReceiveFileAsync(Stream body, string path, ReceivingImport? early, CancellationToken cancellationToken)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         // Unbuffered, so each write is visible at once to an import reading the file as it grows.
-        await using var target = new FileStream(path, wrote is null ? FileMode.CreateNew : FileMode.Truncate, FileAccess.Write,
+        await using var target = new FileStream(path, early is null ? FileMode.CreateNew : FileMode.Truncate, FileAccess.Write,
             FileShare.ReadWrite | FileShare.Delete, 1, useAsync: true);
         long total = 0;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
@@ -178,7 +178,7 @@ public static class UploadEndpoints
                 hash.AppendData(buffer, 0, read);
                 await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 total += read;
-                wrote?.Invoke(total);
+                early?.Wrote(buffer.AsSpan(0, read), total);
             }
         }
         finally
