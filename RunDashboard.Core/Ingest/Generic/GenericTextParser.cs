@@ -398,14 +398,17 @@ internal sealed class GenericTextParser : ILineParser
         if (!state.Series.TryGetValue(field.Label, out series))
         {
             var key = KeyFor(field, state);
-            if (_keyOwner.TryGetValue(key, out var owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel
+            // The epoch number itself is printed by every shape that counts epochs (a checkpoint line, a per-update
+            // line): sharing it says nothing about which shape is the summary, so it is not compared.
+            var sharedMetric = !StepNames.IsEpoch(field.Label);
+            if (sharedMetric && _keyOwner.TryGetValue(key, out var owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel
                 && state.HasPosition && _states[owner] is { HasPosition: false, HasEpochField: true, EpochLevel: false } summary && ToEpochLevel(summary))
             {
                 // The shape seen first was the end-of-epoch summary (fairseq prints it before the next epoch's
                 // updates); this one, with a position inside the epoch, holds the per-update values.
                 _keyOwner[key] = state.Template.Id;
             }
-            else if (_keyOwner.TryGetValue(key, out owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel)
+            else if (sharedMetric && _keyOwner.TryGetValue(key, out owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel)
             {
                 // A second shape with the same metrics and an epoch number is the end-of-epoch summary: its
                 // values are averages over the epoch and stay out of the per-step series.

@@ -129,7 +129,7 @@ public static class LineFields
             {
                 wordCount++;
                 var word = token.TrimEnd(':').TrimEnd('=');
-                if (!word.IsEmpty && (IsWordLike(word) || IsLabelOfValue(word, line, next)))
+                if (!word.IsEmpty && (IsWordLike(word) || IsLabelOfValue(word, line, next) || IsRankQualifier(word, line, next)))
                 {
                     if (pendingUnlabeled >= 0 && label.Length == 0 && NextIsBoundaryOfField(line, next))
                     {
@@ -250,6 +250,36 @@ public static class LineFields
             if (!(char.IsLetterOrDigit(ch) || ch is '_' or '-' or '@')) return false;
         }
         return true;
+    }
+
+    /// <summary>Names of ranked metrics written with their cut-off: "Top-1", "Recall-10", "Hits-3".</summary>
+    private static readonly string[] RankedMetricNames = ["top", "rank", "hit", "hits", "recall", "r", "precision", "p", "ndcg", "mrr", "map", "acc"];
+
+    /// <summary>
+    /// "Top-1 Acc: 4.86 Top-5 Acc: 29.2": a ranked metric's name with its one- or two-digit cut-off, followed by plain
+    /// words and a colon or an equals sign, is the first word of that label. Other hyphenated names with digits
+    /// ("ckpt-50", "run-3") stay words that break labels, as file and run names do.
+    /// </summary>
+    private static bool IsRankQualifier(ReadOnlySpan<char> word, ReadOnlySpan<char> line, int next)
+    {
+        var dash = word.IndexOf('-');
+        if (dash <= 0 || word.Length - dash - 1 is < 1 or > 2) return false;
+        var isRanked = false;
+        foreach (var name in RankedMetricNames) isRanked |= word[..dash].Equals(name, StringComparison.OrdinalIgnoreCase);
+        if (!isRanked) return false;
+        foreach (var ch in word[(dash + 1)..]) if (!char.IsAsciiDigit(ch)) return false;
+        var i = next;
+        var words = 0;
+        while (true)
+        {
+            var start = i;
+            while (i < line.Length && line[i] == ' ') i++;
+            if (i == start) return words > 0 && i < line.Length && line[i] is ':' or '=';
+            var wordStart = i;
+            while (i < line.Length && (char.IsLetter(line[i]) || line[i] == '_')) i++;
+            if (i == wordStart || ++words > 2) return false;
+            if (i < line.Length && line[i] is ':' or '=') return true;
+        }
     }
 
     private static bool IsWordLike(ReadOnlySpan<char> word)

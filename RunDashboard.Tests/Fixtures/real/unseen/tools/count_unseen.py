@@ -305,13 +305,18 @@ for line in read(f).splitlines():
     if not m:
         continue
     st = int(m.group(1))
-    for k, sp in (("trainloss", "train"), ("train ppl", "train"), ("validloss", "eval"), ("valid ppl", "eval"), ("testloss", "eval"), ("lr", "train")):
+    summary = line.startswith("| checkpoint")
+    for k, sp in (("trainloss", "train"), ("train ppl", "train"), ("validloss", "eval"), ("valid ppl", "eval"), ("testloss", "eval")):
+        if summary and sp == "train":
+            continue  # the epoch's average, as fairseq's end-of-epoch lines in seen/ (not a per-update value)
         mm = re.search(r"(?:^|\| )" + k + r"\s+([\d.]+)", m.group(2))
         if mm:
             R.add(k, sp, st, num(mm.group(1)))
 OUT.append(summarize(f, "fairseq-lua (Torch7)", R, "updates",
     "'| epoch 009 | 0046063 updates | words/s    7730| trainloss     3.03 | train ppl     8.14' (zero-padded update count, padded values, a '|' glued to words/s); "
-    "the '| checkpoint 010 | …' lines carry the epoch's trainloss/validloss/testloss/lr at update 50070 and are counted at that step. "
+    "the '| checkpoint 010 | …' lines are the end-of-epoch summary at update 50070: their validloss/valid ppl/testloss are the evaluation (counted, eval), "
+    "their trainloss/train ppl/lr are the epoch's averages and settings and are NOT counted in the per-update series (same rule as fairseq in seen/). "
+    "(First count, before any parser change, put the summary's trainloss/train ppl in the train series and had lr: 7 points; revised to the corpus rule.) "
     "The 'path …' and 'saved model' lines carry no metric."))
 
 f = "unseen/nnunet_epoch_lines_issue440.log"
