@@ -111,6 +111,17 @@ public sealed class KeyValueBoxFormatTests
     }
 
     [Fact]
+    public void A_metric_line_printed_between_the_boxes_is_reported_not_dropped_silently()
+    {
+        var (import, _) = Parse.Text("ppo_stdout.txt", Ppo.Replace("Output 2: Average over 100 episodes - Reward: 0.02", "step 2: eval loss 0.25"));
+
+        Assert.Equal("key-value-boxes", import.Format);
+        var problem = Assert.Single(import.Problems);
+        Assert.Equal(10, problem.Line);
+        Assert.Contains("a line with a step and 'eval loss' was not read", problem.Message);
+    }
+
+    [Fact]
     public void A_single_drawn_box_is_not_taken_for_logger_dumps()
     {
         // One box is a summary someone drew, not a stream of dumps: another reader (or none) takes the file.

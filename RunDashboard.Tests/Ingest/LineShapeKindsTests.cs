@@ -51,6 +51,8 @@ public sealed class LineShapeKindsTests
             lr: [0.0006]
             train Loss: 1.5582 Top-1 Acc: 42.2065 Top-5 Acc: 78.5267
             test Loss: 1.3762 Top-1 Acc: 48.8504 Top-5 Acc: 83.3707
+            Best test Top-1 Acc: 48.850400
+            Best test Top-5 Acc: 83.370700
             """);
         var run = Assert.Single(import.Runs);
 
@@ -61,6 +63,21 @@ public sealed class LineShapeKindsTests
         Assert.Equal([4.1501, 48.1781, 48.8504], sink.Series(run, testTop1).Values);
         Assert.Equal([1L, 2, 3], sink.Series(run, testTop1).Steps);
         Assert.Equal([2.4580, 1.4343, 1.3762], sink.Series(run, MetricKeys.EvalLoss).Values);
+        // Two lines that differ only in the cut-off of their label are two metrics, not one read twice.
+        Assert.Equal([48.8504], sink.Series(run, run.Series.Single(s => s.Alias.EndsWith("Best test Top-1 Acc", StringComparison.Ordinal)).Key).Values);
+        Assert.Equal([83.3707], sink.Series(run, run.Series.Single(s => s.Alias.EndsWith("Best test Top-5 Acc", StringComparison.Ordinal)).Key).Values);
+        Assert.Equal(0, import.ProblemCount);
+    }
+
+    [Theory]
+    [InlineData("ppocr INFO: epoch: [3/500], global_step: 500, lr: 0.005000, loss: 0.609742")]
+    [InlineData("openrec INFO: epoch: [3/500], global_step: 500, lr: 0.005000, loss: 0.609742")]
+    public void A_logger_name_and_level_before_the_message_are_not_part_of_the_first_label(string line)
+    {
+        var fields = LineFields.Read(line);
+
+        Assert.Equal(["epoch", "global_step", "lr", "loss"], fields.Select(f => f.Label));
+        Assert.Equal(500, fields[0].Total);
     }
 
     [Theory]

@@ -87,13 +87,14 @@ public sealed class KeyValueBoxFormat : LineLogFormat
                 else { _open = true; _boxLine = lineNumber; }
                 return;
             }
-            if (!_open) return;
-            var row = Row(line);
+            var row = _open ? Row(line) : null;
             if (row is not { } r)
             {
                 // Text inside a box: the box was cut (or never was one); what it held so far is kept.
                 if (_box.Count > 0) Close();
                 _open = false;
+                // The script's own prints between the boxes are not read; one with a step and a loss is reported.
+                DroppedLines.Check(line, lineNumber, context);
                 return;
             }
             if (r.Value is not { } value)

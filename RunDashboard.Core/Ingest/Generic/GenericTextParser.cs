@@ -69,9 +69,16 @@ internal sealed class GenericTextParser : ILineParser
         {
             LineFields.Read(line, _fields, out words);
             labelled = 0;
-            foreach (var f in _fields) if (f.HasLabel) labelled++;
+            var digitInLabel = false;
+            foreach (var f in _fields)
+            {
+                if (f.HasLabel) labelled++;
+                digitInLabel |= f.Label.AsSpan().IndexOfAnyInRange('0', '9') >= 0;
+            }
+            // The shape masks digits, also those of a label: "Best test Top-1 Acc: 89.4" and "Best test Top-5 Acc:
+            // 99.4" share one, so a layout whose labels hold digits would lend the next line the wrong label.
             if (_layouts.Count >= MaxLayouts) _layouts.Clear();
-            _layouts[shape] = new Layout(_fields.ToArray(), labelled, words);
+            if (!digitInLabel) _layouts[shape] = new Layout(_fields.ToArray(), labelled, words);
         }
         if (labelled == 0 || labelled * 5 < words)
         {

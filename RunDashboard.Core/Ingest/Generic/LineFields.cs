@@ -129,7 +129,14 @@ public static class LineFields
             {
                 wordCount++;
                 var word = token.TrimEnd(':').TrimEnd('=');
-                if (!word.IsEmpty && (IsWordLike(word) || IsLabelOfValue(word, line, next) || IsRankQualifier(word, line, next)))
+                if (IsLogLevel(word))
+                {
+                    // "ppocr INFO: epoch: [3/500]": the logger's name and level end where the message starts.
+                    label.Clear();
+                    words = 0;
+                    pendingUnlabeled = -1;
+                }
+                else if (!word.IsEmpty && (IsWordLike(word) || IsLabelOfValue(word, line, next) || IsRankQualifier(word, line, next)))
                 {
                     if (pendingUnlabeled >= 0 && label.Length == 0 && NextIsBoundaryOfField(line, next))
                     {
@@ -250,6 +257,15 @@ public static class LineFields
             if (!(char.IsLetterOrDigit(ch) || ch is '_' or '-' or '@')) return false;
         }
         return true;
+    }
+
+    private static readonly string[] LogLevels = ["INFO", "WARNING", "WARN", "DEBUG", "ERROR", "CRITICAL", "TRACE"];
+
+    /// <summary>A logging level as loggers print it (upper case); "info" or "Error" in a message are words.</summary>
+    private static bool IsLogLevel(ReadOnlySpan<char> word)
+    {
+        foreach (var level in LogLevels) if (word.SequenceEqual(level)) return true;
+        return false;
     }
 
     /// <summary>Names of ranked metrics written with their cut-off: "Top-1", "Recall-10", "Hits-3".</summary>
