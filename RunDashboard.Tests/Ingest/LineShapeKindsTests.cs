@@ -70,6 +70,20 @@ public sealed class LineShapeKindsTests
     }
 
     [Theory]
+    [InlineData("ips: 7.86095 samples/s, eta: 2 days, 20:01:28, max_mem_reserved: 11326 MB", 2 * 86400 + 20 * 3600 + 60 + 28)]
+    [InlineData("ips: 7.86095 samples/s, eta: 1 day, 0:00:05, max_mem_reserved: 11326 MB", 86400 + 5)]
+    [InlineData("ips: 7.86095 samples/s, eta: 0:32:33, max_mem_reserved: 11326 MB", 32 * 60 + 33)]
+    public void A_duration_of_days_and_a_clock_is_one_number_of_seconds(string line, double seconds)
+    {
+        var fields = LineFields.Read(line);
+
+        Assert.Equal(["ips", "eta", "max_mem_reserved"], fields.Select(f => f.Label));
+        Assert.Equal(seconds, fields[1].Value);
+        Assert.Equal("s", fields[1].Unit);
+        Assert.Equal(11326, fields[2].Value);
+    }
+
+    [Theory]
     [InlineData("ppocr INFO: epoch: [3/500], global_step: 500, lr: 0.005000, loss: 0.609742")]
     [InlineData("openrec INFO: epoch: [3/500], global_step: 500, lr: 0.005000, loss: 0.609742")]
     public void A_logger_name_and_level_before_the_message_are_not_part_of_the_first_label(string line)

@@ -112,6 +112,10 @@ public static class LineFields
             var token = Token(line, i, out var next);
             if (TryNumber(token, out var value, out var unit, out var total, out var integral))
             {
+                if (integral && unit.Length == 0 && total is null && DaysThenClock(line, next, out var seconds, out var end))
+                {
+                    (value, unit, integral, next) = (value * 86400 + seconds, "s", false, end);
+                }
                 if (label.Length > 0)
                 {
                     fields.Add(new LineField(Intern(label), value, unit, total, integral));
@@ -213,6 +217,25 @@ public static class LineFields
         {
             if (!char.IsAsciiDigit(line[k]) && line[k] != ':') return false;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// "eta: 2 days, 20:01:28": Python prints a duration of a day or more as "N day(s), H:MM:SS". After the day count
+    /// at <paramref name="from"/>, the rest of that duration in seconds and where it ends.
+    /// </summary>
+    private static bool DaysThenClock(ReadOnlySpan<char> line, int from, out double seconds, out int end)
+    {
+        seconds = 0;
+        end = from;
+        var rest = line[from..];
+        var unitLength = rest.StartsWith(" days, ", StringComparison.Ordinal) ? 7 : rest.StartsWith(" day, ", StringComparison.Ordinal) ? 6 : 0;
+        if (unitLength == 0) return false;
+        var clockStart = from + unitLength;
+        var clockEnd = TokenEnd(line, clockStart);
+        var clock = line[clockStart..clockEnd];
+        if (clock.IndexOf(':') < 0 || !TryClock(clock, out seconds, out _)) return false;
+        end = clockEnd;
         return true;
     }
 
