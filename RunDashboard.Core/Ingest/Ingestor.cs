@@ -37,6 +37,7 @@ public sealed class Ingestor
         new HfTrainerStdoutFormat(),
         new TrainerStateFormat(),
         new MetricsTableFormat(),
+        new KeyValueBoxFormat(),
         new StepKeyValueFormat(),
         new NanoGptFormat(),
         new MegatronFormat(),

@@ -33,7 +33,27 @@ internal sealed class GenericTextParser : ILineParser
     private readonly Dictionary<ulong, Layout> _layouts = [];
     private const int MaxLayouts = 4096;
 
-    private readonly record struct Layout(LineField[] Fields, int Labelled, int Words);
+    private readonly record struct Layout(LineField[] Fields, int Labelled, int Words, ulong? WordDigits);
+
+    /// <summary>A hash of the digits inside words ("Top-1", "f1", "layer_0"); numbers ("1e-05", "12") do not count.</summary>
+    private static ulong WordDigits(ReadOnlySpan<char> line)
+    {
+        var hash = 14695981039346656037UL;
+        var inWord = false;
+        var inToken = false;
+        foreach (var c in line)
+        {
+            if (c is ' ' or '\t' or ':' or '=' or ',' or ';' or '|' or '(' or ')' or '[' or ']' or '{' or '}' or '\'' or '"')
+            {
+                if (inWord) hash = (hash ^ ' ') * 1099511628211UL;
+                inWord = inToken = false;
+                continue;
+            }
+            if (!inToken) { inToken = true; inWord = char.IsLetter(c) || c == '_'; }
+            if (inWord && char.IsAsciiDigit(c)) hash = (hash ^ c) * 1099511628211UL;
+        }
+        return hash;
+    }
 
     /// <summary>True when reading the lines a dedicated reader passed over, beside it.</summary>
     private readonly bool _beside;
@@ -61,7 +81,8 @@ internal sealed class GenericTextParser : ILineParser
         }
         var shape = TemplateMiner.ShapeHash(line);
         int labelled, words;
-        if (_layouts.TryGetValue(shape, out var layout) && LineFields.ReadAgain(line, _fields, layout.Fields))
+        if (_layouts.TryGetValue(shape, out var layout) && (layout.WordDigits is not { } digits || digits == WordDigits(line))
+            && LineFields.ReadAgain(line, _fields, layout.Fields))
         {
             (labelled, words) = (layout.Labelled, layout.Words);
         }
@@ -69,9 +90,16 @@ internal sealed class GenericTextParser : ILineParser
         {
             LineFields.Read(line, _fields, out words);
             labelled = 0;
-            foreach (var f in _fields) if (f.HasLabel) labelled++;
+            var digitInLabel = false;
+            foreach (var f in _fields)
+            {
+                if (f.HasLabel) labelled++;
+                digitInLabel |= f.Label.AsSpan().IndexOfAnyInRange('0', '9') >= 0;
+            }
+            // The shape masks digits, also those of a label: "Best test Top-1 Acc: 89.4" and "Best test Top-5 Acc:
+            // 99.4" share one, so a layout whose labels hold digits serves only lines with the same digits in words.
             if (_layouts.Count >= MaxLayouts) _layouts.Clear();
-            _layouts[shape] = new Layout(_fields.ToArray(), labelled, words);
+            _layouts[shape] = new Layout(_fields.ToArray(), labelled, words, digitInLabel ? WordDigits(line) : null);
         }
         if (labelled == 0 || labelled * 5 < words)
         {
@@ -398,14 +426,17 @@ internal sealed class GenericTextParser : ILineParser
         if (!state.Series.TryGetValue(field.Label, out series))
         {
             var key = KeyFor(field, state);
-            if (_keyOwner.TryGetValue(key, out var owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel
+            // The epoch number itself is printed by every shape that counts epochs (a checkpoint line, a per-update
+            // line): sharing it says nothing about which shape is the summary, so it is not compared.
+            var sharedMetric = !StepNames.IsEpoch(field.Label);
+            if (sharedMetric && _keyOwner.TryGetValue(key, out var owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel
                 && state.HasPosition && _states[owner] is { HasPosition: false, HasEpochField: true, EpochLevel: false } summary && ToEpochLevel(summary))
             {
                 // The shape seen first was the end-of-epoch summary (fairseq prints it before the next epoch's
                 // updates); this one, with a position inside the epoch, holds the per-update values.
                 _keyOwner[key] = state.Template.Id;
             }
-            else if (_keyOwner.TryGetValue(key, out owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel)
+            else if (sharedMetric && _keyOwner.TryGetValue(key, out owner) && owner != state.Template.Id && state.HasEpochField && !state.EpochLevel)
             {
                 // A second shape with the same metrics and an epoch number is the end-of-epoch summary: its
                 // values are averages over the epoch and stay out of the per-step series.

@@ -112,6 +112,10 @@ public static class LineFields
             var token = Token(line, i, out var next);
             if (TryNumber(token, out var value, out var unit, out var total, out var integral))
             {
+                if (integral && unit.Length == 0 && total is null && DaysThenClock(line, next, out var seconds, out var end))
+                {
+                    (value, unit, integral, next) = (value * 86400 + seconds, "s", false, end);
+                }
                 if (label.Length > 0)
                 {
                     fields.Add(new LineField(Intern(label), value, unit, total, integral));
@@ -129,7 +133,14 @@ public static class LineFields
             {
                 wordCount++;
                 var word = token.TrimEnd(':').TrimEnd('=');
-                if (!word.IsEmpty && (IsWordLike(word) || IsLabelOfValue(word, line, next)))
+                if (IsLogLevel(word))
+                {
+                    // "ppocr INFO: epoch: [3/500]": the logger's name and level end where the message starts.
+                    label.Clear();
+                    words = 0;
+                    pendingUnlabeled = -1;
+                }
+                else if (!word.IsEmpty && (IsWordLike(word) || IsLabelOfValue(word, line, next) || IsRankQualifier(word, line, next)))
                 {
                     if (pendingUnlabeled >= 0 && label.Length == 0 && NextIsBoundaryOfField(line, next))
                     {
@@ -209,6 +220,25 @@ public static class LineFields
         return true;
     }
 
+    /// <summary>
+    /// "eta: 2 days, 20:01:28": Python prints a duration of a day or more as "N day(s), H:MM:SS". After the day count
+    /// at <paramref name="from"/>, the rest of that duration in seconds and where it ends.
+    /// </summary>
+    private static bool DaysThenClock(ReadOnlySpan<char> line, int from, out double seconds, out int end)
+    {
+        seconds = 0;
+        end = from;
+        var rest = line[from..];
+        var unitLength = rest.StartsWith(" days, ", StringComparison.Ordinal) ? 7 : rest.StartsWith(" day, ", StringComparison.Ordinal) ? 6 : 0;
+        if (unitLength == 0) return false;
+        var clockStart = from + unitLength;
+        var clockEnd = TokenEnd(line, clockStart);
+        var clock = line[clockStart..clockEnd];
+        if (clock.IndexOf(':') < 0 || !TryClock(clock, out seconds, out _)) return false;
+        end = clockEnd;
+        return true;
+    }
+
     private static bool IsPlainWord(ReadOnlySpan<char> text)
     {
         if (text.IsEmpty || text.Length > 16) return false;
@@ -250,6 +280,45 @@ public static class LineFields
             if (!(char.IsLetterOrDigit(ch) || ch is '_' or '-' or '@')) return false;
         }
         return true;
+    }
+
+    private static readonly string[] LogLevels = ["INFO", "WARNING", "WARN", "DEBUG", "ERROR", "CRITICAL", "TRACE"];
+
+    /// <summary>A logging level as loggers print it (upper case); "info" or "Error" in a message are words.</summary>
+    private static bool IsLogLevel(ReadOnlySpan<char> word)
+    {
+        foreach (var level in LogLevels) if (word.SequenceEqual(level)) return true;
+        return false;
+    }
+
+    /// <summary>Names of ranked metrics written with their cut-off: "Top-1", "Recall-10", "Hits-3".</summary>
+    private static readonly string[] RankedMetricNames = ["top", "rank", "hit", "hits", "recall", "r", "precision", "p", "ndcg", "mrr", "map", "acc"];
+
+    /// <summary>
+    /// "Top-1 Acc: 4.86 Top-5 Acc: 29.2": a ranked metric's name with its one- or two-digit cut-off, followed by plain
+    /// words and a colon or an equals sign, is the first word of that label. Other hyphenated names with digits
+    /// ("ckpt-50", "run-3") stay words that break labels, as file and run names do.
+    /// </summary>
+    private static bool IsRankQualifier(ReadOnlySpan<char> word, ReadOnlySpan<char> line, int next)
+    {
+        var dash = word.IndexOf('-');
+        if (dash <= 0 || word.Length - dash - 1 is < 1 or > 2) return false;
+        var isRanked = false;
+        foreach (var name in RankedMetricNames) isRanked |= word[..dash].Equals(name, StringComparison.OrdinalIgnoreCase);
+        if (!isRanked) return false;
+        foreach (var ch in word[(dash + 1)..]) if (!char.IsAsciiDigit(ch)) return false;
+        var i = next;
+        var words = 0;
+        while (true)
+        {
+            var start = i;
+            while (i < line.Length && line[i] == ' ') i++;
+            if (i == start) return words > 0 && i < line.Length && line[i] is ':' or '=';
+            var wordStart = i;
+            while (i < line.Length && (char.IsLetter(line[i]) || line[i] == '_')) i++;
+            if (i == wordStart || ++words > 2) return false;
+            if (i < line.Length && line[i] is ':' or '=') return true;
+        }
     }
 
     private static bool IsWordLike(ReadOnlySpan<char> word)

@@ -14,6 +14,15 @@ public static class StepNames
     /// <summary>"validation step: 300" names the step of a validation line.</summary>
     private static readonly string[] SplitWords = ["validation ", "valid ", "val ", "eval ", "evaluation ", "train ", "training ", "test "];
 
+    /// <summary>
+    /// "train_num_updates" (fairseq's JSON epoch summaries prefix every key with the split): a split prefix joined by
+    /// an underscore names a step only before a singular counter; plural ones ("eval_steps", "train_iters") are
+    /// settings, the number of steps to run.
+    /// </summary>
+    private static readonly string[] SplitPrefixes = ["train_", "training_", "valid_", "val_", "eval_", "test_"];
+
+    private static readonly string[] SingularCounters = ["global_step", "step", "iteration", "iter", "num_updates", "update", "batch"];
+
     /// <summary>Rank of a label as a step name: lower is finer; -1 when it is not one.</summary>
     public static int Rank(string label)
     {
@@ -24,6 +33,10 @@ public static class StepNames
         }
         var i = Array.IndexOf(Fine, l);
         if (i >= 0) return i;
+        foreach (var split in SplitPrefixes)
+        {
+            if (l.StartsWith(split, StringComparison.Ordinal) && Array.IndexOf(SingularCounters, l[split.Length..]) >= 0) return Array.IndexOf(Fine, l[split.Length..]);
+        }
         i = Array.IndexOf(Coarse, l);
         return i >= 0 ? 100 + i : -1;
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Counter for the unseen/ fixtures (kept inside unseen/ on purpose).
-Run from Fixtures/real:  python3 unseen/tools/count_unseen.py > unseen/expected.json"""
+Run from Fixtures/real:  python3 unseen/tools/count_unseen.py > unseen/expected.json
+(also runs count_added.py for the second batch and writes NaN as "NaN", the form System.Text.Json reads)"""
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from count import *  # helpers: read, num, Runs, summarize, trainer_state, lf_jsonl, mlx, modded, hf_dicts
@@ -166,6 +167,213 @@ OUT.append(summarize(f, "YOLOX", R, "global iter = (epoch-1)*iters_per_epoch + i
     "then a run with 112 iters/epoch and a run with 14 iters/epoch; two metric runs counted. Per-epoch COCO AP tables are not counted here."))
 
 
+# ---------------------------------------------------------------- unseen/, third batch (counted before any parser change)
+def sb3_tables(f):
+    """stable-baselines3 stdout: one '---- | section/ | ... ----' box per dump; rows '|    key | value |' belong to the
+    section row above them ('| train/ |  |'); the step is the box's time/total_timesteps."""
+    R = Runs(); box = None; section = None
+    for line in read(f).splitlines():
+        if re.fullmatch(r"-{10,}", line):
+            if box:
+                st = int(box.pop("time/total_timesteps"))
+                for k, v in box.items():
+                    R.add(k, "train", st, v)
+                box = None
+            else:
+                box = {}
+            continue
+        if box is None:
+            continue
+        m = re.fullmatch(r"\| (\w+)/\s+\|\s+\|", line)
+        if m:
+            section = m.group(1); continue
+        m = re.fullmatch(r"\|    (\w+)\s+\| (\S+)\s+\|", line)
+        if m:
+            box[section + "/" + m.group(1)] = num(m.group(2))
+    return R
+
+f = "unseen/sb3_ppo_frozenlake_4x4_stdout.txt"
+OUT.append(summarize(f, "stable-baselines3 stdout tables (PPO)", sb3_tables(f), "time/total_timesteps",
+    "boxed key/value tables, one per rollout (2048 timesteps); the first box has only time/, train/ starts at the second. "
+    "'Output N: Average over K episodes - Reward: x' lines are the author's own prints between boxes and are not counted. Middle cut: iterations 23-232 missing.",
+    keep={"time/fps", "train/loss", "train/value_loss", "train/policy_gradient_loss", "train/entropy_loss", "train/approx_kl", "train/learning_rate"}))
+
+f = "unseen/sb3_dqn_frozenlake_model_output.txt"
+OUT.append(summarize(f, "stable-baselines3 stdout tables (DQN)", sb3_tables(f), "time/total_timesteps",
+    "boxed tables with rollout/, time/ and train/ sections (every 4 episodes); loss in e-notation (2.54e-05). A rich progress bar line ends the file. "
+    "Middle cut: boxes between 2,901 and ~499,000 timesteps missing.",
+    keep={"rollout/ep_len_mean", "rollout/ep_rew_mean", "rollout/exploration_rate", "time/fps", "train/loss", "train/learning_rate"}))
+
+f = "unseen/resnet_cifar_3models_epoch_blocks.log"
+R = Runs(); ep = None; model = None
+for line in read(f).splitlines():
+    m = re.fullmatch(r"(resnet-\d+) - Epoch (\d+)/\d+", line)
+    if m:
+        if model is not None and m.group(1) != model:
+            R.new_run()
+        model, ep = m.group(1), int(m.group(2)); continue
+    m = re.fullmatch(r"lr: \[([\d.e-]+)\]", line)
+    if m:
+        R.add("lr", "train", ep, num(m.group(1))); continue
+    m = re.fullmatch(r"(train|test) Loss: ([\d.]+) Top-1 Acc: ([\d.]+) Top-5 Acc: ([\d.]+)", line)
+    if m:
+        sp = "train" if m.group(1) == "train" else "eval"
+        R.add(m.group(1) + " Loss", sp, ep, num(m.group(2)))
+        R.add(m.group(1) + " Top-1 Acc", sp, ep, num(m.group(3)))
+        R.add(m.group(1) + " Top-5 Acc", sp, ep, num(m.group(4)))
+OUT.append(summarize(f, "custom PyTorch epoch blocks (3 models in one log)", R, "epoch",
+    "four-line records: '<model> - Epoch e/100', dashes, 'lr: [x]' (a Python list), 'train Loss: … Top-1 Acc: … Top-5 Acc: …', 'test Loss: …'. "
+    "resnet-50, then resnet-34, then resnet-18, each epochs 1-100: three runs. Markdown heading and code fence of the source dropped."))
+
+f = "unseen/nemo_megatron_gpt_pr10128.log"
+R = Runs()
+for line in read(f).splitlines():
+    m = re.match(r"Training epoch \d+, iteration \d+/\d+ \| lr: ([\d.e-]+) \| consumed_samples: \d+ \| global_batch_size: \d+ \| global_step: (\d+) \| reduced_train_loss: ([\d.]+)", line)
+    if m:
+        st = int(m.group(2))
+        R.add("reduced_train_loss", "train", st, num(m.group(3)))
+        R.add("lr", "train", st, num(m.group(1)))
+OUT.append(summarize(f, "NeMo (Megatron GPT, Lightning progress printed as lines)", R, "global_step",
+    "'Training epoch 0, iteration i/9 | lr: | consumed_samples: | global_batch_size: | global_step: | reduced_train_loss:' (pipe-separated 'key: value'); global_step starts at 0."))
+
+f = "unseen/nemo_automodel_eagle_pr3173.log"
+R = Runs()
+for line in read(f).splitlines():
+    m = re.search(r"\| epoch=\d+ step=(\d+) (.*)$", line)
+    if m:
+        st = int(m.group(1))
+        for k, v in re.findall(r"(\w+)=([\d.e+-]+)", m.group(2)):
+            R.add(k, "train", st, num(v))
+OUT.append(summarize(f, "NeMo Automodel (key=value after a pipe logger prefix)", R, "step",
+    "'<date> | INFO | <module> | epoch=0 step=N loss=… acc=… lr=… grad_norm=…' space-separated key=value pairs; steps 1070-1110 every 10.",
+    keep={"loss", "acc", "lr", "grad_norm", "hidden_loss", "rank_loss", "token_loss"}))
+
+f = "unseen/paddleocr_det_ppocrv5_issue16562.log"
+R = Runs()
+for line in read(f).splitlines():
+    m = re.search(r"ppocr INFO: epoch: \[\d+/\d+\], global_step: (\d+), (.*)$", line)
+    if m:
+        st = int(m.group(1))
+        for k, v in re.findall(r"(\w+): ([\d.]+)(?:,| s,| samples/s,)", m.group(2)):
+            if k in ("lr", "loss", "loss_shrink_maps", "loss_threshold_maps", "loss_binary_maps", "ips"):
+                R.add(k, "train", st, num(v))
+OUT.append(summarize(f, "PaddleOCR (ppocr logger)", R, "global_step",
+    "'[date] ppocr INFO: epoch: [3/500], global_step: N, lr: …, loss: …, … ips: 7.86 samples/s, eta: 2 days, 20:01:28, max_mem_reserved: 11326 MB'; "
+    "the eta holds a comma ('2 days, 20:01:28'); a 'save model in' line follows."))
+
+f = "unseen/paddleseg_fp32_train_pr928.log"
+R = Runs()
+for line in read(f).splitlines():
+    m = re.search(r"\[TRAIN\] epoch: \d+, iter: (\d+)/\d+, loss: ([\d.]+), lr: ([\d.]+), batch_cost: ([\d.]+), reader_cost: ([\d.]+), ips: ([\d.]+) samples/sec", line)
+    if m:
+        st = int(m.group(1))
+        R.add("loss", "train", st, num(m.group(2)))
+        R.add("lr", "train", st, num(m.group(3)))
+        R.add("batch_cost", "train", st, num(m.group(4)))
+        R.add("ips", "train", st, num(m.group(6)))
+OUT.append(summarize(f, "PaddleSeg", R, "iter (global, of 500)",
+    "'<date> [INFO]<TAB>[TRAIN] epoch: 1, iter: 20/500, loss: …, lr: …, batch_cost: …, reader_cost: …, ips: … samples/sec | ETA 00:04:16'; iter counts the whole run."))
+
+f = "unseen/fairseq_hydra_json_epoch_issue2493.log"
+R = Runs()
+for line in read(f).splitlines():
+    m = re.search(r"\| INFO \| train \| (\{.*\})$", line)
+    if m:
+        d = json.loads(m.group(1))
+        st = int(d["train_num_updates"])
+        for k in ("train_loss", "train_nll_loss", "train_lr", "train_gnorm", "train_wps"):
+            R.add(k, "train", st, num(d[k]))
+OUT.append(summarize(f, "fairseq (json log format, epoch summaries)", R, "train_num_updates",
+    "'<date> | INFO | train | {json}' end-of-epoch summaries, values as quoted strings, every key prefixed 'train_'; step = train_num_updates (643, 674); epochs 21-22."))
+
+f = "unseen/metaseq_train_inner_json_pr507.log"
+R = Runs()
+for line in read(f).splitlines():
+    m = re.search(r"\| train_inner \| (\{.*\})$", line)
+    if m:
+        d = json.loads(m.group(1))
+        st = int(d["num_updates"])
+        for k in ("loss", "ppl", "lr", "gnorm", "wps"):
+            R.add(k, "train", st, num(d[k]))
+OUT.append(summarize(f, "metaseq (fairseq json train_inner, slurm prefix)", R, "num_updates",
+    "'slurm_procid 0 : <date> | INFO | train_inner | {json}' with quoted numbers; two updates (1, 2)."))
+
+f = "unseen/fairseq_lua_fconv_issue60.log"
+R = Runs()
+for line in read(f).splitlines():
+    m = re.match(r"(?:\| checkpoint \d+ )?\| epoch \d+ \| (\d+) updates \| (.*)$", line)
+    if not m:
+        continue
+    st = int(m.group(1))
+    summary = line.startswith("| checkpoint")
+    for k, sp in (("trainloss", "train"), ("train ppl", "train"), ("validloss", "eval"), ("valid ppl", "eval"), ("testloss", "eval")):
+        if summary and sp == "train":
+            continue  # the epoch's average, as fairseq's end-of-epoch lines in seen/ (not a per-update value)
+        mm = re.search(r"(?:^|\| )" + k + r"\s+([\d.]+)", m.group(2))
+        if mm:
+            R.add(k, sp, st, num(mm.group(1)))
+OUT.append(summarize(f, "fairseq-lua (Torch7)", R, "updates",
+    "'| epoch 009 | 0046063 updates | words/s    7730| trainloss     3.03 | train ppl     8.14' (zero-padded update count, padded values, a '|' glued to words/s); "
+    "the '| checkpoint 010 | …' lines are the end-of-epoch summary at update 50070: their validloss/valid ppl/testloss are the evaluation (counted, eval), "
+    "their trainloss/train ppl/lr are the epoch's averages and settings and are NOT counted in the per-update series (same rule as fairseq in seen/). "
+    "(First count, before any parser change, put the summary's trainloss/train ppl in the train series and had lr: 7 points; revised to the corpus rule.) "
+    "The 'path …' and 'saved model' lines carry no metric."))
+
+f = "unseen/nnunet_epoch_lines_issue440.log"
+R = Runs(); ep = None
+for line in read(f).splitlines():
+    m = re.fullmatch(r"epoch:\s+(\d+)", line)
+    if m:
+        ep = int(m.group(1)); continue
+    m = re.search(r": train loss : ([\d.]+)$", line)
+    if m:
+        R.add("train loss", "train", ep, num(m.group(1))); continue
+    m = re.search(r": validation loss: ([\d.]+)$", line)
+    if m:
+        R.add("validation loss", "eval", ep, num(m.group(1))); continue
+    m = re.search(r"\d: lr: ([\d.]+)$", line)
+    if m:
+        R.add("lr", "train", ep, num(m.group(1)))
+OUT.append(summarize(f, "nnU-Net (timestamped per-epoch lines)", R, "epoch",
+    "'epoch:  N' on its own line, then '<timestamp>: train loss : x', '<timestamp>: validation loss: y', '<timestamp>: lr: z'; epoch 3 cut after its validation loss (no lr). "
+    "Timestamps have microseconds and a trailing ': '."))
+
+f = "unseen/cltr_training_epoch_issue15.log"
+R = Runs()
+for line in read(f).splitlines():
+    m = re.search(r"Training Epoch:\[(\d+)/\d+\]\t loss=([\d.]+)\t lr=([\d.]+)\t epoch_time=([\d.]+)", line)
+    if m:
+        st = int(m.group(1))
+        R.add("loss", "train", st, num(m.group(2)))
+        R.add("lr", "train", st, num(m.group(3)))
+        R.add("epoch_time", "train", st, num(m.group(4)))
+OUT.append(summarize(f, "custom logging (CLTR, TAB + space separated key=value)", R, "epoch",
+    "'<date> - CLTR - INFO - Training Epoch:[844/1500]<TAB> loss=…<TAB> lr=…<TAB> epoch_time=…'; one line per epoch (844-855)."))
+
+
+def _nan_as_named_literal(o):
+    """System.Text.Json reads NaN only as the string "NaN"."""
+    if isinstance(o, dict):
+        return {k: _nan_as_named_literal(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_nan_as_named_literal(v) for v in o]
+    if (isinstance(o, float) and math.isnan(o)) or o == "nan":
+        return "NaN"
+    return o
+
+
 if __name__ == "__main__":
-    json.dump(OUT, sys.stdout, indent=1, ensure_ascii=False)
+    # the files added in the second batch are counted by count_added.py (run from unseen/); they sit after the first batch
+    import contextlib, runpy
+    here = os.path.dirname(os.path.abspath(__file__))
+    added = io.StringIO(); cwd = os.getcwd()
+    try:
+        os.chdir(os.path.dirname(here))
+        with contextlib.redirect_stdout(added):
+            runpy.run_path(os.path.join(here, "count_added.py"), run_name="__main__")
+    finally:
+        os.chdir(cwd)
+    FIRST = 17  # first-batch entries above; the third batch follows the second
+    ALL = OUT[:FIRST] + json.loads(added.getvalue()) + OUT[FIRST:]
+    json.dump(_nan_as_named_literal(ALL), sys.stdout, indent=1, ensure_ascii=False)
     print()
