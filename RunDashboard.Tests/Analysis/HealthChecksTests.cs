@@ -128,6 +128,13 @@ public class HealthChecksTests
         var slightly = Line(MetricKeys.TrainLoss, 20, i => i < 10 ? 2.0 - i * 0.1 : 1.0 + (i - 10) * 0.04);
         Assert.DoesNotContain(Check(Data(null, slightly)), f => f.Rule == "divergence"); // 1.36: under 1.5×
 
+        // A loss that fell to almost nothing and wobbles there: many times its best, but by a negligible amount
+        // next to its fall. The same wobble on a loss that never fell is still a rise.
+        var settled = Line(MetricKeys.TrainLoss, 40, i => i < 20 ? 0.004 * (20 - i) / 20 + 6e-8 : 6e-8 * (1 + (i - 20) * 0.5));
+        Assert.DoesNotContain(Check(Data(null, settled)), f => f.Rule == "divergence");
+        var neverFell = Line(MetricKeys.TrainLoss, 40, i => i < 20 ? 6e-8 : 6e-8 * (1 + (i - 20) * 0.5));
+        Assert.Single(Check(Data(null, neverFell)), f => f.Rule == "divergence");
+
         var spiky = Line(MetricKeys.TrainLoss, 40, i => i == 20 ? 7.0 : 2.0);
         Assert.Equal(20, Check(Data(null, spiky)).Single(f => f.Rule == "loss-spike").Step);
         var bump = Line(MetricKeys.TrainLoss, 40, i => i == 20 ? 5.0 : 2.0);

@@ -97,6 +97,8 @@ internal static class ReferenceLossTrend
         }
         var end = MedianEnding(finite.Count - 1);
         if (best <= 0 || bestK == finite.Count - 1 || end <= best * (1 + o.DivergenceRatio)) return null;
+        var start = MedianEnding(w - 1);
+        if (start > best && end - best < o.DivergenceNegligibleRise * (start - best)) return null;
         var bestStep = s.Steps[finite[bestK - w / 2]];
         var nonFiniteAfter = Enumerable.Range(0, s.Count).FirstOrDefault(i => s.Steps[i] > bestStep && !double.IsFinite(s.Values[i]), -1);
         var explosive = end >= best * o.ExplosiveRatio || nonFiniteAfter >= 0;

@@ -323,6 +323,7 @@ public static class HealthChecks
         }
         var end = medians[^1];
         if (best <= 0 || bestK == finite.Count - 1 || end <= best * (1 + o.DivergenceRatio)) return null;
+        if (medians[0] > best && end - best < o.DivergenceNegligibleRise * (medians[0] - best)) return null;
         var bestStep = s.Steps[finite[bestK - w / 2]];
         var nonFiniteAfter = Enumerable.Range(0, s.Count).FirstOrDefault(i => s.Steps[i] > bestStep && !double.IsFinite(s.Values[i]), -1);
         var explosive = end >= best * o.ExplosiveRatio || nonFiniteAfter >= 0;

@@ -28,6 +28,13 @@ public sealed class HealthOptions
     /// </summary>
     public double DivergenceRatio { get; set; } = 0.5;
 
+    /// <summary>
+    /// A rise from the best median smaller than this share of the fall before it is not divergence, whatever its
+    /// ratio: a loss that fell to nearly zero (a Q-learning loss from 0.0037 to 6e-8) can wobble to many times its
+    /// best while moving by a negligible amount.
+    /// </summary>
+    public double DivergenceNegligibleRise { get; set; } = 0.01;
+
     /// <summary>Share of the points (at least 3) whose median is compared for divergence.</summary>
     public double DivergenceWindow { get; set; } = 0.1;
 

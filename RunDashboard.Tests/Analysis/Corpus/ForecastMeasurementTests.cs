@@ -89,8 +89,36 @@ public sealed class ForecastMeasurementTests(RealRunStore store, ITestOutputHelp
 
         Assert.True(results.Count >= 10, "enough real curves to measure on");
         Assert.True(median < 0.35, $"median relative error {median:P1}: a forecast from 30 % of a run should land within about a fifth of the end");
-        var covered = results.Count(m => m.Covered) / (double)results.Count;
-        Assert.True(covered >= 0.8, $"the band holds the true end of {covered:P0} of the curves: it is calibrated on each curve's own prefixes to hold about 80–90 %");
+        // The band is calibrated on each curve's own prefixes to hold about 80–90 % of true ends. On a few dozen
+        // curves the share held varies by several points either way, so the test is whether as few as were held
+        // would be unlikely (under 5 %) if the band really held 80 %: a one-sided binomial test.
+        var held = results.Count(m => m.Covered);
+        var chance = BinomialAtMost(held, results.Count, 0.8);
+        output.WriteLine($"held {held}/{results.Count} ({held / (double)results.Count:P0}); chance of holding so few if the band held 80 %: {chance:P1}");
+        Assert.True(chance >= 0.05, $"the band holds the true end of {held} of {results.Count} curves: that few would happen {chance:P1} of the time if it held 80 %");
         Assert.True(widths[widths.Count / 2] < 1, $"median band width {widths[widths.Count / 2]:P0} of the prediction: wider says nothing");
     }
+
+    /// <summary>P(X ≤ k) for X ~ Binomial(n, p).</summary>
+    internal static double BinomialAtMost(int k, int n, double p)
+    {
+        double sum = 0, term = Math.Pow(1 - p, n);
+        for (var i = 0; i <= k; i++)
+        {
+            sum += term;
+            term *= (double)(n - i) / (i + 1) * p / (1 - p);
+        }
+        return Math.Min(1, sum);
+    }
+}
+
+public class BinomialTailTests
+{
+    [Theory]
+    [InlineData(23, 29, 0.8, 0.5365960659825947)]
+    [InlineData(18, 29, 0.8, 0.019704439843105027)]
+    [InlineData(5, 10, 0.5, 0.623046875)]
+    [InlineData(10, 10, 0.5, 1.0)]
+    public void The_tail_matches_the_sum_of_binomial_terms(int k, int n, double p, double expected) =>
+        Assert.Equal(expected, ForecastMeasurementTests.BinomialAtMost(k, n, p), 9);
 }
