@@ -139,7 +139,7 @@ public sealed class ReceivingImport : IDisposable
 internal sealed class GrowingFile(string path)
 {
     /// <summary>Bytes kept in memory behind the writer: a few of the receiver's 1 MB reads.</summary>
-    internal const int RecentBytes = 16 << 20;
+    internal const int RecentBytes = 4 << 20;
 
     private readonly object _lock = new();
 

@@ -22,7 +22,7 @@ internal sealed class ChunkWriter : IDisposable
     /// Encoded bytes waiting for the inserting thread before the encoder waits for it (series that encode poorly,
     /// a slow disk): memory stays bounded whatever the import's size.
     /// </summary>
-    private const long MaxWaitingBytes = 32L * 1024 * 1024;
+    private const long MaxWaitingBytes = 8L * 1024 * 1024;
 
     /// <summary>Queued after the last batch when the caller needs everything in the database (it is never inserted).</summary>
     private static readonly List<SeriesChunkWrite> FlushMarker = [];
