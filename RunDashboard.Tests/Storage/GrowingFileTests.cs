@@ -19,9 +19,9 @@ public class GrowingFileTests : IDisposable
     }
 
     /// <summary>Writes <paramref name="all"/> in pieces, as the receiver does: to the file first, then announced.</summary>
-    private static async Task WriteAsync(GrowingFile file, byte[] all, int piece, Func<int, Task> between)
+    private static void Write(GrowingFile file, byte[] all, int piece, Action<int> between)
     {
-        await using var target = new FileStream(file.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+        using var target = new FileStream(file.Path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
         var written = 0;
         for (var i = 0; written < all.Length; i++)
         {
@@ -29,8 +29,32 @@ public class GrowingFileTests : IDisposable
             target.Write(all, written, n);
             written += n;
             file.Append(all.AsSpan(written - n, n), written);
-            await between(i);
+            between(i);
         }
+    }
+
+    /// <summary>Runs <paramref name="read"/> on a thread of its own (not the pool, which other tests may keep busy).</summary>
+    private static Func<byte[]> OnThread(Func<byte[]> read)
+    {
+        byte[]? result = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = read();
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }) { IsBackground = true };
+        thread.Start();
+        return () =>
+        {
+            Assert.True(thread.Join(TimeSpan.FromMinutes(1)), "the reader did not finish");
+            return failure is null ? result! : throw new InvalidOperationException("the reader failed", failure);
+        };
     }
 
     private static byte[] ReadAll(Stream stream, int chunk, Action? afterEach = null)
@@ -47,40 +71,36 @@ public class GrowingFileTests : IDisposable
     }
 
     [Fact]
-    public async Task A_reader_that_keeps_up_and_one_that_falls_far_behind_both_read_the_bytes_written()
+    public void A_reader_that_keeps_up_and_one_that_falls_far_behind_both_read_the_bytes_written()
     {
         var path = _dir.File("body");
         File.Create(path).Dispose();
         var file = new GrowingFile(path);
         // Three times what is kept in memory, in pieces that do not divide it.
         var all = Bytes(GrowingFile.RecentBytes * 3 + 12_345, seed: 1);
-        var fast = Task.Run(() => ReadAll(file.OpenRead(), 65_536));
-        var slowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var slow = Task.Run(async () =>
+        var fast = OnThread(() => ReadAll(file.OpenRead(), 65_536));
+        Func<byte[]>? slow = null;
+        Write(file, all, 1_000_003, i =>
         {
-            // Starts only once the writer is well past the bytes kept in memory.
-            await slowStarted.Task;
-            return ReadAll(file.OpenRead(), 7_919);
-        });
-        await WriteAsync(file, all, 1_000_003, async i =>
-        {
-            if (i == 40) slowStarted.TrySetResult();
-            if (i % 8 == 0) await Task.Delay(1);
+            // The second reader starts once the writer is well past the bytes kept in memory.
+            if (i == 2 * GrowingFile.RecentBytes / 1_000_003) slow = OnThread(() => ReadAll(file.OpenRead(), 7_919));
+            if (i % 4 == 0) Thread.Sleep(1);
         });
         file.Complete("sha", new UploadOptions());
 
-        Assert.Equal(all, await fast);
-        Assert.Equal(all, await slow);
+        Assert.Equal(all, fast());
+        Assert.NotNull(slow);
+        Assert.Equal(all, slow());
     }
 
     [Fact]
-    public async Task Once_complete_the_reader_seeks_and_reads_from_memory_or_the_file_alike()
+    public void Once_complete_the_reader_seeks_and_reads_from_memory_or_the_file_alike()
     {
         var path = _dir.File("body");
         File.Create(path).Dispose();
         var file = new GrowingFile(path);
         var all = Bytes(GrowingFile.RecentBytes + 3 * 1_048_576, seed: 2);
-        await WriteAsync(file, all, 1_048_576, _ => Task.CompletedTask);
+        Write(file, all, 1_048_576, _ => { });
         file.Complete("sha", new UploadOptions());
 
         using var reader = file.OpenRead();
