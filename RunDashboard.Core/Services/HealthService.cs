@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using RunDashboard.Core.Analysis;
 using RunDashboard.Core.Analysis.Health;
 using RunDashboard.Core.Model;
@@ -12,7 +11,18 @@ public sealed class HealthService(RunStore store, HealthOptions options, TimePro
     /// <summary>Longer series are reduced first: trends and spikes read the same at 20,000 buckets.</summary>
     private const int MaxPoints = 20_000;
 
-    private readonly ConcurrentDictionary<string, (long Version, IReadOnlyList<Finding> Findings)> _cache = new();
+    /// <summary>Runs whose findings are kept (a runs list of 10,000 shows each run's health).</summary>
+    private const int CacheEntries = 50_000;
+
+    /// <summary>Findings are a few short messages a run: an estimate of 1 KB each bounds the cache at 64 MB.</summary>
+    private const long CacheBytes = 64L * 1024 * 1024;
+
+    /// <summary>Findings by run, with the run version they were computed for; a run that changes or goes is forgotten.</summary>
+    private readonly RunCache<string, (long Version, IReadOnlyList<Finding> Findings)> _cache =
+        new(store, CacheEntries, CacheBytes, runId => runId, cached => 1024L * Math.Max(1, cached.Findings.Count));
+
+    /// <summary>Runs whose findings are kept.</summary>
+    internal int CachedRuns => _cache.Count;
 
     public HealthOptions Options => options;
 
@@ -21,9 +31,9 @@ public sealed class HealthService(RunStore store, HealthOptions options, TimePro
     public IReadOnlyList<Finding> Findings(Run run)
     {
         var version = run.UpdatedAt.Ticks ^ run.DataVersion;
-        if (_cache.TryGetValue(run.Id, out var cached) && cached.Version == version) return cached.Findings;
+        if (_cache.TryGet(run.Id, out var cached) && cached.Version == version) return cached.Findings;
         var findings = HealthChecks.Run(Read(run), options);
-        _cache[run.Id] = (version, findings);
+        _cache.Add(run.Id, (version, findings));
         return findings;
     }
 

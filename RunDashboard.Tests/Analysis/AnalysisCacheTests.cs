@@ -139,4 +139,22 @@ public sealed class AnalysisCacheTests : IDisposable
         Assert.Equal(0, cache.Count);
         Assert.Equal(0, cache.Bytes);
     }
+
+    [Fact]
+    public void Health_findings_of_a_deleted_run_are_not_kept()
+    {
+        var health = new Core.Services.HealthService(_store, new Core.Analysis.Health.HealthOptions(), TimeProvider.System);
+        var gone = LossRun();
+        var kept = LossRun();
+        var findings = health.Findings(gone);
+        health.Findings(kept);
+        Assert.Equal(2, health.CachedRuns);
+        Assert.Same(findings, health.Findings(gone));
+
+        Assert.True(_store.DeleteRun(gone.Id));
+
+        Assert.Equal(1, health.CachedRuns);
+        Assert.Empty(health.Findings(gone.Id));
+        Assert.Equal(1, health.CachedRuns);
+    }
 }
