@@ -119,7 +119,12 @@ public sealed class ChatNotifier(
 
     private async Task NotifyAsync(string runId, IReadOnlyList<WebhookTarget> targets, WebhookSender sender, CancellationToken cancellationToken)
     {
-        if (store.GetRun(runId) is not { } run) return;
+        if (store.GetRun(runId) is not { } run)
+        {
+            // Deleted: what was posted about it is never looked up again.
+            _ledger.ForgetRun(runId);
+            return;
+        }
         var now = time.GetUtcNow().UtcDateTime;
         var findings = health.Findings(run).Where(f => f.Severity >= MinSeverity).ToList();
         var finished = RunCompletion.StateOf(run, now) == RunStates.Finished;
@@ -168,6 +173,8 @@ public sealed class ChatNotifier(
 
     private async Task PostDigestAsync(DateTime due, IReadOnlyList<WebhookTarget> targets, WebhookSender sender, CancellationToken cancellationToken)
     {
+        // Only the day's own digest is ever looked up; a week is kept for whoever reads the database.
+        _ledger.ForgetDigestsBefore(DateOnly.FromDateTime(due).AddDays(-7));
         // The list has no events; a run's state can depend on them (a "final" checkpoint), so the few active runs are read whole.
         var active = store.ListRuns().Where(r => r.UpdatedAt > due - TimeSpan.FromDays(1)).Select(r => store.GetRun(r.Id)).OfType<Run>().ToList();
         if (ChatPosts.Digest(active, due, DashboardUrl) is not { } post) return;

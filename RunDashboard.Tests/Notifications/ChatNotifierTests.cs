@@ -206,6 +206,20 @@ public class ChatNotifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_deleted_run_leaves_nothing_in_the_ledger_of_sent_posts()
+    {
+        await using var h = await Start(Options(("slack", WebhookKind.Slack)));
+        var run = await h.UploadAsync("distill_progress.log", "kd");
+        await NotifierHarness.Until(() => Titled(_receiver.Delivered("slack"), "Warning in run").Count == 1, "the warning was posted");
+        var ledger = new Core.Storage.NotificationLedger(h.Store);
+        Assert.True(ledger.Count() >= 1);
+
+        Assert.True(h.Store.DeleteRun(run.Id));
+
+        await NotifierHarness.Until(() => ledger.Count() == 0, "the deleted run's posts were forgotten");
+    }
+
+    [Fact]
     public async Task A_restarted_notifier_over_the_same_file_posts_nothing_again()
     {
         var h = await Start(Options(("slack", WebhookKind.Slack)));
