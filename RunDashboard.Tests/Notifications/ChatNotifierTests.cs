@@ -212,7 +212,8 @@ public class ChatNotifierTests : IAsyncLifetime
         var run = await h.UploadAsync("distill_progress.log", "kd");
         await NotifierHarness.Until(() => Titled(_receiver.Delivered("slack"), "Warning in run").Count == 1, "the warning was posted");
         var ledger = new Core.Storage.NotificationLedger(h.Store);
-        Assert.True(ledger.Count() >= 1);
+        // The post is recorded just after the receiver answered it.
+        await NotifierHarness.Until(() => ledger.Count() >= 1, "the post was recorded in the ledger");
 
         Assert.True(h.Store.DeleteRun(run.Id));
 
