@@ -145,6 +145,19 @@ public sealed partial class RunStore : IDisposable
     /// </summary>
     public IReadOnlyList<string>? DeleteUpload(string uploadId)
     {
+        // Bytes still being compressed into the database are deleted once that is done: deleting them from LiteDB's
+        // file storage while the archive wrote them left a transaction unreleased in a test run, and the next
+        // checkpoint timed out waiting for it. An archive held up longer than this is raced as before.
+        if (Uploads.IsPending(uploadId))
+        {
+            try
+            {
+                Uploads.WaitForArchive(TimeSpan.FromMinutes(2));
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
         Uploads.Unpark(uploadId);
         return Backend.DeleteUpload(uploadId);
     }
