@@ -3,8 +3,8 @@ namespace RunDashboard.Core.Ingest.Fast;
 /// <summary>
 /// A bounded queue from one producing thread to one consuming thread whose waits sleep at once. A large import
 /// keeps both cores busy with its own threads (receiving, parsing, encoding), so a waiting side has nothing to win
-/// by spinning: <c>BlockingCollection</c>'s semaphore spins before it sleeps, and with a handoff every few hundred
-/// kilobytes that spinning took about a sixth of the import's processor time.
+/// by spinning: <c>BlockingCollection</c>'s semaphore spins before it sleeps. Sleeping at once saved 0.1–0.3 s of a
+/// 3 s import of 512 MB, measured against the same import with <c>BlockingCollection</c>.
 /// </summary>
 internal sealed class Handoff<T>(int capacity)
 {

@@ -14,7 +14,7 @@ internal sealed class LinePipeline(LogLineReader reader, IByteLineParser bytes, 
     private const int LinesPerBatch = 8192;
 
     /// <summary>
-    /// Batches read ahead of the ones being applied (about 10 MB at most): on a busy machine one thread waits for
+    /// Batches read ahead of the ones being applied (about 5 MB at most): on a busy machine one thread waits for
     /// the scheduler now and then, and the other keeps going meanwhile instead of waiting too.
     /// </summary>
     private const int BatchesAhead = 4;
