@@ -1,4 +1,5 @@
 using LiteDB;
+using LiteDB.Engine;
 using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Storage.LiteDb;
@@ -18,6 +19,7 @@ public sealed partial class LiteDbBackend : IStorageBackend
     internal const string UploadsCollection = "uploads";
 
     private readonly LiteDatabase _db;
+    private readonly LogFileStream _log;
     private readonly ILiteCollection<Run> _runs;
     private readonly ILiteCollection<BsonDocument> _chunks;
     private readonly ILiteCollection<BsonDocument> _events;
@@ -40,7 +42,16 @@ public sealed partial class LiteDbBackend : IStorageBackend
         var mapper = new BsonMapper { SerializeNullValues = false, TrimWhitespace = false, EmptyStringToNull = false };
         mapper.Entity<Run>().Id(r => r.Id, autoId: false).Ignore(r => r.Events).Ignore(r => r.Steps);
         mapper.Entity<UploadRecord>().Id(u => u.Id, autoId: false);
-        _db = new LiteDatabase(new ConnectionString { Filename = Location, Connection = ConnectionType.Direct }, mapper);
+        _log = new LogFileStream(LogPath(Location));
+        try
+        {
+            _db = new LiteDatabase(new LiteEngine(new EngineSettings { Filename = Location, LogStream = _log }), mapper);
+        }
+        catch
+        {
+            _log.Dispose();
+            throw;
+        }
         _runs = _db.GetCollection<Run>(RunsCollection);
         _chunks = _db.GetCollection(ChunksCollection);
         _events = _db.GetCollection(EventsCollection);
@@ -297,5 +308,12 @@ public sealed partial class LiteDbBackend : IStorageBackend
     private static RunEvent ToEvent(BsonValue v) =>
         new(v["Step"].AsInt64, v["Kind"].AsString, v["Message"].AsString, v["Line"].AsInt32);
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        _db.Dispose();
+        // LiteDB deletes an empty log file it opened itself; this one it was given, so it leaves it.
+        var empty = _log.Length == 0;
+        _log.Dispose();
+        if (empty) File.Delete(_log.Path);
+    }
 }
