@@ -34,6 +34,7 @@ public static class SeriesCodec
     /// <summary>A chunk payload is at most ~40 KB (4096 varints); a 64 KB window covers it, and the decoder allocates its ring buffer by the window, so a larger one only costs time.</summary>
     private const int BrotliWindow = 16;
 
+    private static readonly long[] Pow10Integers = Enumerable.Range(0, 19).Select(i => Enumerable.Repeat(10L, i).Aggregate(1L, (a, b) => a * b)).ToArray();
     private static readonly double[] Pow10 = Enumerable.Range(0, MaxExponent + 1).Select(i => double.Parse("1e" + i, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     public static byte[] EncodeSteps(ReadOnlySpan<long> steps)
@@ -63,16 +64,14 @@ public static class SeriesCodec
         try
         {
             var w = new ByteWriter(values.Length * 3 + 32);
-            if (TryDecimal(values, mantissas, out var exponent))
+            if (TryDecimal(values, mantissas, out var exponent, out var exceptions))
             {
                 w.Byte(KindDecimal);
                 w.VarInt(ZigZag(exponent));
                 w.VarInt((ulong)order);
-                var exceptions = 0;
-                foreach (var v in values) if (IsException(v)) exceptions++;
                 w.VarInt((ulong)exceptions);
                 var previousIndex = 0;
-                for (var i = 0; i < values.Length; i++)
+                for (var i = 0; i < values.Length && exceptions > 0; i++)
                 {
                     if (!IsException(values[i])) continue;
                     w.VarInt((ulong)(i - previousIndex));
@@ -189,38 +188,67 @@ public static class SeriesCodec
 
     /// <summary>
     /// The largest exponent e (fewest digits) such that every value is exactly the decimal m × 10^e with |m| &lt; 2^53,
-    /// verified by decoding; false when there is none (then the chunk is XOR-encoded).
+    /// verified by decoding; false when there is none (then the chunk is XOR-encoded). One pass: when a value needs a
+    /// smaller exponent, the mantissas found so far are multiplied by the power of ten between the two. That keeps
+    /// them exact: m × 10^e and m·10^k × 10^(e−k) are the same real number, and while both mantissas are below 2^53
+    /// and both exponents within ±22 each decodes with one correctly rounded operation, so to the same double.
     /// </summary>
-    private static bool TryDecimal(ReadOnlySpan<double> values, long[] mantissas, out int exponent)
+    private static bool TryDecimal(ReadOnlySpan<double> values, long[] mantissas, out int exponent, out int exceptions)
     {
-        exponent = MaxExponent;
-        var any = false;
-        foreach (var v in values)
-        {
-            if (IsException(v) || v == 0) continue;
-            if (!any)
-            {
-                any = true;
-                exponent = Math.Clamp((int)Math.Floor(Math.Log10(Math.Abs(v))), -MaxExponent, MaxExponent);
-            }
-            // e only goes down: a value exact at e is exact at every smaller e while its mantissa stays below 2^53.
-            while (!Exact(v, exponent, out _))
-            {
-                if (--exponent < -MaxExponent) return false;
-            }
-        }
-        if (!any) exponent = 0;
-        long previous = 0;
+        exponent = 0;
+        exceptions = 0;
+        var started = false;
+        long previous = 0, largest = 0;
+        ulong previousBits = 0;
+        var hasPrevious = false;
         for (var i = 0; i < values.Length; i++)
         {
             var v = values[i];
+            var bits = BitConverter.DoubleToUInt64Bits(v);
+            // Repeated values (a constant learning rate, a step counter's twin) are common and need no division.
+            if (hasPrevious && bits == previousBits)
+            {
+                mantissas[i] = previous;
+                continue;
+            }
             if (IsException(v))
             {
+                exceptions++;
                 mantissas[i] = previous; // a zero delta costs one byte; the exception list restores the bits
                 continue;
             }
-            if (!Exact(v, exponent, out var m)) return false;
+            long m = 0;
+            if (v != 0)
+            {
+                if (!started)
+                {
+                    started = true;
+                    exponent = Math.Clamp((int)Math.Floor(Math.Log10(Math.Abs(v))), -MaxExponent, MaxExponent);
+                }
+                if (!Exact(v, exponent, out m))
+                {
+                    var e = exponent;
+                    do
+                    {
+                        if (--e < -MaxExponent) return false;
+                    }
+                    while (!Exact(v, e, out m));
+                    if (largest != 0)
+                    {
+                        var k = exponent - e;
+                        if (k >= Pow10Integers.Length || largest > (MaxMantissa - 1) / Pow10Integers[k]) return false;
+                        var scale = Pow10Integers[k];
+                        for (var j = 0; j < i; j++) mantissas[j] *= scale;
+                        previous *= scale;
+                        largest *= scale;
+                    }
+                    exponent = e;
+                }
+            }
             mantissas[i] = previous = m;
+            previousBits = bits;
+            hasPrevious = true;
+            largest = Math.Max(largest, Math.Abs(m));
         }
         return true;
     }

@@ -85,6 +85,20 @@ public class SeriesCodecTests : IDisposable
         }
     }
 
+    [Theory]
+    // Each later value needs more decimals than the ones before: the mantissas found so far are rescaled.
+    [InlineData(new[] { 100.0, 2.5, 0.125, 3.14159, -7e-6, 100.0, 0.0 }, 1)]
+    [InlineData(new[] { 4e3, 3.0, 1.25e-5, 12345.678 }, 1)]
+    // 1e15 and 1.5 share no exponent with both mantissas below 2^53: the chunk falls back to XOR.
+    [InlineData(new[] { 1e15, 1.5 }, 2)]
+    public void A_chunk_whose_decimals_grow_keeps_every_value(double[] values, int kind)
+    {
+        var blob = SeriesCodec.EncodeDoubles(values);
+
+        Assert.Equal(kind, blob[0] & 0x7F);
+        AssertBitIdentical(values, SeriesCodec.DecodeDoubles(blob, values.Length));
+    }
+
     [Fact]
     public void Values_without_a_short_decimal_form_round_trip_through_the_xor_fallback()
     {
