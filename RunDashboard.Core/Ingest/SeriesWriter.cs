@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using RunDashboard.Core.Ingest.Fast;
 using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Ingest;
@@ -111,6 +113,7 @@ public sealed class SeriesWriter
     /// True when <see cref="Add"/> would simply append a point at <paramref name="step"/> (no time) to the pending
     /// chunk: the step moves past the last one, nothing is held, the run goes on and the chunk has room.
     /// </summary>
+    [MethodImpl(HotPath.Optimised)]
     internal bool CanAppendNext(long step) =>
         step > LastStep && Count > 0 && !_held.HasValue && _run.Successor is null && step > _dropThrough
         && _pending < _steps.Length && _times is null;
@@ -120,6 +123,7 @@ public sealed class SeriesWriter
     /// (the caller counts the points of a line at once). With a point of this run written and this step past it,
     /// the step is past the run's first step, so there is no first step to note either.
     /// </summary>
+    [MethodImpl(HotPath.Optimised)]
     internal void AppendNext(long step, double value, int line)
     {
         var pending = _pending;
@@ -130,7 +134,7 @@ public sealed class SeriesWriter
     }
 
     /// <summary>The statistics of a point just placed in the pending arrays; writes the chunk once it is full.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Counted(long step, double value, int line)
     {
         Count++;

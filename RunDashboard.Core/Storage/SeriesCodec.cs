@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using RunDashboard.Core.Ingest.Fast;
 
 namespace RunDashboard.Core.Storage;
 
@@ -58,6 +60,7 @@ public static class SeriesCodec
     }
 
     /// <summary>Values (order 1: consecutive values are close) or times (order 2: regular clock ticks).</summary>
+    [MethodImpl(HotPath.Optimised)]
     public static byte[] EncodeDoubles(ReadOnlySpan<double> values, int order = 1)
     {
         var mantissas = ArrayPool<long>.Shared.Rent(Math.Max(1, values.Length));
@@ -193,6 +196,7 @@ public static class SeriesCodec
     /// them exact: m × 10^e and m·10^k × 10^(e−k) are the same real number, and while both mantissas are below 2^53
     /// and both exponents within ±22 each decodes with one correctly rounded operation, so to the same double.
     /// </summary>
+    [MethodImpl(HotPath.Optimised)]
     private static bool TryDecimal(ReadOnlySpan<double> values, long[] mantissas, out int exponent, out int exceptions)
     {
         exponent = 0;
@@ -253,6 +257,7 @@ public static class SeriesCodec
         return true;
     }
 
+    [MethodImpl(HotPath.Optimised)]
     private static bool Exact(double v, int e, out long mantissa)
     {
         mantissa = 0;
@@ -264,6 +269,7 @@ public static class SeriesCodec
         return BitConverter.DoubleToInt64Bits(back) == BitConverter.DoubleToInt64Bits(v);
     }
 
+    [MethodImpl(HotPath.Optimised)]
     private static void WriteOrder1(ref ByteWriter w, ReadOnlySpan<long> values)
     {
         long previous = 0;
@@ -284,6 +290,7 @@ public static class SeriesCodec
         }
     }
 
+    [MethodImpl(HotPath.Optimised)]
     private static void WriteOrder2(ref ByteWriter w, ReadOnlySpan<long> values)
     {
         long previous = 0, previousDelta = 0;
@@ -384,6 +391,7 @@ public static class SeriesCodec
         return plain;
     }
 
+    [MethodImpl(HotPath.Optimised)]
     private static int WriteVarInt(Span<byte> into, ulong v)
     {
         var i = 0;

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using LiteDB;
+using RunDashboard.Core.Ingest.Fast;
 using RunDashboard.Core.Model;
 
 namespace RunDashboard.Core.Storage;
@@ -94,6 +96,7 @@ internal sealed class SeriesPyramid
     public readonly record struct Entry(
         ObjectId Id, int Count, long FirstStep, bool HasTimes, bool SortedWithin, BlockLines Blocks, int[]? NonFiniteAt, long[]? NonFiniteStep)
     {
+        [MethodImpl(HotPath.Optimised)]
         public static Entry Of(ObjectId id, SeriesChunk chunk)
         {
             var n = chunk.Count;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace RunDashboard.Core.Ingest.Fast;
 
@@ -21,6 +22,7 @@ internal static class Utf8Decimal
     /// point, an optional exponent. Fails unless it has a digit before any exponent and ends with a digit, so a
     /// unit or separator can follow it directly ("28.140s", "7.906 GB", "1.5,").
     /// </summary>
+    [MethodImpl(HotPath.Optimised)]
     public static bool TryRead(ReadOnlySpan<byte> s, out double value, out int length)
     {
         value = 0;

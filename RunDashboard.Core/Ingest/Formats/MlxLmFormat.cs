@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RunDashboard.Core.Ingest.Fast;
 using RunDashboard.Core.Model;
 
@@ -34,6 +35,7 @@ public sealed class MlxLmFormat : LineLogFormat
         private readonly MlxLmIterLines _iterLines = new();
         private long _lastStep;
 
+        [MethodImpl(HotPath.Optimised)]
         public bool TryRead(ReadOnlySpan<byte> line, Span<double> values, out long step, out object shape, out int count)
         {
             var read = _iterLines.TryRead(line, values, out step, out var iterShape);
@@ -65,6 +67,7 @@ public sealed class MlxLmFormat : LineLogFormat
         /// appended, and the non-finite values reported after them (appending reports nothing, so the order of the
         /// problems is the one <see cref="SeriesWriter.Add"/> would give).
         /// </summary>
+        [MethodImpl(HotPath.Optimised)]
         private bool TryAppendLine(MlxLmIterLines.Shape shape, SeriesWriter?[] writers, long step, ReadOnlySpan<double> values, int lineNumber)
         {
             if (!shape.WritersDistinct)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RunDashboard.Core.Ingest.Fast;
 
 namespace RunDashboard.Core.Ingest.Formats;
@@ -23,6 +24,7 @@ internal sealed class MlxLmIterLines
     private Shape? _last;
 
     /// <summary>Reads step and values of an <c>Iter</c> line into <paramref name="values"/>, or returns false.</summary>
+    [MethodImpl(HotPath.Optimised)]
     public bool TryRead(ReadOnlySpan<byte> line, Span<double> values, out long step, out Shape shape)
     {
         step = 0;
@@ -79,6 +81,7 @@ internal sealed class MlxLmIterLines
         /// <summary>True once every writer is looked up and no two names share one.</summary>
         public bool WritersDistinct { get; set; }
 
+        [MethodImpl(HotPath.Optimised)]
         public bool TryMatch(ReadOnlySpan<byte> body, Span<double> values)
         {
             var literals = _literals;
