@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RunDashboard.Core.Ingest.Fast;
 
 namespace RunDashboard.Core.Ingest;
@@ -24,6 +25,7 @@ internal sealed class LineLoop(ImportContext context, ILineParser parser, bool c
         AfterParser(line, lineNumber, before);
     }
 
+    [MethodImpl(HotPath.Optimised)]
     public bool TryTake(ReadOnlySpan<byte> line, int lineNumber)
     {
         if (!_bytes!.TryRead(line, _values, out var step, out var shape, out var count)) return false;
@@ -32,6 +34,7 @@ internal sealed class LineLoop(ImportContext context, ILineParser parser, bool c
     }
 
     /// <summary>Applies a line the byte parser read; <paramref name="line"/> is its text, needed only in the rare case below.</summary>
+    [MethodImpl(HotPath.Optimised)]
     public void Row(object shape, long step, ReadOnlySpan<double> values, int lineNumber, ReadOnlySpan<byte> line)
     {
         if ((lineNumber & 0x3FFF) == 0) cancellationToken.ThrowIfCancellationRequested();

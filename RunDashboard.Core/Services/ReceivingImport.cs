@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using RunDashboard.Core.Ingest.Fast;
 using RunDashboard.Core.Storage;
 
 namespace RunDashboard.Core.Services;
@@ -166,6 +168,7 @@ internal sealed class GrowingFile(string path)
     public long Length => Volatile.Read(ref _length);
 
     /// <summary>The writer wrote <paramref name="bytes"/>, ending at <paramref name="length"/>.</summary>
+    [MethodImpl(HotPath.Optimised)]
     public void Append(ReadOnlySpan<byte> bytes, long length)
     {
         var copy = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes.Length);
@@ -318,6 +321,7 @@ internal sealed class GrowingFile(string path)
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+        [MethodImpl(HotPath.Optimised)]
         public override int Read(Span<byte> buffer)
         {
             if (buffer.IsEmpty) return 0;

@@ -362,6 +362,7 @@ public static class SeriesCodec
     }
 
     /// <summary>The blob as is, or Brotli-compressed after the kind byte when that is smaller.</summary>
+    [MethodImpl(HotPath.Optimised)]
     private static byte[] Finish(ref ByteWriter w)
     {
         var raw = w.Written;

@@ -336,6 +336,7 @@ internal sealed class SeriesPyramid
     {
         public static readonly Summary Empty = new(double.PositiveInfinity, double.NegativeInfinity, double.NaN, 0);
 
+        [MethodImpl(HotPath.Optimised)]
         public static Summary Of(ReadOnlySpan<double> values)
         {
             double lo = double.PositiveInfinity, hi = double.NegativeInfinity, last = double.NaN;
