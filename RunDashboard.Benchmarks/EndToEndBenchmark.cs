@@ -59,7 +59,7 @@ public static class EndToEndBenchmark
         Console.WriteLine(F($"  {lineCounter}: {lineSeconds:F3} s ({mb / lineSeconds:F0} MB/s)"));
         void PrintUpload(string which, Upload upload)
         {
-            Console.WriteLine(F($"  upload + import over HTTP (POST /api/uploads until the run is committed), {which}: {upload.Seconds:F2} s ({mb / upload.Seconds:F1} MB/s), {lineSeconds / upload.Seconds:F3} of line counting's speed; {upload.CpuSeconds:F2} CPU seconds (server and client)"));
+            Console.WriteLine(F($"  upload + import over HTTP (POST /api/uploads until the run is committed), {which}: {upload.Seconds:F2} s ({mb / upload.Seconds:F1} MB/s), {lineSeconds / upload.Seconds:F3} of line counting's speed; {upload.CpuSeconds:F2} CPU seconds (server and client), {upload.AllocatedMb:F0} MB allocated, {upload.Collections} collections"));
             var timings = upload.Timings;
             if (timings.ValueKind != JsonValueKind.Object) return;
             double T(string name) => timings.GetProperty(name).GetDouble();
@@ -73,12 +73,14 @@ public static class EndToEndBenchmark
         Console.WriteLine(F($"  peak working set of the process (server and HTTP client; Chromium not counted): {peakAfterImport / 1048576.0:F0} MB after the import, {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MB at the end"));
     }
 
-    private sealed record Upload(double Seconds, double CpuSeconds, JsonElement Run, JsonElement Timings);
+    private sealed record Upload(double Seconds, double CpuSeconds, double AllocatedMb, int Collections, JsonElement Run, JsonElement Timings);
 
     /// <summary>Uploads <paramref name="log"/> as <c>curl -F file=@log</c> does, with <paramref name="firstLine"/> sent before its bytes.</summary>
     private static async Task<Upload> UploadAsync(HttpClient http, string log, string? firstLine)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: false);
+        var collections = GC.CollectionCount(0);
         var upload = Stopwatch.StartNew();
         using var form = new MultipartFormDataContent();
         Stream bytes = File.OpenRead(log);
@@ -91,11 +93,13 @@ public static class EndToEndBenchmark
         var body = await response.Content.ReadAsStringAsync();
         var seconds = upload.Elapsed.TotalSeconds;
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        var allocatedMb = (GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1048576.0;
+        collections = GC.CollectionCount(0) - collections;
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"upload answered {(int)response.StatusCode}: {body}");
         var root = JsonDocument.Parse(body).RootElement;
         var runs = root.GetProperty("runs");
         if (runs.GetArrayLength() != 1) throw new InvalidOperationException($"the upload made {runs.GetArrayLength()} runs, not 1: {body}");
-        return new Upload(seconds, cpuSeconds, runs[0].Clone(), root.TryGetProperty("timings", out var t) ? t.Clone() : default);
+        return new Upload(seconds, cpuSeconds, allocatedMb, collections, runs[0].Clone(), root.TryGetProperty("timings", out var t) ? t.Clone() : default);
     }
 
     /// <summary>A few bytes, then a file: the length is known, so the request still has a Content-Length.</summary>

@@ -218,14 +218,15 @@ public sealed class SeriesWriter
             var before = 0;
             while (before < last.Count && last.Steps[before] < step) before++;
             Count -= last.Count - before + _pending;
-            _steps = new long[_chunkSize];
-            _values = new double[_chunkSize];
+            _steps = ChunkArrays.RentSteps(_chunkSize);
+            _values = ChunkArrays.RentValues(_chunkSize);
             _times = last.Times is null ? null : NaNs(_chunkSize);
             Array.Copy(last.Steps, _steps, before);
             Array.Copy(last.Values, _values, before);
             if (last.Times is not null) Array.Copy(last.Times, _times!, before);
             _pending = before;
             _lastFlushed = null;
+            last.Release();
         }
         else
         {
@@ -260,11 +261,12 @@ public sealed class SeriesWriter
     private void WriteChunk()
     {
         if (_pending == 0) return;
-        var chunk = new SeriesChunk(Key, _sequence++, _steps, _values, _times, _pending);
+        var chunk = SeriesChunk.Shared(Key, _sequence++, _steps, _values, _times, _pending);
+        _lastFlushed?.Release();
         _lastFlushed = chunk;
         _sink.Write(_run, chunk);
-        _steps = new long[_chunkSize];
-        _values = new double[_chunkSize];
+        _steps = ChunkArrays.RentSteps(_chunkSize);
+        _values = ChunkArrays.RentValues(_chunkSize);
         _times = null;
         _pending = 0;
     }

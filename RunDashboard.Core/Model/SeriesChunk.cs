@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace RunDashboard.Core.Model;
 
 /// <summary>
@@ -16,4 +18,45 @@ public sealed class SeriesChunk(string key, int sequence, long[] steps, double[]
     public int Count { get; } = count;
     public long FirstStep => Steps[0];
     public long LastStep => Steps[Count - 1];
+
+    /// <summary>Parties still reading a chunk whose arrays go back to <see cref="ChunkArrays"/> after them; 0 when they never do.</summary>
+    private int _holders;
+
+    /// <summary>
+    /// A chunk whose arrays are reused once both of its readers let go of it: the series writer (which may read its
+    /// last chunk again when a resume rewinds into it) and the store's writer thread (once it has encoded it). A
+    /// chunk that either never lets go of (another sink that keeps chunks, a write dropped before encoding) is
+    /// simply collected.
+    /// </summary>
+    internal static SeriesChunk Shared(string key, int sequence, long[] steps, double[] values, double[]? times, int count) =>
+        new(key, sequence, steps, values, times, count) { _holders = 2 };
+
+    /// <summary>One reader is done with the arrays; the last one hands them back for the next chunk.</summary>
+    internal void Release()
+    {
+        if (Volatile.Read(ref _holders) <= 0) return;
+        if (Interlocked.Decrement(ref _holders) == 0) ChunkArrays.Return(Steps, Values);
+    }
+}
+
+/// <summary>
+/// Step and value arrays of full chunks, reused: a 512 MB log fills about 5,800 chunks, and allocating two fresh
+/// 32 KB arrays for each made up 370 of the 620 MB an import allocated. Only arrays of <see cref="SeriesChunk.DefaultSize"/>
+/// are kept, and at most enough for the chunks an import holds in flight.
+/// </summary>
+internal static class ChunkArrays
+{
+    private const int MaxKept = 512;
+    private static readonly ConcurrentStack<long[]> Steps = new();
+    private static readonly ConcurrentStack<double[]> Values = new();
+
+    public static long[] RentSteps(int size) => size == SeriesChunk.DefaultSize && Steps.TryPop(out var a) ? a : new long[size];
+
+    public static double[] RentValues(int size) => size == SeriesChunk.DefaultSize && Values.TryPop(out var a) ? a : new double[size];
+
+    public static void Return(long[] steps, double[] values)
+    {
+        if (steps.Length == SeriesChunk.DefaultSize && Steps.Count < MaxKept) Steps.Push(steps);
+        if (values.Length == SeriesChunk.DefaultSize && Values.Count < MaxKept) Values.Push(values);
+    }
 }

@@ -126,6 +126,7 @@ internal sealed class ChunkWriter : IDisposable
                             if (!_entries.TryGetValue(key, out var list)) _entries[key] = list = [];
                             list.Add((write.Chunk.Sequence, SeriesPyramid.Entry.Of(chunk.Id, write.Chunk)));
                         }
+                        write.Chunk.Release();
                     }
                 }
             }

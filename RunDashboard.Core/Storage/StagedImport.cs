@@ -33,7 +33,8 @@ public sealed class StagedImport : IChunkSink, IDisposable
     public void Write(RunDraft run, SeriesChunk chunk)
     {
         _runIds.Add(run.Id);
-        // Chunks are immutable once written (SeriesWriter starts new arrays), so the writer thread may encode them later.
+        // A written chunk's arrays are not touched again until the writer thread has encoded it and released it
+        // (SeriesWriter goes on in other arrays), so the writer thread may encode them later.
         _batch.Add(new SeriesChunkWrite(run.Id, chunk));
         ChunksWritten++;
         if (_batch.Count >= BatchSize) QueueBatch();
