@@ -29,6 +29,8 @@ public static class HistoryColumns
         if (n.EndsWith("_step", StringComparison.Ordinal) && n.Length > 5 && !n.Equals("training_step", StringComparison.Ordinal)) n = n[..^5];
         if (n.StartsWith("val_", StringComparison.OrdinalIgnoreCase) && !n.Equals("val_loss", StringComparison.OrdinalIgnoreCase)) return "eval/" + n[4..];
         if (n.StartsWith("valid_", StringComparison.OrdinalIgnoreCase)) return MetricKeys.Canonicalize("eval_" + n[6..]);
+        // DeiT-style logs name the held-out split "test" (test_loss, test_acc1): an evaluation, as eval_ and val_ are.
+        if (n.StartsWith("test_", StringComparison.OrdinalIgnoreCase)) return MetricKeys.Canonicalize("eval_" + n[5..]);
         return MetricKeys.Canonicalize(n);
     }
 }

@@ -19,10 +19,20 @@ public static class MetricPairs
             ReadSpaced(text, pairs, unreadable);
             return pairs;
         }
-        foreach (var range in text.Split(separator))
+        if (text.Contains('['))
         {
-            var part = text[range].Trim();
-            if (part.IsEmpty) continue;
+            foreach (var range in SplitOutsideBrackets(text, separator)) Part(text[range]);
+        }
+        else
+        {
+            foreach (var range in text.Split(separator)) Part(text[range]);
+        }
+        return pairs;
+
+        void Part(ReadOnlySpan<char> part)
+        {
+            part = part.Trim();
+            if (part.IsEmpty) return;
             if (separator == ' ' || part.Contains('=') && !part.Contains(' '))
             {
                 foreach (var r in part.Split(' '))
@@ -36,7 +46,54 @@ public static class MetricPairs
                 One(part, pairs, unreadable);
             }
         }
-        return pairs;
+    }
+
+    /// <summary>
+    /// The parts of <paramref name="text"/> between separators that are not inside brackets: DeepSpeed prints
+    /// <c>lr=[5e-05], mom=[[0.9, 0.999]]</c>, whose inner commas separate list items, not pairs.
+    /// </summary>
+    private static List<Range> SplitOutsideBrackets(ReadOnlySpan<char> text, char separator)
+    {
+        var parts = new List<Range>();
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '[') depth++;
+            else if (c == ']' && depth > 0) depth--;
+            else if (c == separator && depth == 0)
+            {
+                parts.Add(start..i);
+                start = i + 1;
+            }
+        }
+        parts.Add(start..text.Length);
+        return parts;
+    }
+
+    /// <summary>
+    /// A value printed as a list, one item per parameter group (<c>lr=[5e-05]</c>, <c>lr=[0.001, 0.001]</c>): one
+    /// number when every item is that number. Items that differ (<c>mom=[[0.9, 0.999]]</c>, Adam's two betas) are
+    /// several settings, not one metric: <paramref name="several"/> says so, and no value is read.
+    /// </summary>
+    private static bool TryListValue(ReadOnlySpan<char> raw, out double value, out bool several)
+    {
+        value = double.NaN;
+        several = false;
+        if (raw.Length < 3 || raw[0] != '[' || raw[^1] != ']') return false;
+        var inner = raw.Trim("[]".AsSpan());
+        if (inner.IsEmpty) return false;
+        var any = false;
+        foreach (var r in inner.Split(','))
+        {
+            var item = inner[r].Trim().Trim("[]".AsSpan()).Trim();
+            if (!Numbers.TryParse(item, out var v)) return false;
+            if (any && !v.Equals(value)) several = true;
+            value = v;
+            any = true;
+        }
+        return any && !several;
     }
 
     private static void One(ReadOnlySpan<char> part, List<Pair> pairs, List<string>? unreadable)
@@ -49,6 +106,12 @@ public static class MetricPairs
         else { unreadable?.Add(part.ToString()); return; }
         var name = part[..split].Trim().TrimEnd(':');
         var raw = part[valueStart..].Trim();
+        if (!name.IsEmpty && raw.StartsWith('['))
+        {
+            if (TryListValue(raw, out var item, out var several)) pairs.Add(new Pair(name.ToString(), item, ""));
+            else if (!several) unreadable?.Add(part.ToString());
+            return;
+        }
         if (name.IsEmpty || !TryValue(raw, out var value, out var unit))
         {
             unreadable?.Add(part.ToString());

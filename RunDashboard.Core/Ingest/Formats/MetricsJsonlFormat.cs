@@ -29,13 +29,20 @@ public sealed class MetricsJsonlFormat : LineLogFormat
             {
                 using var doc = JsonDocument.Parse(ExtendedJson.Quote(line));
                 if (doc.RootElement.ValueKind != JsonValueKind.Object) continue;
+                var stepped = false;
                 foreach (var p in doc.RootElement.EnumerateObject())
                 {
                     if (HistoryColumns.Classify(p.Name) is not (HistoryColumns.Role.Step or HistoryColumns.Role.Progress)) continue;
-                    withStep++;
+                    stepped = true;
                     kind = p.Name switch { "current_steps" => "LLaMA-Factory", "_step" => "W&B", "global_step/max_steps" => "ms-swift", _ => kind };
                     break;
                 }
+                if (!stepped && WholeEpoch(doc.RootElement) is not null)
+                {
+                    stepped = true;
+                    kind = "one line per epoch";
+                }
+                if (stepped) withStep++;
             }
             catch (JsonException)
             {
@@ -48,6 +55,13 @@ public sealed class MetricsJsonlFormat : LineLogFormat
     }
 
     protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new Parser(context);
+
+    /// <summary>
+    /// DeiT-style <c>log.txt</c> (timm descendants write one JSON object per epoch: <c>{"train_lr": …, "train_loss": …,
+    /// "test_acc1": …, "epoch": 100}</c>): with no step key, a whole-number epoch is the line's step.
+    /// </summary>
+    private static long? WholeEpoch(JsonElement root) =>
+        root.TryGetProperty("epoch", out var epoch) && epoch.ValueKind == JsonValueKind.Number && epoch.TryGetInt64(out var e) && e >= 0 ? e : null;
 
     /// <summary>ms-swift's <c>"global_step/max_steps": "1/294"</c>.</summary>
     private static (long Current, long Total)? Progress(string? text)
@@ -92,6 +106,12 @@ public sealed class MetricsJsonlFormat : LineLogFormat
                         case HistoryColumns.Role.RunName: name = p.Value.ToString(); break;
                     }
                 }
+                var byEpoch = false;
+                if (step is null && WholeEpoch(root) is { } epochStep)
+                {
+                    step = epochStep;
+                    byEpoch = true;
+                }
                 if (step is null)
                 {
                     context.Report(lineNumber, "JSON line without a step key; skipped");
@@ -106,7 +126,7 @@ public sealed class MetricsJsonlFormat : LineLogFormat
                 {
                     var role = HistoryColumns.Classify(p.Name);
                     if (p.NameEquals("total_steps") && p.Value.TryGetInt64(out var total)) run.Hyperparameters.TryAdd("max_steps", total.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    if (role != HistoryColumns.Role.Metric || (isEval && p.NameEquals("epoch"))) continue;
+                    if (role != HistoryColumns.Role.Metric || ((isEval || byEpoch) && p.NameEquals("epoch"))) continue;
                     // Evaluation records repeat training bookkeeping (memory, speed) at the step just logged.
                     if (isEval && !p.Name.StartsWith("eval_", StringComparison.Ordinal) && run.HasSeriesAt(p.Name, step.Value)) continue;
                     double value;

@@ -88,6 +88,7 @@ public sealed class StepKeyValueFormat : LineLogFormat
         private readonly RunDraft _run = context.Run();
         private readonly List<string> _unreadable = [];
         private long _lastStep;
+        private bool _sawStep;
 
         public void Line(ReadOnlySpan<char> line, int lineNumber)
         {
@@ -95,12 +96,39 @@ public sealed class StepKeyValueFormat : LineLogFormat
             if (StartsWithStep(trimmed, out var step, out var eval, out var rest))
             {
                 _lastStep = Math.Max(_lastStep, step);
+                _sawStep = true;
                 var body = trimmed[rest..];
                 if (body.StartsWith("[")) { Tagged(body, step, lineNumber); return; }
                 Metrics(body, step, eval, lineNumber);
                 return;
             }
             if (trimmed.StartsWith("[")) Tagged(trimmed, _lastStep, lineNumber);
+            else if (_sawStep && trimmed.Contains('=')) PairsOfLastStep(trimmed, lineNumber);
+        }
+
+        /// <summary>
+        /// A line of <c>key=value</c> pairs with no step of its own, after a step line, reports on that step:
+        /// DeepSpeed follows <c>[Rank 0] step=40, skipped=2, lr=[5e-05]</c> with its timer's
+        /// <c>0/40, SamplesPerSec=83.5, MemAllocated=0.26GB</c>. Only the <c>=</c> pairs that hold a number are read;
+        /// the rest of such a line ("0/40", words, "path=out/") is the trainer's own text, not a value that failed to read.
+        /// A line needs two such pairs, comma-separated: one <c>name=value</c> a line under a step header is OLMo's
+        /// block layout, whose values print thousands separators ("Perplexity=9,097") the generic reader reads whole.
+        /// </summary>
+        private void PairsOfLastStep(ReadOnlySpan<char> line, int lineNumber)
+        {
+            if (!line.Contains(", ", StringComparison.Ordinal)) return;
+            var text = line.ToString();
+            var pairs = MetricPairs.Read(text);
+            pairs.RemoveAll(p => !text.Contains(p.Name + "=", StringComparison.Ordinal));
+            if (pairs.Count < 2) return;
+            foreach (var pair in pairs)
+            {
+                var series = _run.Metric(pair.Name, KeyFor("train", pair, lineHasLoss: false));
+                if (series.Add(_lastStep, pair.Value, lineNumber) && !double.IsFinite(pair.Value))
+                {
+                    context.Report(lineNumber, $"non-finite value ({Numbers.Format(pair.Value)}) for '{pair.Name}' at step {_lastStep}");
+                }
+            }
         }
 
         private void Metrics(ReadOnlySpan<char> body, long step, bool eval, int lineNumber)

@@ -519,11 +519,16 @@ internal sealed class GenericTextParser : ILineParser
         return key;
     }
 
+    /// <summary>
+    /// Split words before a metric's name, joined by a space, an underscore or a hyphen (XGBoost names every result
+    /// "&lt;set&gt;-&lt;metric&gt;": <c>train-logloss</c>, <c>eval-logloss</c>).
+    /// </summary>
     private static readonly (string Prefix, string Split)[] SplitPrefixes =
     [
-        ("training ", "train"), ("train ", "train"), ("train_", "train"),
-        ("validation ", "eval"), ("validation_", "eval"), ("valid ", "eval"), ("valid_", "eval"), ("val ", "eval"), ("val_", "eval"),
-        ("evaluation ", "eval"), ("eval ", "eval"), ("eval_", "eval"), ("test ", "eval"), ("test_", "eval"),
+        ("training ", "train"), ("train ", "train"), ("train_", "train"), ("train-", "train"),
+        ("validation ", "eval"), ("validation_", "eval"), ("validation-", "eval"), ("valid ", "eval"), ("valid_", "eval"), ("valid-", "eval"),
+        ("val ", "eval"), ("val_", "eval"), ("val-", "eval"),
+        ("evaluation ", "eval"), ("eval ", "eval"), ("eval_", "eval"), ("eval-", "eval"), ("test ", "eval"), ("test_", "eval"), ("test-", "eval"),
     ];
 
     /// <summary>"loss train: 1.06, val: 1.05" (LitGPT) names the split after the metric.</summary>

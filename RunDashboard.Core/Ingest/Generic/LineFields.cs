@@ -46,6 +46,12 @@ public static class LineFields
                 fields.Add(layout[k] with { Value = value, Total = total, Integral = integral && layout[k].Integral });
                 k++;
             }
+            else if (!token.IsEmpty && char.IsAsciiDigit(token[0]) && TryGluedCount(token, out var count, out _))
+            {
+                if (k >= layout.Length) return false;
+                fields.Add(layout[k] with { Value = count, Total = null, Integral = true });
+                k++;
+            }
             i = next == i ? i + 1 : next;
         }
         return k == layout.Length;
@@ -128,6 +134,14 @@ public static class LineFields
                 }
                 label.Clear();
                 words = 0;
+            }
+            else if (!token.IsEmpty && char.IsAsciiDigit(token[0]) && TryGluedCount(token, out var count, out var counted))
+            {
+                // "5epoch", "3376-3750batch": the count names itself; words before it do not label it.
+                fields.Add(new LineField(counted, count, "", null, true));
+                label.Clear();
+                words = 0;
+                pendingUnlabeled = -1;
             }
             else if (!token.IsEmpty)
             {
@@ -319,6 +333,39 @@ public static class LineFields
             if (i == wordStart || ++words > 2) return false;
             if (i < line.Length && line[i] is ':' or '=') return true;
         }
+    }
+
+    /// <summary>
+    /// A count written against the name of what it counts: ESPnet prints <c>5epoch:train:3376-3750batch:</c> (epoch 5,
+    /// the stats of batches 3376 to 3750). Only step and epoch names of four letters or more count this way ("5epoch",
+    /// "200steps"; tqdm's "21it" is its own counter, not a metric's step); a range ends at the batch the line was
+    /// written after, so it reads as its last number. Units ("5s", "12GB") are numbers, read before this.
+    /// </summary>
+    internal static bool TryGluedCount(ReadOnlySpan<char> token, out double count, out string name)
+    {
+        count = 0;
+        name = "";
+        if (token.Length > 48) return false;
+        var i = 0;
+        while (i < token.Length && char.IsAsciiDigit(token[i])) i++;
+        if (i == 0 || i == token.Length) return false;
+        var numberStart = 0;
+        if (token[i] == '-' && i + 1 < token.Length && char.IsAsciiDigit(token[i + 1]))
+        {
+            var rangeStart = i + 1;
+            i = rangeStart;
+            while (i < token.Length && char.IsAsciiDigit(token[i])) i++;
+            if (i == token.Length || rangeStart - 1 > 15 || i - rangeStart > 15
+                || long.Parse(token[..(rangeStart - 1)], CultureInfo.InvariantCulture) > long.Parse(token[rangeStart..i], CultureInfo.InvariantCulture)) return false;
+            numberStart = rangeStart;
+        }
+        var word = token[i..];
+        if (word.Length < 4 || i - numberStart > 15) return false;
+        foreach (var ch in word) if (!char.IsAsciiLetter(ch) && ch != '_') return false;
+        if (StepNames.Rank(word.ToString()) < 0) return false;
+        count = long.Parse(token[numberStart..i], CultureInfo.InvariantCulture);
+        name = word.ToString();
+        return true;
     }
 
     private static bool IsWordLike(ReadOnlySpan<char> word)

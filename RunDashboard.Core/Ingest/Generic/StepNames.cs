@@ -7,6 +7,9 @@ public static class StepNames
     [
         "global_step", "global step", "globalstep", "step", "steps", "train_step", "iteration", "iterations", "iter", "iters", "it",
         "num_updates", "updates", "update", "batch", "batches", "s", "optimizer_step", "trainer/global_step", "train/global_step",
+        // OpenPCDet's timm-style lines count the run's iterations as "Acc_iter" (its accumulated_iter) beside the
+        // batch position inside the epoch ("[  49/323]"); the accumulated count is the run's step.
+        "acc_iter", "accumulated_iter",
     ];
 
     private static readonly string[] Coarse = ["epoch", "epochs", "ep"];

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Counter for the unseen/ fixtures (kept inside unseen/ on purpose).
 Run from Fixtures/real:  python3 unseen/tools/count_unseen.py > unseen/expected.json
-(also runs count_added.py for the second batch and writes NaN as "NaN", the form System.Text.Json reads)"""
+(also runs count_added.py for the second batch, count_batch4.py for the fourth, and writes NaN as "NaN", the form System.Text.Json reads)"""
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from count import *  # helpers: read, num, Runs, summarize, trainer_state, lf_jsonl, mlx, modded, hf_dicts
@@ -373,7 +373,15 @@ if __name__ == "__main__":
             runpy.run_path(os.path.join(here, "count_added.py"), run_name="__main__")
     finally:
         os.chdir(cwd)
+    # the fourth batch is counted by count_batch4.py (run from unseen/) and follows the third
+    batch4 = io.StringIO()
+    try:
+        os.chdir(os.path.dirname(here))
+        with contextlib.redirect_stdout(batch4):
+            runpy.run_path(os.path.join(here, "count_batch4.py"), run_name="__main__")
+    finally:
+        os.chdir(cwd)
     FIRST = 17  # first-batch entries above; the third batch follows the second
-    ALL = OUT[:FIRST] + json.loads(added.getvalue()) + OUT[FIRST:]
+    ALL = OUT[:FIRST] + json.loads(added.getvalue()) + OUT[FIRST:] + json.loads(batch4.getvalue())
     json.dump(_nan_as_named_literal(ALL), sys.stdout, indent=1, ensure_ascii=False)
     print()
