@@ -15,7 +15,8 @@ namespace RunDashboard.Benchmarks;
 /// </summary>
 public static class EndToEndBenchmark
 {
-    public static async Task RunAsync(string dir, string log)
+    /// <param name="put">Upload as <c>curl -T</c> does (PUT of the bytes) instead of <c>curl -F</c> (a multipart form).</param>
+    public static async Task RunAsync(string dir, string log, bool put = false)
     {
         var mb = new FileInfo(log).Length / 1048576.0;
         var load = File.Exists("/proc/loadavg") ? " · load average " + File.ReadAllText("/proc/loadavg").Split(' ')[0] : "";
@@ -29,14 +30,14 @@ public static class EndToEndBenchmark
         // The first upload into a fresh server also pays for compiling the code it runs (the runtime compiles each
         // method, then recompiles the hot ones optimised); a dashboard that has been up for a while has done that. The
         // second upload sends the same log with one more first line, so its bytes are new to the server.
-        var first = await UploadAsync(http, log, firstLine: null);
+        var first = await UploadAsync(http, log, firstLine: null, put);
         // After the commit the raw bytes are compressed into the database in the background, and the next large
         // import waits for that (the two must not write the database file at once): wait here, so the second upload
         // times the import alone.
         var archive = Stopwatch.StartNew();
         await Task.Run(() => app.Services.GetRequiredService<RunStore>().Uploads.WaitForArchive());
         var archiveSeconds = archive.Elapsed.TotalSeconds;
-        var again = await UploadAsync(http, log, firstLine: "Fetching the benchmark log a second time\n");
+        var again = await UploadAsync(http, log, firstLine: "Fetching the benchmark log a second time\n", put);
         var peakAfterImport = Process.GetCurrentProcess().PeakWorkingSet64;
         var run = again.Run;
         var runId = run.GetProperty("id").GetString()!;
@@ -59,7 +60,7 @@ public static class EndToEndBenchmark
         Console.WriteLine(F($"  {lineCounter}: {lineSeconds:F3} s ({mb / lineSeconds:F0} MB/s)"));
         void PrintUpload(string which, Upload upload)
         {
-            Console.WriteLine(F($"  upload + import over HTTP (POST /api/uploads until the run is committed), {which}: {upload.Seconds:F2} s ({mb / upload.Seconds:F1} MB/s), {lineSeconds / upload.Seconds:F3} of line counting's speed; {upload.CpuSeconds:F2} CPU seconds (server and client), {upload.AllocatedMb:F0} MB allocated, {upload.Collections} collections"));
+            Console.WriteLine(F($"  upload + import over HTTP ({(put ? "PUT /api/uploads/{name}, as curl -T" : "POST /api/uploads, as curl -F")}, until the run is committed) {which}: {upload.Seconds:F2} s ({mb / upload.Seconds:F1} MB/s), {lineSeconds / upload.Seconds:F3} of line counting's speed; {upload.CpuSeconds:F2} CPU seconds (server and client), {upload.AllocatedMb:F0} MB allocated, {upload.Collections} collections"));
             var timings = upload.Timings;
             if (timings.ValueKind != JsonValueKind.Object) return;
             double T(string name) => timings.GetProperty(name).GetDouble();
@@ -75,21 +76,37 @@ public static class EndToEndBenchmark
 
     private sealed record Upload(double Seconds, double CpuSeconds, double AllocatedMb, int Collections, JsonElement Run, JsonElement Timings);
 
-    /// <summary>Uploads <paramref name="log"/> as <c>curl -F file=@log</c> does, with <paramref name="firstLine"/> sent before its bytes.</summary>
-    private static async Task<Upload> UploadAsync(HttpClient http, string log, string? firstLine)
+    /// <summary>
+    /// Uploads <paramref name="log"/> as <c>curl -F file=@log</c> does (or <c>curl -T log</c> with <paramref name="put"/>),
+    /// with <paramref name="firstLine"/> sent before its bytes.
+    /// </summary>
+    private static async Task<Upload> UploadAsync(HttpClient http, string log, string? firstLine, bool put)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var allocated = GC.GetTotalAllocatedBytes(precise: false);
         var collections = GC.CollectionCount(0);
         var upload = Stopwatch.StartNew();
-        using var form = new MultipartFormDataContent();
         Stream bytes = File.OpenRead(log);
         if (firstLine is not null) bytes = new HeadedStream(System.Text.Encoding.UTF8.GetBytes(firstLine), bytes);
         var file = new StreamContent(bytes, 1 << 16);
-        file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-        form.Add(file, "file", Path.GetFileName(log));
-        form.Add(new StringContent("e2e benchmark"), "name");
-        using var response = await http.PostAsync("/api/uploads", form);
+        HttpContent content;
+        if (put)
+        {
+            file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            content = file;
+        }
+        else
+        {
+            file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+            var form = new MultipartFormDataContent();
+            form.Add(file, "file", Path.GetFileName(log));
+            form.Add(new StringContent("e2e benchmark"), "name");
+            content = form;
+        }
+        using var _ = content;
+        using var response = put
+            ? await http.PutAsync($"/api/uploads/{Uri.EscapeDataString(Path.GetFileName(log))}?name=e2e%20benchmark", content)
+            : await http.PostAsync("/api/uploads", content);
         var body = await response.Content.ReadAsStringAsync();
         var seconds = upload.Elapsed.TotalSeconds;
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;

@@ -21,6 +21,8 @@ public static class UploadEndpoints
     {
         // Scripts post multipart without an antiforgery token; the same-origin filter stands in for it.
         app.MapPost("/api/uploads", UploadAsync).DisableAntiforgery().RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
+        // curl -T train.log http://host/api/uploads/ sends the file's bytes as the body of PUT /api/uploads/train.log.
+        app.MapPut("/api/uploads/{fileName}", PutAsync).DisableAntiforgery().RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
         app.MapGet("/api/uploads", (RunStore store) => store.Uploads.List().Select(u => new
         {
             id = u.Id, fileName = u.FileName, sha256 = u.Sha256, size = u.Size, uploadedAt = u.UploadedAt,
@@ -107,48 +109,7 @@ public static class UploadEndpoints
                 var other = otherFileField is not null ? $" (got field '{otherFileField}')" : "";
                 return ApiProblems.BadRequest("No file", $"The form has no 'file' field{other}; send the log as -F file=@train.log");
             }
-            IReadOnlyDictionary<string, string> renames;
-            try
-            {
-                renames = ReadingHints.ParseRenames(fields.GetValueOrDefault("rename"));
-            }
-            catch (FormatException ex)
-            {
-                return ApiProblems.BadRequest("Bad rename", ex.Message + "; send -F rename='loss_cls=train/loss/cls, val_acc=eval/accuracy'");
-            }
-            var options = OptionsOf(fields, renames);
-            if (UploadChecks.FieldProblem(options, limits) is { } fieldProblem) return ApiProblems.BadRequest("Over a limit", fieldProblem);
-            var receiveSeconds = received.Elapsed.TotalSeconds;
-            foreach (var (fileName, path, _) in files)
-            {
-                if (UploadChecks.ZipProblem(fileName, () => File.OpenRead(path), limits) is { } zipProblem)
-                {
-                    return Results.Problem(title: zipProblem.TooLarge ? "Archive over a limit" : "Unsafe archive", detail: zipProblem.Detail,
-                        statusCode: zipProblem.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest);
-                }
-            }
-            foreach (var (fileName, path, _) in files)
-            {
-                if (UploadChecks.TableProblem(fileName, () => File.OpenRead(path), limits) is { } tableProblem) return ApiProblems.BadRequest("Table over a limit", tableProblem);
-            }
-            ImportReport report;
-            if (early is not null && earlyFile is null)
-            {
-                report = await early.FinishAsync(files[0].Sha256, options, cancellationToken);
-            }
-            else
-            {
-                var uploads = files.Select((f, i) => i == 0 && earlyFile is not null ? earlyFile : new UploadFile(f.FileName, () => File.OpenRead(f.Path), f.Sha256, f.Path)).ToList();
-                report = await imports.ImportAsync(uploads, options, cancellationToken);
-            }
-            var body = UploadResponse.From(report, request, receiveSeconds);
-            if (!report.Succeeded)
-            {
-                return ApiProblems.BadRequest("Nothing could be imported", report.Error ?? "no runs found",
-                    new Dictionary<string, object?> { ["files"] = body.Files, ["problems"] = body.Problems });
-            }
-            var status = report.Files.All(f => f.Duplicate) ? StatusCodes.Status200OK : StatusCodes.Status201Created;
-            return Results.Json(body, statusCode: status);
+            return await FinishAsync(request, imports, files, fields, early, earlyFile, received, limits, cancellationToken);
         }
         finally
         {
@@ -156,6 +117,110 @@ public static class UploadEndpoints
             early?.Dispose();
             foreach (var (_, path, _) in files) if (path != early?.Path) UploadTempFolder.TryDelete(path);
         }
+    }
+
+    /// <summary>Query parameters of a PUT upload: the form fields of a POST.</summary>
+    private static readonly string[] PutFields = ["project", "name", "tags", "rename", "step"];
+
+    /// <summary>
+    /// <c>PUT /api/uploads/{fileName}</c>: one file as the whole body (<c>curl -T train.log http://host/api/uploads/</c>),
+    /// the form's fields as query parameters. With no multipart framing to parse, the body goes from the connection to
+    /// the file in one copy.
+    /// </summary>
+    private static async Task<IResult> PutAsync(string fileName, HttpRequest request, ImportService imports, UploadTempFolder temp,
+        IOptions<LimitsOptions> limitOptions, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var limits = limitOptions.Value;
+        var name = Path.GetFileName(fileName.Trim());
+        if (name.Length == 0 || name is "." or "..")
+        {
+            return ApiProblems.BadRequest("No file name", "PUT the file to /api/uploads/<file name>, e.g. curl -T train.log http://localhost:5000/api/uploads/");
+        }
+        if (request.HasFormContentType)
+        {
+            return ApiProblems.BadRequest("Expected the file's bytes", "a PUT body is the file itself (curl -T train.log …/api/uploads/); a form goes to POST /api/uploads (curl -F file=@train.log)");
+        }
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, values) in request.Query)
+        {
+            if (!PutFields.Contains(key, StringComparer.Ordinal))
+            {
+                return ApiProblems.BadRequest("Unknown parameter", $"'{(key.Length > 40 ? key[..40] : key)}' is not an upload parameter; use {string.Join(", ", PutFields)}");
+            }
+            if (values.Count != 1) return ApiProblems.BadRequest("Repeated parameter", $"'{key}' is given {values.Count} times; give it once");
+            fields[key] = values.ToString();
+        }
+        var received = System.Diagnostics.Stopwatch.StartNew();
+        ReceivingImport? early = null;
+        string? path = null;
+        try
+        {
+            if (ParseWhileReceiving(request, name, imports, fields, limits, configuration) is { } provisional)
+            {
+                early = imports.BeginReceiving(name, provisional, cancellationToken);
+            }
+            path = early?.Path ?? temp.NewFile();
+            var sha256 = await ReceiveFileAsync(request.Body, path, early, cancellationToken);
+            return await FinishAsync(request, imports, [(name, path, sha256)], fields, early, earlyFile: null, received, limits, cancellationToken);
+        }
+        finally
+        {
+            // The early import's file is kept or removed by it (it may hold an imported upload's bytes).
+            early?.Dispose();
+            if (path is not null && path != early?.Path) UploadTempFolder.TryDelete(path);
+        }
+    }
+
+    /// <summary>
+    /// What every upload does once its body is in: the fields checked against the limits, archives and tables
+    /// checked on the whole file, then the import (the early one finished, or the files imported now) and its answer.
+    /// </summary>
+    private static async Task<IResult> FinishAsync(HttpRequest request, ImportService imports, List<(string FileName, string Path, string Sha256)> files,
+        Dictionary<string, string> fields, ReceivingImport? early, UploadFile? earlyFile, System.Diagnostics.Stopwatch received, LimitsOptions limits,
+        CancellationToken cancellationToken)
+    {
+        IReadOnlyDictionary<string, string> renames;
+        try
+        {
+            renames = ReadingHints.ParseRenames(fields.GetValueOrDefault("rename"));
+        }
+        catch (FormatException ex)
+        {
+            return ApiProblems.BadRequest("Bad rename", ex.Message + "; send rename='loss_cls=train/loss/cls, val_acc=eval/accuracy' (a form field, or a query parameter of a PUT)");
+        }
+        var options = OptionsOf(fields, renames);
+        if (UploadChecks.FieldProblem(options, limits) is { } fieldProblem) return ApiProblems.BadRequest("Over a limit", fieldProblem);
+        var receiveSeconds = received.Elapsed.TotalSeconds;
+        foreach (var (fileName, path, _) in files)
+        {
+            if (UploadChecks.ZipProblem(fileName, () => File.OpenRead(path), limits) is { } zipProblem)
+            {
+                return Results.Problem(title: zipProblem.TooLarge ? "Archive over a limit" : "Unsafe archive", detail: zipProblem.Detail,
+                    statusCode: zipProblem.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest);
+            }
+        }
+        foreach (var (fileName, path, _) in files)
+        {
+            if (UploadChecks.TableProblem(fileName, () => File.OpenRead(path), limits) is { } tableProblem) return ApiProblems.BadRequest("Table over a limit", tableProblem);
+        }
+        ImportReport report;
+        if (early is not null && earlyFile is null)
+        {
+            report = await early.FinishAsync(files[0].Sha256, options, cancellationToken);
+        }
+        else
+        {
+            var uploads = files.Select((f, i) => i == 0 && earlyFile is not null ? earlyFile : new UploadFile(f.FileName, () => File.OpenRead(f.Path), f.Sha256, f.Path)).ToList();
+            report = await imports.ImportAsync(uploads, options, cancellationToken);
+        }
+        var body = UploadResponse.From(report, request, receiveSeconds);
+        if (!report.Succeeded)
+        {
+            return ApiProblems.BadRequest("Nothing could be imported", report.Error ?? "no runs found",
+                new Dictionary<string, object?> { ["files"] = body.Files, ["problems"] = body.Problems });
+        }
+        var status = report.Files.All(f => f.Duplicate) ? StatusCodes.Status200OK : StatusCodes.Status201Created;
+        return Results.Json(body, statusCode: status);
     }
 
     /// <summary>
