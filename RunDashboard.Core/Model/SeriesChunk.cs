@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace RunDashboard.Core.Model;
 
 /// <summary>
@@ -47,16 +45,48 @@ public sealed class SeriesChunk(string key, int sequence, long[] steps, double[]
 internal static class ChunkArrays
 {
     private const int MaxKept = 512;
-    private static readonly ConcurrentStack<long[]> Steps = new();
-    private static readonly ConcurrentStack<double[]> Values = new();
+    private static readonly Stack<long[]> Steps = new();
+    private static readonly Stack<double[]> Values = new();
 
-    public static long[] RentSteps(int size) => size == SeriesChunk.DefaultSize && Steps.TryPop(out var a) ? a : new long[size];
+    public static long[] RentSteps(int size)
+    {
+        if (size == SeriesChunk.DefaultSize)
+        {
+            lock (Steps)
+            {
+                if (Steps.TryPop(out var a)) return a;
+            }
+        }
+        return new long[size];
+    }
 
-    public static double[] RentValues(int size) => size == SeriesChunk.DefaultSize && Values.TryPop(out var a) ? a : new double[size];
+    public static double[] RentValues(int size)
+    {
+        if (size == SeriesChunk.DefaultSize)
+        {
+            lock (Values)
+            {
+                if (Values.TryPop(out var a)) return a;
+            }
+        }
+        return new double[size];
+    }
 
     public static void Return(long[] steps, double[] values)
     {
-        if (steps.Length == SeriesChunk.DefaultSize && Steps.Count < MaxKept) Steps.Push(steps);
-        if (values.Length == SeriesChunk.DefaultSize && Values.Count < MaxKept) Values.Push(values);
+        if (steps.Length == SeriesChunk.DefaultSize)
+        {
+            lock (Steps)
+            {
+                if (Steps.Count < MaxKept) Steps.Push(steps);
+            }
+        }
+        if (values.Length == SeriesChunk.DefaultSize)
+        {
+            lock (Values)
+            {
+                if (Values.Count < MaxKept) Values.Push(values);
+            }
+        }
     }
 }
