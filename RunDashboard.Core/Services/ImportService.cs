@@ -214,10 +214,14 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
             {
                 // The file was parsed while it arrived; what needs all of it comes now: the hash, the fields sent
                 // after the file, the check for bytes seen before and for a log that grew.
-                (sha, options) = receiving.WaitUntilComplete(cancellationToken);
+                string? received;
+                (received, options) = receiving.WaitUntilComplete(cancellationToken);
                 timings.ParsedWhileReceiving = true;
                 if (!SameHints(HintsFor(options), hints)) throw new GrowingFile.ReadAgainException();
-                if (FindDuplicate(sha) is { } previous)
+                var hashStart = clock.Elapsed;
+                sha = received ?? HashIfSeenSize(file);
+                timings.HashSeconds += (clock.Elapsed - hashStart).TotalSeconds;
+                if (sha.Length > 0 && FindDuplicate(sha) is { } previous)
                 {
                     // Its parsed series are not published: chunks of drafts that become no run go at commit.
                     parsed.RemoveAll(p => p.UploadId == uploadId);
@@ -253,9 +257,11 @@ public sealed partial class ImportService(RunStore store, Ingestor ingestor, Tim
         {
             var mine = parsed.Where(p => p.UploadId == uploadId).ToList();
             var runIds = runs.Where(r => r.UploadIds.Contains(uploadId)).Select(r => r.Id).ToList();
+            // A large upload not hashed yet is hashed when its bytes are archived; one that keeps no bytes, now.
+            var recordSha = sha.Length > 0 || (runIds.Count > 0 && file.ParkedAs is not null) ? sha : HashOf(file);
             var record = new UploadRecord
             {
-                Id = uploadId, FileName = name, Sha256 = sha, UploadedAt = replacing?.First(r => r.Id == uploadId).UploadedAt ?? now,
+                Id = uploadId, FileName = name, Sha256 = recordSha, UploadedAt = replacing?.First(r => r.Id == uploadId).UploadedAt ?? now,
                 BatchId = batchId, Status = runIds.Count > 0 ? UploadRecord.Imported : UploadRecord.Rejected,
                 Format = mine.Select(p => p.Import.Format).FirstOrDefault(f => f is not null) is { } f && mine.Count == 1 ? f : mine.Count > 1 ? "zip" : null,
                 Error = runIds.Count > 0 ? null : error ?? string.Join("; ", mine.Select(p => p.Import.Error).Where(e => e is not null)),

@@ -72,7 +72,7 @@ public sealed class ReceivingImport : IDisposable
     /// The body ended: finishes the early import with the hash and the final form fields, or imports the file again
     /// when the early one cannot stand.
     /// </summary>
-    public async Task<ImportReport> FinishAsync(string sha256, UploadOptions options, CancellationToken cancellationToken)
+    public async Task<ImportReport> FinishAsync(string? sha256, UploadOptions options, CancellationToken cancellationToken)
     {
         _finished = true;
         _file.Complete(sha256, options);
@@ -85,7 +85,7 @@ public sealed class ReceivingImport : IDisposable
     /// Gives up the early import (a second file came in the same form: the files are imported together once all are
     /// here) and returns the file as an ordinary received one.
     /// </summary>
-    public async Task<UploadFile> StopEarlyImportAsync(string sha256)
+    public async Task<UploadFile> StopEarlyImportAsync(string? sha256)
     {
         _finished = true;
         await _cancel.CancelAsync();
@@ -104,7 +104,7 @@ public sealed class ReceivingImport : IDisposable
         return AsUploadFile(sha256);
     }
 
-    private UploadFile AsUploadFile(string sha256) =>
+    private UploadFile AsUploadFile(string? sha256) =>
         new(_fileName, () => File.OpenRead(Path), sha256) { ParkedAs = UploadId };
 
     /// <summary>
@@ -226,7 +226,7 @@ internal sealed class GrowingFile(string path)
         lock (_lock) Monitor.PulseAll(_lock);
     }
 
-    public void Complete(string sha256, UploadOptions options)
+    public void Complete(string? sha256, UploadOptions options)
     {
         lock (_lock)
         {
@@ -272,8 +272,8 @@ internal sealed class GrowingFile(string path)
         }
     }
 
-    /// <summary>Waits for the end of the body: its hash and the form's final fields.</summary>
-    public (string Sha256, UploadOptions Options) WaitUntilComplete(CancellationToken cancellationToken)
+    /// <summary>Waits for the end of the body: its hash (null when it is hashed after the answer) and the form's final fields.</summary>
+    public (string? Sha256, UploadOptions Options) WaitUntilComplete(CancellationToken cancellationToken)
     {
         using var _ = cancellationToken.Register(() => Fail(new OperationCanceledException(cancellationToken)));
         lock (_lock)
@@ -283,7 +283,7 @@ internal sealed class GrowingFile(string path)
                 if (_failed is not null) throw new OperationCanceledException(_failed.Message, _failed);
                 Monitor.Wait(_lock);
             }
-            return (Sha256!, Options!);
+            return (Sha256, Options!);
         }
     }
 

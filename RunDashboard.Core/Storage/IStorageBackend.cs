@@ -113,6 +113,9 @@ public interface IStorageBackend : IDisposable
     /// <summary>Deletes an upload's record and bytes (its runs stay).</summary>
     void DeleteUploadRecord(string uploadId);
 
+    /// <summary>Records the SHA-256 of an upload whose hash was computed after its answer (when its bytes were archived).</summary>
+    void SetUploadSha256(string uploadId, string sha256);
+
     // Small documents: settings, sync state, links, hints
 
     /// <summary>

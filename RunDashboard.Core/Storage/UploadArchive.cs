@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Threading.Channels;
 using RunDashboard.Core.Cluster;
 using RunDashboard.Core.Model;
@@ -75,6 +76,28 @@ public sealed class UploadArchive : IDisposable
     /// saved with the import's commit. Returns the number of bytes read.
     /// </summary>
     public long StoreBytes(string uploadId, string fileName, Stream content) => _backend.StoreUploadBytes(uploadId, fileName, content);
+
+    /// <summary>
+    /// The upload's SHA-256, hashing its bytes now (and recording it) when it was answered before they were hashed
+    /// and they are not archived yet; null when the upload or its bytes are gone.
+    /// </summary>
+    public string? Sha256Of(UploadRecord upload)
+    {
+        if (upload.Sha256.Length > 0) return upload.Sha256;
+        if (!HasBytes(upload.Id)) return null;
+        string sha;
+        try
+        {
+            using var bytes = OpenBytes(upload.Id);
+            sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or LiteDB.LiteException)
+        {
+            return null;
+        }
+        _backend.SetUploadSha256(upload.Id, sha);
+        return sha;
+    }
 
     /// <summary>
     /// Moves a received file into this instance's pending folder under <paramref name="uploadId"/> (the caller gives
@@ -271,12 +294,15 @@ public sealed class UploadArchive : IDisposable
             Unpark(id);
             return;
         }
+        // A large upload is answered before its bytes are hashed: this pass, which reads them anyway, hashes them.
+        using var hash = record.Sha256.Length == 0 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.SequentialScan))
-        using (var content = new StoppableStream(file, _stop.Token))
+        using (var content = new StoppableStream(file, _stop.Token, hash))
         {
             // A stop half-way throws out of the copy: the backend removes what it had stored, the file stays parked.
             _backend.StoreUploadBytes(id, record.FileName, content);
         }
+        if (hash is not null) _backend.SetUploadSha256(id, Convert.ToHexStringLower(hash.GetHashAndReset()));
         // Deleted while it was being archived: the bytes just stored belong to nothing.
         if (_dropped.TryRemove(id, out _) || _backend.GetUpload(id) is null)
         {
@@ -286,8 +312,11 @@ public sealed class UploadArchive : IDisposable
         if (_pending.TryRemove(id, out var parked)) UploadTempFolder.TryDelete(parked);
     }
 
-    /// <summary>Reads a stream until <paramref name="stop"/> is cancelled, then throws (a shutdown ends an archive early).</summary>
-    private sealed class StoppableStream(Stream inner, CancellationToken stop) : Stream
+    /// <summary>
+    /// Reads a stream until <paramref name="stop"/> is cancelled, then throws (a shutdown ends an archive early);
+    /// hashes what it reads when given a <paramref name="hash"/>.
+    /// </summary>
+    private sealed class StoppableStream(Stream inner, CancellationToken stop, IncrementalHash? hash = null) : Stream
     {
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -299,7 +328,9 @@ public sealed class UploadArchive : IDisposable
         public override int Read(byte[] buffer, int offset, int count)
         {
             stop.ThrowIfCancellationRequested();
-            return inner.Read(buffer, offset, count);
+            var read = inner.Read(buffer, offset, count);
+            hash?.AppendData(buffer, offset, read);
+            return read;
         }
 
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

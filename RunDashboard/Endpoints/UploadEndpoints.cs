@@ -25,7 +25,8 @@ public static class UploadEndpoints
         app.MapPut("/api/uploads/{fileName}", PutAsync).DisableAntiforgery().RequireAuthorization(AccessPolicies.Write).AddEndpointFilter<SameOriginFilter>();
         app.MapGet("/api/uploads", (RunStore store) => store.Uploads.List().Select(u => new
         {
-            id = u.Id, fileName = u.FileName, sha256 = u.Sha256, size = u.Size, uploadedAt = u.UploadedAt,
+            // A large upload's hash is computed after its answer, when its bytes are archived: null until then.
+            id = u.Id, fileName = u.FileName, sha256 = u.Sha256.Length > 0 ? u.Sha256 : null, size = u.Size, uploadedAt = u.UploadedAt,
             status = u.Status, format = u.Format, error = u.Error, runs = u.RunIds, bytesKept = store.Uploads.HasBytes(u.Id),
             // Kept on disk beside the database until the background worker has compressed them into it.
             bytesPending = store.Uploads.IsPending(u.Id),
@@ -54,7 +55,7 @@ public static class UploadEndpoints
             return ApiProblems.BadRequest("Expected a multipart form",
                 "the body must be multipart/form-data with a boundary (curl -F file=@train.log sets both); got " + contentType.MediaType);
         }
-        var files = new List<(string FileName, string Path, string Sha256)>();
+        var files = new List<(string FileName, string Path, string? Sha256)>();
         var received = System.Diagnostics.Stopwatch.StartNew();
         // The first file of a large upload is parsed while it arrives; given up when a second file follows.
         ReceivingImport? early = null;
@@ -90,11 +91,11 @@ public static class UploadEndpoints
                     if (files.Count == 0 && ParseWhileReceiving(request, name, imports, fields, limits, configuration) is { } provisional)
                     {
                         early = imports.BeginReceiving(name, provisional, cancellationToken);
-                        files.Add((name, early.Path, await ReceiveFileAsync(section.Body, early.Path, early, cancellationToken)));
+                        files.Add((name, early.Path, await ReceiveFileAsync(section.Body, early.Path, early, HashNow(request, configuration), cancellationToken)));
                         continue;
                     }
                     var path = temp.NewFile();
-                    files.Add((name, path, await ReceiveFileAsync(section.Body, path, null, cancellationToken)));
+                    files.Add((name, path, await ReceiveFileAsync(section.Body, path, null, hash: true, cancellationToken)));
                 }
                 else
                 {
@@ -160,7 +161,7 @@ public static class UploadEndpoints
                 early = imports.BeginReceiving(name, provisional, cancellationToken);
             }
             path = early?.Path ?? temp.NewFile();
-            var sha256 = await ReceiveFileAsync(request.Body, path, early, cancellationToken);
+            var sha256 = await ReceiveFileAsync(request.Body, path, early, early is null || HashNow(request, configuration), cancellationToken);
             return await FinishAsync(request, imports, [(name, path, sha256)], fields, early, earlyFile: null, received, limits, cancellationToken);
         }
         finally
@@ -175,7 +176,7 @@ public static class UploadEndpoints
     /// What every upload does once its body is in: the fields checked against the limits, archives and tables
     /// checked on the whole file, then the import (the early one finished, or the files imported now) and its answer.
     /// </summary>
-    private static async Task<IResult> FinishAsync(HttpRequest request, ImportService imports, List<(string FileName, string Path, string Sha256)> files,
+    private static async Task<IResult> FinishAsync(HttpRequest request, ImportService imports, List<(string FileName, string Path, string? Sha256)> files,
         Dictionary<string, string> fields, ReceivingImport? early, UploadFile? earlyFile, System.Diagnostics.Stopwatch received, LimitsOptions limits,
         CancellationToken cancellationToken)
     {
@@ -225,11 +226,13 @@ public static class UploadEndpoints
 
     /// <summary>
     /// Writes one file field to its temp file and hashes it on the way (the import looks bytes seen before up by
-    /// that hash), so the file is not read again just to hash it. Returns the SHA-256 in lower-case hex.
+    /// that hash), so the file is not read again just to hash it. Returns the SHA-256 in lower-case hex, or null
+    /// when <paramref name="hash"/> is false: the import then hashes it only if it could be bytes seen before, and
+    /// otherwise after the answer.
     /// </summary>
-    private static async Task<string> ReceiveFileAsync(Stream body, string path, ReceivingImport? early, CancellationToken cancellationToken)
+    private static async Task<string?> ReceiveFileAsync(Stream body, string path, ReceivingImport? early, bool hash, CancellationToken cancellationToken)
     {
-        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var sha256 = hash ? System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256) : null;
         // Unbuffered, so each write is visible at once to an import reading the file as it grows.
         await using var target = new FileStream(path, early is null ? FileMode.CreateNew : FileMode.Truncate, FileAccess.Write,
             FileShare.ReadWrite | FileShare.Delete, 1, useAsync: true);
@@ -240,7 +243,7 @@ public static class UploadEndpoints
             int read;
             while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
             {
-                hash.AppendData(buffer, 0, read);
+                sha256?.AppendData(buffer, 0, read);
                 await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 total += read;
                 early?.Wrote(buffer.AsSpan(0, read), total);
@@ -250,8 +253,18 @@ public static class UploadEndpoints
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return sha256 is null ? null : Convert.ToHexStringLower(sha256.GetHashAndReset());
     }
+
+    /// <summary>
+    /// From this body size (<c>Uploads:HashAfterAnswerBytes</c>) a file parsed while it arrives is not hashed on the
+    /// way in: SHA-256 is a tenth of such an import's processor time, on cores the import keeps busy, and is needed
+    /// before the answer only when an earlier upload has the same length (the same bytes always do).
+    /// </summary>
+    private const long HashAfterAnswerBytes = 64L * 1024 * 1024;
+
+    private static bool HashNow(HttpRequest request, IConfiguration configuration) =>
+        request.ContentLength is not { } length || length < configuration.GetValue("Uploads:HashAfterAnswerBytes", HashAfterAnswerBytes);
 
     /// <summary>
     /// Below this body size (<c>Uploads:ParseWhileReceivingBytes</c>) an upload is received first and parsed after:

@@ -64,6 +64,16 @@ public sealed partial class LiteDbBackend
 
     public bool HasUploadBytes(string uploadId) => _db.FileStorage.Exists(FileId(uploadId));
 
+    public void SetUploadSha256(string uploadId, string sha256)
+    {
+        lock (_commitGate)
+        {
+            if (_uploads.FindById(uploadId) is not { } record) return;
+            record.Sha256 = sha256;
+            _uploads.Update(record);
+        }
+    }
+
     public void DeleteUploadRecord(string uploadId)
     {
         _uploads.Delete(uploadId);

@@ -104,6 +104,15 @@ public sealed partial class PostgresBackend
         return cmd.ExecuteScalar() is not null;
     }
 
+    public void SetUploadSha256(string uploadId, string sha256)
+    {
+        using var conn = Open();
+        using var cmd = Command(conn, "UPDATE uploads SET sha256 = @sha, doc = jsonb_set(doc, '{Sha256}', to_jsonb(@sha::text)) WHERE id = @id");
+        cmd.Parameters.AddWithValue("id", uploadId);
+        cmd.Parameters.AddWithValue("sha", sha256);
+        cmd.ExecuteNonQuery();
+    }
+
     public void DeleteUploadRecord(string uploadId)
     {
         using var conn = Open();
