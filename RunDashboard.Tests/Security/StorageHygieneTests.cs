@@ -133,4 +133,40 @@ public class StorageHygieneTests : IAsyncLifetime
 
         Assert.False(Directory.Exists(dead));
     }
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    public async Task A_client_that_goes_away_half_way_through_a_body_leaves_no_temp_file(string method)
+    {
+        // Each aborted upload would otherwise leave its bytes on disk until the next restart: a client on the lab
+        // network could fill the disk by starting uploads and hanging up.
+        var bytes = MlxLogs.Bytes(20000);
+        var boundary = "----gone";
+        var head = method == "POST" ? System.Text.Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.log\"\r\nContent-Type: text/plain\r\n\r\n") : [];
+        var tail = method == "POST" ? System.Text.Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n") : [];
+        var length = head.Length + bytes.Length + tail.Length;
+        var uri = new Uri(_server.BaseUrl);
+        var target = method == "POST" ? "/api/uploads" : "/api/uploads/cut.log";
+        var contentType = method == "POST" ? $"multipart/form-data; boundary={boundary}" : "application/octet-stream";
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(uri.Host, uri.Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"{method} {target} HTTP/1.1\r\nHost: {uri.Authority}\r\nContent-Type: {contentType}\r\nContent-Length: {length}\r\n\r\n"));
+            await stream.WriteAsync(head);
+            await stream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+            await stream.FlushAsync();
+            // Wait until the server holds a temp file of this body, then hang up.
+            var temp = _server.Service<RunDashboard.Core.Storage.UploadTempFolder>().Path;
+            var seen = DateTime.UtcNow.AddSeconds(30);
+            while (!(Directory.Exists(temp) && Directory.EnumerateFiles(temp).Any()) && DateTime.UtcNow < seen) await Task.Delay(20);
+            Assert.NotEmpty(Directory.EnumerateFiles(temp));
+        }
+
+        var folder = _server.Service<RunDashboard.Core.Storage.UploadTempFolder>().Path;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Directory.EnumerateFiles(folder).Any() && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Empty(Directory.EnumerateFiles(folder));
+        Assert.Equal(0, (await _server.Client.GetFromJsonElementAsync("/api/uploads")).GetArrayLength());
+    }
 }

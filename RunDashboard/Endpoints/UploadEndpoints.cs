@@ -94,8 +94,10 @@ public static class UploadEndpoints
                         files.Add((name, early.Path, await ReceiveFileAsync(section.Body, early.Path, early, HashNow(request, configuration), cancellationToken)));
                         continue;
                     }
+                    // Listed before its bytes arrive, so a client that hangs up half-way leaves no file behind.
                     var path = temp.NewFile();
-                    files.Add((name, path, await ReceiveFileAsync(section.Body, path, null, hash: true, cancellationToken)));
+                    files.Add((name, path, null));
+                    files[^1] = (name, path, await ReceiveFileAsync(section.Body, path, null, hash: true, cancellationToken));
                 }
                 else
                 {
