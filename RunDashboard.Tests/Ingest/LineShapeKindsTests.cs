@@ -7,7 +7,7 @@ namespace RunDashboard.Tests.Ingest;
 /// <summary>
 /// Line shapes of published logs the generic reader first misread (real/unseen, third batch), each reduced to a
 /// few lines of the same shape: a ranked metric's name in a label, a split-prefixed step name, an epoch number
-/// shared by every shape of a log.
+/// shared by every shape of a log, a checkpoint announcement with its epoch (mmcv's runner).
 /// </summary>
 public sealed class LineShapeKindsTests
 {
@@ -147,5 +147,36 @@ public sealed class LineShapeKindsTests
         var summary = GenericTextParser.KeyFor("trainloss", "", evalTemplate: false, epochLevel: true);
         Assert.Equal([50070L], sink.Series(run, summary).Steps);
         Assert.Equal([2.87], sink.Series(run, summary).Values);
+    }
+    [Fact]
+    public void A_checkpoint_announcement_is_an_event_and_its_number_no_metric()
+    {
+        // mmcv's runner: "Saving checkpoint at N epochs" between the epochs' iteration lines.
+        var (import, sink) = Parse.Text("mmcls.log", """
+            2021-07-14 13:52:26,135 - mmcls - INFO - Epoch [1][10/35]	lr: 1.000e-02, time: 0.611, loss: 1.4048
+            2021-07-14 13:52:30,150 - mmcls - INFO - Epoch [1][20/35]	lr: 1.000e-02, time: 0.402, loss: 0.4855
+            2021-07-14 13:52:35,974 - mmcls - INFO - Saving checkpoint at 1 epochs
+            2021-07-14 13:52:43,027 - mmcls - INFO - Epoch [2][10/35]	lr: 1.000e-02, time: 0.592, loss: 0.3629
+            2021-07-14 13:52:47,053 - mmcls - INFO - Epoch [2][20/35]	lr: 1.000e-02, time: 0.403, loss: 0.3750
+            2021-07-14 13:52:52,888 - mmcls - INFO - Saving checkpoint at 2 epochs
+            """);
+        var run = Assert.Single(import.Runs);
+
+        Assert.DoesNotContain(run.Series, s => s.Key.Contains("checkpoint", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(2, run.Events.Count(e => e.Kind == RunEvent.Checkpoint));
+        Assert.Equal(4, sink.Series(run, "train/loss").Values.Length);
+    }
+
+    [Fact]
+    public void A_metric_line_that_also_mentions_a_save_keeps_its_metrics()
+    {
+        var (import, sink) = Parse.Text("steps.log", """
+            step 100 | loss 2.50 | lr 0.001
+            step 200 | loss 2.10 | lr 0.001 | saved checkpoint
+            step 300 | loss 1.90 | lr 0.001
+            """);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([2.50, 2.10, 1.90], sink.Series(run, "train/loss").Values);
     }
 }

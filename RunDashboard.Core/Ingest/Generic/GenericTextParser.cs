@@ -101,7 +101,7 @@ internal sealed class GenericTextParser : ILineParser
             if (_layouts.Count >= MaxLayouts) _layouts.Clear();
             _layouts[shape] = new Layout(_fields.ToArray(), labelled, words, digitInLabel ? WordDigits(line) : null);
         }
-        if (labelled == 0 || labelled * 5 < words)
+        if (labelled == 0 || labelled * 5 < words || OnlyCheckpointNumbers(line))
         {
             Checkpoint(line, lineNumber);
             return;
@@ -536,10 +536,27 @@ internal sealed class GenericTextParser : ILineParser
 
     internal static string CleanLabel(string label) => label.Trim().Trim('\'', '"', ':', '=', '-', '*').Trim();
 
+    private static bool AnnouncesCheckpoint(ReadOnlySpan<char> line) =>
+        line.Contains("checkpoint", StringComparison.OrdinalIgnoreCase) && (line.Contains("sav", StringComparison.OrdinalIgnoreCase) || line.Contains("writ", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// A checkpoint announcement whose numbers all belong to it ("Saving checkpoint at 2 epochs", "Saved checkpoint
+    /// 3"): the number says when, it is no metric. A metric line that also mentions a save keeps its other numbers.
+    /// </summary>
+    private bool OnlyCheckpointNumbers(ReadOnlySpan<char> line)
+    {
+        if (!AnnouncesCheckpoint(line)) return false;
+        foreach (var f in _fields)
+        {
+            if (f.HasLabel && !f.Label.Contains("checkpoint", StringComparison.OrdinalIgnoreCase)) return false;
+        }
+        return true;
+    }
+
     private void Checkpoint(ReadOnlySpan<char> line, int lineNumber)
     {
         if (_context is null || _currentStep is null) return;
-        if (line.Contains("checkpoint", StringComparison.OrdinalIgnoreCase) && (line.Contains("sav", StringComparison.OrdinalIgnoreCase) || line.Contains("writ", StringComparison.OrdinalIgnoreCase)))
+        if (AnnouncesCheckpoint(line))
         {
             Run!.AddEvent(_currentStep.Value, RunEvent.Checkpoint, line.Length > 200 ? line[..200].ToString() : line.ToString(), lineNumber);
         }
