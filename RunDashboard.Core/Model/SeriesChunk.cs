@@ -45,47 +45,42 @@ public sealed class SeriesChunk(string key, int sequence, long[] steps, double[]
 internal static class ChunkArrays
 {
     private const int MaxKept = 512;
-    private static readonly Stack<long[]> Steps = new();
-    private static readonly Stack<double[]> Values = new();
+    private static readonly Kept<long> Steps = new();
+    private static readonly Kept<double> Values = new();
 
-    public static long[] RentSteps(int size)
-    {
-        if (size == SeriesChunk.DefaultSize)
-        {
-            lock (Steps)
-            {
-                if (Steps.TryPop(out var a)) return a;
-            }
-        }
-        return new long[size];
-    }
+    public static long[] RentSteps(int size) => Steps.Rent(size);
 
-    public static double[] RentValues(int size)
-    {
-        if (size == SeriesChunk.DefaultSize)
-        {
-            lock (Values)
-            {
-                if (Values.TryPop(out var a)) return a;
-            }
-        }
-        return new double[size];
-    }
+    public static double[] RentValues(int size) => Values.Rent(size);
 
     public static void Return(long[] steps, double[] values)
     {
-        if (steps.Length == SeriesChunk.DefaultSize)
+        Steps.Return(steps);
+        Values.Return(values);
+    }
+
+    /// <summary>A locked stack: <c>ConcurrentStack.Count</c> walks the whole stack, at every returned chunk.</summary>
+    private sealed class Kept<T>
+    {
+        private readonly Stack<T[]> _arrays = new();
+
+        public T[] Rent(int size)
         {
-            lock (Steps)
+            if (size == SeriesChunk.DefaultSize)
             {
-                if (Steps.Count < MaxKept) Steps.Push(steps);
+                lock (_arrays)
+                {
+                    if (_arrays.TryPop(out var a)) return a;
+                }
             }
+            return new T[size];
         }
-        if (values.Length == SeriesChunk.DefaultSize)
+
+        public void Return(T[] array)
         {
-            lock (Values)
+            if (array.Length != SeriesChunk.DefaultSize) return;
+            lock (_arrays)
             {
-                if (Values.Count < MaxKept) Values.Push(values);
+                if (_arrays.Count < MaxKept) _arrays.Push(array);
             }
         }
     }

@@ -91,13 +91,13 @@ public static class UploadEndpoints
                     if (files.Count == 0 && ParseWhileReceiving(request, name, imports, fields, limits, configuration) is { } provisional)
                     {
                         early = imports.BeginReceiving(name, provisional, cancellationToken);
-                        files.Add((name, early.Path, await ReceiveFileAsync(section.Body, early.Path, early, HashNow(request, configuration), cancellationToken)));
+                        files.Add((name, early.Path, await ReceiveFileAsync(section.Body, early.Path, early, HashOnTheWayIn(early, request, configuration), cancellationToken)));
                         continue;
                     }
                     // Listed before its bytes arrive, so a client that hangs up half-way leaves no file behind.
                     var path = temp.NewFile();
                     files.Add((name, path, null));
-                    files[^1] = (name, path, await ReceiveFileAsync(section.Body, path, null, hash: true, cancellationToken));
+                    files[^1] = (name, path, await ReceiveFileAsync(section.Body, path, null, HashOnTheWayIn(null, request, configuration), cancellationToken));
                 }
                 else
                 {
@@ -163,7 +163,7 @@ public static class UploadEndpoints
                 early = imports.BeginReceiving(name, provisional, cancellationToken);
             }
             path = early?.Path ?? temp.NewFile();
-            var sha256 = await ReceiveFileAsync(request.Body, path, early, early is null || HashNow(request, configuration), cancellationToken);
+            var sha256 = await ReceiveFileAsync(request.Body, path, early, HashOnTheWayIn(early, request, configuration), cancellationToken);
             return await FinishAsync(request, imports, [(name, path, sha256)], fields, early, earlyFile: null, received, limits, cancellationToken);
         }
         finally
@@ -265,8 +265,9 @@ public static class UploadEndpoints
     /// </summary>
     private const long HashAfterAnswerBytes = 64L * 1024 * 1024;
 
-    private static bool HashNow(HttpRequest request, IConfiguration configuration) =>
-        request.ContentLength is not { } length || length < configuration.GetValue("Uploads:HashAfterAnswerBytes", HashAfterAnswerBytes);
+    /// <summary>Whether a file is hashed as it is received: always, unless it is parsed while it arrives and large.</summary>
+    private static bool HashOnTheWayIn(ReceivingImport? early, HttpRequest request, IConfiguration configuration) =>
+        early is null || request.ContentLength is not { } length || length < configuration.GetValue("Uploads:HashAfterAnswerBytes", HashAfterAnswerBytes);
 
     /// <summary>
     /// Below this body size (<c>Uploads:ParseWhileReceivingBytes</c>) an upload is received first and parsed after:
