@@ -110,6 +110,7 @@ public static class DashboardApp
         services.AddScoped<RunDashboard.Components.Security.WriteAccess>();
         services.AddHttpContextAccessor();
         services.AddSingleton(sp => new UploadTempFolder(Path.GetDirectoryName(sp.GetRequiredService<RunStore>().Path)!));
+        services.AddSingleton<StartupWarmUp>();
         return services;
     }
 }

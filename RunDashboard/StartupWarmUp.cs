@@ -1,25 +1,74 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using RunDashboard.Core.Ingest;
 using RunDashboard.Core.Services;
+using RunDashboard.Core.Storage;
 using RunDashboard.ViewState;
 
 namespace RunDashboard;
 
 /// <summary>
-/// The first page a fresh process renders pays for compiling what it runs (Blazor's prerender, MudBlazor's components,
-/// the LiteDB reads, the health rules): seconds of CPU, on top of the run's health findings, which are computed once
-/// per run version. After a deploy, that is the colleague who opens the first pasted link. Rendering the newest run's
-/// page once, in the background as soon as the server listens, pays it before anyone comes. A dashboard without runs
-/// has nothing to warm.
+/// A fresh process pays for compiling what it runs the first time it runs it: seconds of CPU for the first page
+/// (Blazor's prerender, MudBlazor's components, the LiteDB reads, the health rules, and the run's health findings,
+/// computed once per run version) and about one processor second for the first large upload. After a deploy, that is
+/// the colleague who opens the first pasted link, or the training script that uploads first. In the background, as
+/// soon as the server listens, the newest run's page is rendered once, and a few generated logs are uploaded to the
+/// server's own upload endpoint, whose imports then go to a throwaway database (<see cref="ImportWarmUp"/>;
+/// <c>Dashboard:WarmUpImports</c>, on by default). Both are paid before anyone comes; the user's database is not touched.
 /// </summary>
-public static class StartupWarmUp
+public sealed class StartupWarmUp(Ingestor ingestor, UploadTempFolder temp, ILogger<StartupWarmUp> log)
 {
-    public static void Register(WebApplication app) =>
-        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => RunAsync(app)));
+    /// <summary>
+    /// Marks the server's own warm-up uploads. Its value is a random secret that never leaves the process, and it
+    /// only ever sends an upload to the throwaway database, while the warm-up runs.
+    /// </summary>
+    public const string Header = "X-RunDashboard-Warm-Up";
 
-    private static async Task RunAsync(WebApplication app)
+    private readonly byte[] _secret = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ImportWarmUp.Throwaway? _throwaway;
+
+    /// <summary>Completes when the warm-up has ended, whether or not each part of it succeeded.</summary>
+    public Task Done => _done.Task;
+
+    /// <summary>
+    /// Warm-up uploads from this size are parsed while they arrive, so the largest generated log also runs the path
+    /// of a user's large upload, and the smaller ones the path of a small one.
+    /// </summary>
+    public const long ParseWhileReceivingBytes = 4L << 20;
+
+    /// <summary>
+    /// Where a warm-up upload is imported: the throwaway database's import service for the server's own warm-up uploads
+    /// while the warm-up runs; null for every other request, which goes to the dashboard's database.
+    /// </summary>
+    public ImportService? ImportsFor(HttpRequest request) =>
+        Volatile.Read(ref _throwaway) is { } throwaway && request.Headers.TryGetValue(Header, out var value) && value.Count == 1
+            && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(value.ToString()), _secret)
+            ? throwaway.Imports
+            : null;
+
+    public static void Register(WebApplication app)
     {
-        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StartupWarmUp));
+        var warmUp = app.Services.GetRequiredService<StartupWarmUp>();
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
+        {
+            try
+            {
+                await warmUp.RenderNewestRunAsync(app);
+                if (app.Configuration.GetValue("Dashboard:WarmUpImports", true)) await warmUp.ImportAsync(app);
+            }
+            finally
+            {
+                warmUp._done.TrySetResult();
+            }
+        }));
+    }
+
+    private async Task RenderNewestRunAsync(WebApplication app)
+    {
         try
         {
             var newest = app.Services.GetRequiredService<RunCatalog>().All.MaxBy(r => r.CreatedAt);
@@ -33,6 +82,92 @@ public static class StartupWarmUp
         {
             // Only a head start: the first visitor then pays it, as without the warm-up.
             log.LogDebug(ex, "The start-up warm-up request did not complete");
+        }
+    }
+
+    private async Task ImportAsync(WebApplication app)
+    {
+        // The process's own temp folder: a warm-up cut short by a kill is removed at the next start.
+        var folder = Path.Combine(temp.Path, "import-warm-up");
+        var stopping = app.Lifetime.ApplicationStopping;
+        try
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            if (LocalAddress(app) is { } address && await UploadAsync(address, folder, stopping) is { } uploaded)
+            {
+                log.LogInformation("Uploaded {Imports} generated logs ({Megabytes:F0} MB) to this server, imported into a throwaway database, to warm the import up, in {Milliseconds} ms",
+                    uploaded.Imports, uploaded.Bytes / 1048576.0, started.ElapsedMilliseconds);
+                return;
+            }
+            // Refused or unreachable (Auth:Mode=Token keeps only hashes of the tokens; a limit below the logs' size;
+            // HTTPS with a certificate for another name): the import is warmed up in process, without the HTTP part.
+            stopping.ThrowIfCancellationRequested();
+            var result = await ImportWarmUp.RunAsync(ingestor, folder, stopping);
+            log.LogInformation("Imported {Imports} generated logs ({Megabytes:F0} MB) into a throwaway database to warm the import up, in {Milliseconds} ms",
+                result.Imports, result.Bytes / 1048576.0, started.ElapsedMilliseconds);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            log.LogDebug("The start-up import warm-up stopped: the dashboard is shutting down");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or LiteDB.LiteException)
+        {
+            // Only a head start: the first upload then pays it, as without the warm-up.
+            log.LogWarning(ex, "The start-up import warm-up did not complete");
+        }
+    }
+
+    /// <summary>Sends the generated logs to <c>POST /api/uploads</c> as curl -F does; null when the server refused one.</summary>
+    private async Task<(int Imports, long Bytes)?> UploadAsync(Uri address, string folder, CancellationToken cancellationToken)
+    {
+        using var throwaway = new ImportWarmUp.Throwaway(ingestor, folder);
+        Volatile.Write(ref _throwaway, throwaway);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
+            http.DefaultRequestHeaders.Add(Header, Encoding.ASCII.GetString(_secret));
+            var imports = 0;
+            long bytes = 0;
+            for (var round = 0; round < ImportWarmUp.Rounds; round++)
+            {
+                foreach (var (name, generated) in ImportWarmUp.Logs(round))
+                {
+                    using var form = new MultipartFormDataContent();
+                    var file = new ByteArrayContent(generated);
+                    file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+                    form.Add(file, "file", name);
+                    form.Add(new StringContent("warm-up"), "project");
+                    cancellationToken.ThrowIfCancellationRequested();
+                    HttpResponseMessage response;
+                    try
+                    {
+                        // Not cancelled when the dashboard stops: the request takes a fraction of a second, Kestrel lets
+                        // it finish before it stops, and the throwaway database must outlive the import it serves.
+                        response = await http.PostAsync("/api/uploads", form, CancellationToken.None);
+                    }
+                    catch (HttpRequestException ex)
+                    {
+                        log.LogDebug(ex, "The server could not be reached for its own warm-up upload");
+                        return null;
+                    }
+                    using var _ = response;
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        log.LogDebug("The server answered its own warm-up upload {Status}", (int)response.StatusCode);
+                        return null;
+                    }
+                    imports++;
+                    bytes += generated.Length;
+                    // The raw bytes are compressed into the database after the answer, as for a user's upload.
+                    await Task.Run(() => throwaway.Store.Uploads.WaitForArchive(), cancellationToken);
+                }
+            }
+            await ImportWarmUp.CompilerQuietAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            return (imports, bytes);
+        }
+        finally
+        {
+            Volatile.Write(ref _throwaway, null);
         }
     }
 

@@ -50,6 +50,8 @@ public sealed class DashboardServer : IAsyncDisposable
             "--urls=http://127.0.0.1:0",
             "--environment=Production",
             .. stores.Arguments("dashboard.db"),
+            // The import warm-up (StartupWarmUpTests) would spend a processor second of every test server's start.
+            "--Dashboard:WarmUpImports=false",
             .. extraArgs,
         ];
         var app = DashboardApp.Build(args, b => b.Logging.SetMinimumLevel(LogLevel.Warning), ProjectDirectory());

@@ -40,8 +40,10 @@ public static class UploadEndpoints
     }
 
     private static async Task<IResult> UploadAsync(HttpRequest request, ImportService imports, UploadTempFolder temp, IOptions<LimitsOptions> limitOptions,
-        IConfiguration configuration, CancellationToken cancellationToken)
+        IConfiguration configuration, StartupWarmUp warmUp, CancellationToken cancellationToken)
     {
+        var warmUpImports = warmUp.ImportsFor(request);
+        imports = warmUpImports ?? imports;
         var limits = limitOptions.Value;
         if (!request.HasFormContentType)
         {
@@ -88,7 +90,7 @@ public static class UploadEndpoints
                     }
                     var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "upload";
                     if (early is not null && earlyFile is null) earlyFile = await early.StopEarlyImportAsync(files[0].Sha256);
-                    if (files.Count == 0 && ParseWhileReceiving(request, name, imports, fields, limits, configuration) is { } provisional)
+                    if (files.Count == 0 && ParseWhileReceiving(request, name, imports, fields, limits, configuration, warmingUp: warmUpImports is not null) is { } provisional)
                     {
                         early = imports.BeginReceiving(name, provisional, cancellationToken);
                         files.Add((name, early.Path, await ReceiveFileAsync(section.Body, early.Path, early, HashOnTheWayIn(early, request, configuration), cancellationToken)));
@@ -131,8 +133,10 @@ public static class UploadEndpoints
     /// the file in one copy.
     /// </summary>
     private static async Task<IResult> PutAsync(string fileName, HttpRequest request, ImportService imports, UploadTempFolder temp,
-        IOptions<LimitsOptions> limitOptions, IConfiguration configuration, CancellationToken cancellationToken)
+        IOptions<LimitsOptions> limitOptions, IConfiguration configuration, StartupWarmUp warmUp, CancellationToken cancellationToken)
     {
+        var warmUpImports = warmUp.ImportsFor(request);
+        imports = warmUpImports ?? imports;
         var limits = limitOptions.Value;
         var name = Path.GetFileName(fileName.Trim());
         if (name.Length == 0 || name is "." or "..")
@@ -158,7 +162,7 @@ public static class UploadEndpoints
         string? path = null;
         try
         {
-            if (ParseWhileReceiving(request, name, imports, fields, limits, configuration) is { } provisional)
+            if (ParseWhileReceiving(request, name, imports, fields, limits, configuration, warmingUp: warmUpImports is not null) is { } provisional)
             {
                 early = imports.BeginReceiving(name, provisional, cancellationToken);
             }
@@ -281,9 +285,9 @@ public static class UploadEndpoints
     /// that are over a limit or unreadable (the whole form's answer says so).
     /// </summary>
     private static UploadOptions? ParseWhileReceiving(HttpRequest request, string fileName, ImportService imports, Dictionary<string, string> fields,
-        LimitsOptions limits, IConfiguration configuration)
+        LimitsOptions limits, IConfiguration configuration, bool warmingUp)
     {
-        var threshold = configuration.GetValue("Uploads:ParseWhileReceivingBytes", ParseWhileReceivingBytes);
+        var threshold = warmingUp ? StartupWarmUp.ParseWhileReceivingBytes : configuration.GetValue("Uploads:ParseWhileReceivingBytes", ParseWhileReceivingBytes);
         if (!imports.CanReceiveWhileParsing || request.ContentLength is not { } length || length < threshold) return null;
         if (Path.GetExtension(fileName).ToLowerInvariant() is ".zip" or ".csv" or ".tsv") return null;
         try
