@@ -17,7 +17,7 @@ public static class BenchServer
     /// Starts the app on <c>127.0.0.1:0</c> over the database <paramref name="dbName"/> in <paramref name="dir"/>: a new
     /// one, or with <paramref name="fresh"/> false the one a previous start left there (a restarted dashboard).
     /// </summary>
-    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(string dir, string dbName, bool fresh = true)
+    public static async Task<(WebApplication App, string BaseUrl)> StartAsync(string dir, string dbName, bool fresh = true, params string[] extraArgs)
     {
         var db = Path.Combine(dir, dbName);
         if (fresh)
@@ -26,7 +26,7 @@ public static class BenchServer
             File.Delete(db);
             File.Delete(Path.Combine(dir, Path.GetFileNameWithoutExtension(dbName) + "-log" + Path.GetExtension(dbName)));
         }
-        var app = DashboardApp.Build(["--urls=http://127.0.0.1:0", "--environment=Production", $"--Storage:DatabasePath={db}"],
+        var app = DashboardApp.Build(["--urls=http://127.0.0.1:0", "--environment=Production", $"--Storage:DatabasePath={db}", .. extraArgs],
             b => b.Logging.SetMinimumLevel(LogLevel.Warning), WebProjectDirectory());
         await app.StartAsync();
         var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');

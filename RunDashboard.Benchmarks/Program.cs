@@ -7,7 +7,7 @@ using RunDashboard.Core.Storage;
 
 // Ingestion figures for the README: plain line reading vs parsing, and the memory of a 1 GB import.
 //   dotnet run -c Release --project RunDashboard.Benchmarks [-- --size-mb 200 --import-mb 1024] [--parse-only: the MLX-LM rows alone]
-// Other modes (README "Performance"): --parts [filter], --e2e [--quick] [--e2e-mb N] [--put], --storage [--quick], --web,
+// Other modes (README "Performance"): --parts [filter], --e2e [--quick] [--e2e-mb N] [--put] [--dotnet-client] [--no-warm-up], --storage [--quick], --web,
 // --runs [N], --form-upload, --corpus [folder].
 var sizeMb = Arg("--size-mb", 200);
 var importMb = Arg("--import-mb", 1024);
@@ -28,7 +28,7 @@ if (args.Contains("--e2e"))
     try
     {
         var total = Stopwatch.StartNew();
-        await EndToEndBenchmark.RunAsync(dir, Generate($"mlx_lm_e2e_{mb}mb.log", mb, LogGenerator.MlxLm), put: args.Contains("--put"));
+        await EndToEndBenchmark.RunAsync(dir, Generate($"mlx_lm_e2e_{mb}mb.log", mb, LogGenerator.MlxLm), put: args.Contains("--put"), dotnetClient: args.Contains("--dotnet-client"), warmUp: !args.Contains("--no-warm-up"));
         Console.WriteLine($"  end to end in {total.Elapsed.TotalSeconds:F0} s (from the start of this mode; generating the log when it was not there yet)");
     }
     catch (Exception ex)
