@@ -58,15 +58,16 @@ OUT.append(entry(f, "Marian NMT (Ep. : Up. : Cost : words/s, [valid] lines)", R,
 f = "flair_epoch_iter_issue3028.log"
 R = Runs()
 for l in lines(f):
-    m = re.search(r"epoch (\d+) - iter (\d+)/\d+ - loss ([\d.]+) - samples/sec: ([\d.]+) - lr: ([\d.]+)$", l)
+    m = re.search(r"epoch (\d+) - iter (\d+)/(\d+) - loss ([\d.]+) - samples/sec: ([\d.]+) - lr: ([\d.]+)$", l)
     if m:
-        st = int(m.group(2))
-        R.add("loss", "train", st, num(m.group(3)))
-        R.add("samples/sec", "train", st, num(m.group(4)))
-        R.add("lr", "train", st, num(m.group(5)))
-OUT.append(entry(f, "Flair ModelTrainer (epoch e - iter i/n - loss … - lr: …)", R, "iter (within epoch 10)",
+        # Flair counts epochs from 1: iteration i of epoch e is the run's ((e - 1) x n + i)-th.
+        st = (int(m.group(1)) - 1) * int(m.group(3)) + int(m.group(2))
+        R.add("loss", "train", st, num(m.group(4)))
+        R.add("samples/sec", "train", st, num(m.group(5)))
+        R.add("lr", "train", st, num(m.group(6)))
+OUT.append(entry(f, "Flair ModelTrainer (epoch e - iter i/n - loss … - lr: …)", R, "(epoch - 1) × iterations per epoch + iter",
     "'<date> epoch 10 - iter 175/1750 - loss 0.11955834 - samples/sec: 71.79 - lr: 0.000023'; ' - ' separates fields; "
-    "all lines are in epoch 10, so the step is the iteration inside it (175 … 1750); the closing 'EPOCH 10 done: loss 0.1231 - "
+    "the step is the run's iteration, (10 - 1) × 1750 + iter = 15925 … 17500 (epochs count from 1), as the timm entry; the closing 'EPOCH 10 done: loss 0.1231 - "
     "lr 0.000020' is the epoch's summary and is not checked."))
 
 f = "sockeye_epoch_batch_issue664.log"
