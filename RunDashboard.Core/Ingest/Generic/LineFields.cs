@@ -85,6 +85,9 @@ public static class LineFields
         var n = line.Length;
         // A number with no label before it may take the word right after it as its label ("234 tok/s").
         var pendingUnlabeled = -1;
+        // Where the last number's token ended, and which field a rate unit after it last named.
+        var lastNumberEnd = -1;
+        var namedByRate = -1;
         while (i < n)
         {
             var c = line[i];
@@ -134,6 +137,7 @@ public static class LineFields
                 }
                 label.Clear();
                 words = 0;
+                lastNumberEnd = next;
             }
             else if (!token.IsEmpty && char.IsAsciiDigit(token[0]) && TryGluedCount(token, out var count, out var counted))
             {
@@ -147,7 +151,28 @@ public static class LineFields
             {
                 wordCount++;
                 var word = token.TrimEnd(':').TrimEnd('=');
-                if (IsLogLevel(word))
+                if (fields.Count > 0 && lastNumberEnd >= 0 && line[lastNumberEnd..i].IsWhiteSpace() && IsRateUnit(word)
+                    && (namedByRate == fields.Count - 2 || NumberWithRateUnitFollows(line, next)))
+                {
+                    // "Speed: 71.18 samples/sec 1971.60 tokens/sec 1.27 updates/sec": in a run of numbers each followed
+                    // by a rate unit, the unit names the number before it (the label before the run names only the run).
+                    fields[^1] = fields[^1] with { Label = word.ToString() };
+                    namedByRate = fields.Count - 1;
+                    pendingUnlabeled = -1;
+                    label.Clear();
+                    words = 0;
+                }
+                else if (word.Length > 3 && IsSourceFile(word) && next + 1 < line.Length && line[next] == ':' && char.IsAsciiDigit(line[next + 1]))
+                {
+                    // "train_util.py:779": the logger's source location (rich prints it at the end of every line); its
+                    // line number is no metric.
+                    next++;
+                    while (next < line.Length && char.IsAsciiDigit(line[next])) next++;
+                    label.Clear();
+                    words = 0;
+                    pendingUnlabeled = -1;
+                }
+                else if (IsLogLevel(word))
                 {
                     // "ppocr INFO: epoch: [3/500]": the logger's name and level end where the message starts.
                     label.Clear();
@@ -294,6 +319,38 @@ public static class LineFields
             if (!(char.IsLetterOrDigit(ch) || ch is '_' or '-' or '@')) return false;
         }
         return true;
+    }
+
+    /// <summary>"samples/sec", "tokens/sec", "words/s": what is counted per second.</summary>
+    private static bool IsRateUnit(ReadOnlySpan<char> word)
+    {
+        var slash = word.IndexOf('/');
+        if (slash < 1 || slash > 16) return false;
+        foreach (var ch in word[..slash]) if (!char.IsAsciiLetter(ch)) return false;
+        return word[(slash + 1)..] is "s" or "sec" or "second";
+    }
+
+    /// <summary>After <paramref name="from"/>: spaces, a number, spaces and a rate unit ("… 1971.60 tokens/sec").</summary>
+    private static bool NumberWithRateUnitFollows(ReadOnlySpan<char> line, int from)
+    {
+        var rest = line[from..].TrimStart(' ');
+        var numberEnd = rest.IndexOf(' ');
+        if (numberEnd <= 0 || !TryNumber(rest[..numberEnd], out _, out var unit, out var total, out _) || unit.Length > 0 || total is not null) return false;
+        rest = rest[numberEnd..].TrimStart(' ');
+        var wordEnd = rest.IndexOfAny(" \t,;|]");
+        return IsRateUnit(wordEnd < 0 ? rest : rest[..wordEnd]);
+    }
+
+    private static readonly string[] SourceFileExtensions = [".py", ".cc", ".cpp", ".c", ".h", ".go", ".rs", ".java", ".js", ".ts"];
+
+    /// <summary>A source file's name as loggers print it with its line number: "trainer.py", "logging.cc".</summary>
+    private static bool IsSourceFile(ReadOnlySpan<char> word)
+    {
+        foreach (var ext in SourceFileExtensions)
+        {
+            if (word.Length > ext.Length && word.EndsWith(ext, StringComparison.Ordinal) && char.IsLetterOrDigit(word[^(ext.Length + 1)])) return true;
+        }
+        return false;
     }
 
     private static readonly string[] LogLevels = ["INFO", "WARNING", "WARN", "DEBUG", "ERROR", "CRITICAL", "TRACE"];

@@ -1,0 +1,106 @@
+using RunDashboard.Core.Ingest;
+using RunDashboard.Core.Model;
+using RunDashboard.Tests.Support;
+
+namespace RunDashboard.Tests.Ingest;
+
+/// <summary>
+/// Kinds of line the readers first misread in published logs (real/unseen, fifth batch), each reduced to a few
+/// synthetic lines of that kind: numbers named by the rate unit after them, a logger's source location, a tqdm bar
+/// whose postfix carries the metrics.
+/// </summary>
+public sealed class PublishedLogKindsBatch5Tests
+{
+    private static SeriesWriter ByAlias(RunDraft run, string alias) => run.Series.Single(s => s.Alias == alias);
+
+    [Fact]
+    public void In_a_run_of_numbers_each_followed_by_a_rate_unit_the_unit_names_the_number_before_it()
+    {
+        var (import, sink) = Parse.Text("sockeye.log", """
+            [INFO:sockeye.training] Epoch[0] Batch [50]	Speed: 71.18 samples/sec 1971.60 tokens/sec 1.27 updates/sec	perplexity=29.69
+            [INFO:sockeye.training] Epoch[0] Batch [100]	Speed: 57.12 samples/sec 1958.61 tokens/sec 1.28 updates/sec	perplexity=29.29
+            [INFO:sockeye.training] Epoch[0] Batch [150]	Speed: 71.32 samples/sec 1971.09 tokens/sec 1.26 updates/sec	perplexity=28.87
+            """);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([71.18, 57.12, 71.32], sink.Series(run, ByAlias(run, "samples/sec").Key).Values);
+        Assert.Equal([1971.60, 1958.61, 1971.09], sink.Series(run, ByAlias(run, "tokens/sec").Key).Values);
+        Assert.Equal([1.27, 1.28, 1.26], sink.Series(run, ByAlias(run, "updates/sec").Key).Values);
+        var perplexity = sink.Series(run, ByAlias(run, "perplexity").Key);
+        Assert.Equal([29.69, 29.29, 28.87], perplexity.Values);
+        Assert.Equal([50L, 100, 150], perplexity.Steps);
+    }
+
+    [Fact]
+    public void Two_rates_in_a_row_without_a_label_before_them_are_named_by_their_units()
+    {
+        var (import, sink) = Parse.Text("throughput.log", """
+            step 10 | loss 2.50 | 812.5 tokens/s 3.20 steps/s
+            step 20 | loss 2.25 | 820.0 tokens/s 3.25 steps/s
+            step 30 | loss 2.00 | 818.4 tokens/s 3.22 steps/s
+            """);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Equal([812.5, 820.0, 818.4], sink.Series(run, ByAlias(run, "tokens/s").Key).Values);
+        Assert.Equal([3.20, 3.25, 3.22], sink.Series(run, ByAlias(run, "steps/s").Key).Values);
+    }
+
+    [Fact]
+    public void A_loggers_source_location_is_not_a_metric()
+    {
+        var (import, _) = Parse.Text("rich.log", """
+            2025-06-29 12:14:41 INFO     epoch is incremented. current_epoch: 22, epoch: 23                        train_util.py:779
+            2025-06-29 12:15:30 INFO     epoch is incremented. current_epoch: 23, epoch: 24                        train_util.py:779
+            2025-06-29 12:16:19 INFO     epoch is incremented. current_epoch: 24, epoch: 25                        train_util.py:779
+            """);
+
+        Assert.DoesNotContain(import.Runs.SelectMany(r => r.Series), s => s.Alias.Contains(".py"));
+    }
+
+    [Fact]
+    public void A_tqdm_bar_whose_postfix_has_pairs_is_a_metric_line_at_the_bars_position()
+    {
+        var (import, sink) = Parse.Text("kohya.log", """
+            steps:  29%|████████▋                    | 943/3280 [18:48<46:37,  1.20s/it, avr_loss=0.125]
+            epoch 24/80
+            steps:  30%|█████████▍                   | 984/3280 [19:38<45:48,  1.20s/it, avr_loss=0.118]
+            epoch 25/80
+            steps:  31%|█████████▊                   | 1025/3280 [20:27<45:00,  1.20s/it, avr_loss=nan]
+            """);
+        var run = Assert.Single(import.Runs.Where(r => r.HasMetrics));
+
+        var loss = sink.Series(run, ByAlias(run, "avr_loss").Key);
+        Assert.Equal([943L, 984, 1025], loss.Steps);
+        Assert.Equal(0.125, loss.Values[0]);
+        Assert.True(double.IsNaN(loss.Values[2]));
+    }
+
+    [Fact]
+    public void A_tqdm_bar_with_an_epoch_in_its_description_and_two_pairs_gives_both_series_on_the_run_axis()
+    {
+        var (import, sink) = Parse.Text("lightning_bar.log", """
+            Epoch 0:  50%|█████     | 50/100 [00:05<00:05,  9.50it/s, loss=0.912, lr=0.001]
+            Epoch 0: 100%|██████████| 100/100 [00:10<00:00,  9.61it/s, loss=0.701, lr=0.001]
+            Epoch 1:  50%|█████     | 50/100 [00:05<00:05,  9.55it/s, loss=0.650, lr=0.0005]
+            """);
+        var run = Assert.Single(import.Runs.Where(r => r.HasMetrics));
+
+        var loss = sink.Series(run, MetricKeys.TrainLoss);
+        Assert.Equal([50L, 100, 150], loss.Steps);
+        Assert.Equal([0.912, 0.701, 0.650], loss.Values);
+        Assert.Equal([0.001, 0.001, 0.0005], sink.Series(run, MetricKeys.LearningRate).Values);
+    }
+
+    [Fact]
+    public void A_tqdm_bar_without_a_postfix_still_carries_no_metric()
+    {
+        var (import, _) = Parse.Text("bar_only.log", """
+            step 1 loss 2.0
+             45%|████      | 84/187 [05:36<06:52,  4.01s/it]
+            step 2 loss 1.9
+            """);
+
+        Assert.DoesNotContain(import.Runs.SelectMany(r => r.Series), s => s.Alias.Contains("it"));
+        Assert.Equal(2, import.Runs.Single().Series.Single().Count);
+    }
+}
