@@ -103,4 +103,37 @@ public sealed class PublishedLogKindsBatch5Tests
         Assert.DoesNotContain(import.Runs.SelectMany(r => r.Series), s => s.Alias.Contains("it"));
         Assert.Equal(2, import.Runs.Single().Series.Single().Count);
     }
+
+    [Fact]
+    public void Tensorboard_style_scalar_lines_between_global_step_lines_are_series_at_their_own_step()
+    {
+        var (import, sink) = Parse.Text("sac.log", """
+            global_step=992, episodic_return=-128.5
+            global_step=999, episodic_return=-119.4
+            losses/q1_loss 65.3581 1000
+            losses/alpha [0.01570814] 1000
+            global_step=1199, episodic_return=-2.6
+            losses/q1_loss 105.27284 2000
+            losses/alpha [0.0216857] 2000
+            global_step=2199, episodic_return=-119.9
+            """);
+        var run = Assert.Single(import.Runs);
+
+        var q1 = sink.Series(run, ByAlias(run, "losses/q1_loss").Key);
+        Assert.Equal([1000L, 2000], q1.Steps);
+        Assert.Equal([65.3581, 105.27284], q1.Values);
+        Assert.Equal([0.01570814, 0.0216857], sink.Series(run, ByAlias(run, "losses/alpha").Key).Values);
+        Assert.Equal([992L, 999, 1199, 2199], sink.Series(run, ByAlias(run, "episodic_return").Key).Steps);
+        Assert.Equal(0, import.ProblemCount);
+    }
+
+    [Fact]
+    public void A_scalar_line_needs_a_slash_tag_a_value_and_a_whole_step()
+    {
+        Assert.True(Core.Ingest.Formats.StepKeyValueFormat.TryScalarLine("charts/SPS 812.0 4096", out var tag, out var value, out var step));
+        Assert.Equal(("charts/SPS", 812.0, 4096L), (tag, value, step));
+        Assert.False(Core.Ingest.Formats.StepKeyValueFormat.TryScalarLine("Saving model to out/ckpt 3", out _, out _, out _));
+        Assert.False(Core.Ingest.Formats.StepKeyValueFormat.TryScalarLine("losses/q1_loss 65.3 1.5", out _, out _, out _));
+        Assert.False(Core.Ingest.Formats.StepKeyValueFormat.TryScalarLine("loss 65.3 100", out _, out _, out _));
+    }
 }
