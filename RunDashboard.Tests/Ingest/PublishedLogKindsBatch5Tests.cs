@@ -7,7 +7,8 @@ namespace RunDashboard.Tests.Ingest;
 /// <summary>
 /// Kinds of line the readers first misread in published logs (real/unseen, fifth batch), each reduced to a few
 /// synthetic lines of that kind: numbers named by the rate unit after them, a logger's source location, a tqdm bar
-/// whose postfix carries the metrics.
+/// whose postfix carries the metrics, TensorBoard-style scalar lines, a split word numbering the epoch before a
+/// bracketed position, an evaluation printed batch by batch.
 /// </summary>
 public sealed class PublishedLogKindsBatch5Tests
 {
@@ -135,5 +136,57 @@ public sealed class PublishedLogKindsBatch5Tests
         Assert.False(Core.Ingest.Formats.StepKeyValueFormat.TryScalarLine("Saving model to out/ckpt 3", out _, out _, out _));
         Assert.False(Core.Ingest.Formats.StepKeyValueFormat.TryScalarLine("losses/q1_loss 65.3 1.5", out _, out _, out _));
         Assert.False(Core.Ingest.Formats.StepKeyValueFormat.TryScalarLine("loss 65.3 100", out _, out _, out _));
+    }
+
+    [Fact]
+    public void A_split_word_numbering_the_bracketed_position_after_it_is_the_epoch()
+    {
+        var (import, sink) = Parse.Text("timm.log", """
+            Train: 0 [   0/40 (  0%)]  Loss: 6.86 (6.86)  LR: 1.000e-05
+            Train: 0 [  20/40 ( 50%)]  Loss: 6.77 (6.83)  LR: 1.000e-05
+            Train: 1 [   0/40 (  0%)]  Loss: 6.69 (6.69)  LR: 1.001e-02
+            Train: 1 [  20/40 ( 50%)]  Loss: 3.23 (3.76)  LR: 1.001e-02
+            """);
+        var run = Assert.Single(import.Runs.Where(r => r.HasMetrics));
+
+        var loss = sink.Series(run, MetricKeys.TrainLoss);
+        Assert.Equal([0L, 20, 40, 60], loss.Steps);
+        Assert.Equal([6.86, 6.77, 6.69, 3.23], loss.Values);
+    }
+
+    [Fact]
+    public void Epochs_counted_from_one_before_a_bracketed_position_follow_each_other_on_one_axis()
+    {
+        var (import, sink) = Parse.Text("train_epochs.log", """
+            Training: 1 [ 10/20]  loss: 0.90
+            Training: 1 [ 20/20]  loss: 0.80
+            Training: 2 [ 10/20]  loss: 0.70
+            Training: 2 [ 20/20]  loss: 0.60
+            """);
+        var run = Assert.Single(import.Runs.Where(r => r.HasMetrics));
+
+        Assert.Equal([10L, 20, 30, 40], sink.Series(run, MetricKeys.TrainLoss).Steps);
+    }
+
+    [Fact]
+    public void An_evaluation_printed_batch_by_batch_reports_the_means_of_its_last_batch()
+    {
+        var (import, sink) = Parse.Text("timm_eval.log", """
+            Train: 0 [   0/40 (  0%)]  Loss: 6.86 (6.86)  LR: 1.000e-05
+            Train: 0 [  20/40 ( 50%)]  Loss: 6.77 (6.83)  LR: 1.000e-05
+            Test: [   0/30]  Time: 6.593 (6.593)  Loss:   6.723 ( 6.723)  Acc@1:   0.000 (  0.000)  Acc@5:   0.000 (  0.000)
+            Test: [  30/30]  Time: 3.856 (0.732)  Loss:   6.615 ( 6.691)  Acc@1:   0.000 (  0.076)  Acc@5:   1.176 (  3.287)
+            Train: 1 [   0/40 (  0%)]  Loss: 6.69 (6.69)  LR: 1.001e-02
+            Train: 1 [  20/40 ( 50%)]  Loss: 3.23 (3.76)  LR: 1.001e-02
+            Test: [   0/30]  Time: 0.663 (0.663)  Loss:   1.926 ( 1.926)  Acc@1:  46.094 ( 46.094)  Acc@5:  85.938 ( 85.938)
+            Test: [  30/30]  Time: 0.022 (0.126)  Loss:   1.462 ( 1.867)  Acc@1:  63.529 ( 39.261)  Acc@5:  83.529 ( 85.096)
+            """);
+        var run = Assert.Single(import.Runs.Where(r => r.HasMetrics));
+
+        var loss = sink.Series(run, MetricKeys.EvalLoss);
+        Assert.Equal([6.691, 1.867], loss.Values);
+        Assert.Equal([20L, 60], loss.Steps);
+        Assert.Equal([0.076, 39.261], sink.Series(run, ByAlias(run, "eval Acc@1").Key).Values);
+        Assert.Equal(4, sink.Series(run, MetricKeys.TrainLoss).Values.Length);
     }
 }

@@ -125,14 +125,18 @@ public static class LineFields
                 {
                     (value, unit, integral, next) = (value * 86400 + seconds, "s", false, end);
                 }
+                var parenthesized = line[..i].TrimEnd(' ').EndsWith("(") && line[next..].TrimStart(' ').StartsWith(")");
                 if (label.Length > 0)
                 {
-                    fields.Add(new LineField(Intern(label), value, unit, total, integral));
+                    // "Train: 0 [  50/73 ( 70%)]": a bare split word numbering what comes before the position inside it
+                    // is the epoch (timm prints "Train: <epoch> [<batch>/<batches> (<percent>)]").
+                    var name = integral && unit.Length == 0 && total is null && IsSplitWord(label) && PositionInBracketsFollows(line, next) ? "epoch" : Intern(label);
+                    fields.Add(new LineField(name, value, unit, total, integral) { Parenthesized = parenthesized });
                     pendingUnlabeled = -1;
                 }
                 else
                 {
-                    fields.Add(new LineField("", value, unit, total, integral));
+                    fields.Add(new LineField("", value, unit, total, integral) { Parenthesized = parenthesized });
                     pendingUnlabeled = fields.Count - 1;
                 }
                 label.Clear();
@@ -319,6 +323,28 @@ public static class LineFields
             if (!(char.IsLetterOrDigit(ch) || ch is '_' or '-' or '@')) return false;
         }
         return true;
+    }
+
+    private static readonly string[] SplitWords = ["train", "training", "test", "val", "valid", "validation", "eval", "evaluation"];
+
+    private static bool IsSplitWord(StringBuilder label)
+    {
+        if (label.Length > 10) return false;
+        Span<char> text = stackalloc char[label.Length];
+        label.CopyTo(0, text, label.Length);
+        foreach (var word in SplitWords) if (text.Equals(word, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    /// <summary>After <paramref name="from"/>: "[", spaces and "N/M" — a position inside what the number before counts.</summary>
+    private static bool PositionInBracketsFollows(ReadOnlySpan<char> line, int from)
+    {
+        var rest = line[from..].TrimStart(' ');
+        if (rest.IsEmpty || rest[0] != '[') return false;
+        rest = rest[1..].TrimStart(' ');
+        var digits = 0;
+        while (digits < rest.Length && char.IsAsciiDigit(rest[digits])) digits++;
+        return digits > 0 && digits + 1 < rest.Length && rest[digits] == '/' && char.IsAsciiDigit(rest[digits + 1]);
     }
 
     /// <summary>"samples/sec", "tokens/sec", "words/s": what is counted per second.</summary>
