@@ -47,6 +47,14 @@ public sealed class PublishedLogKindsBatch5Tests
     }
 
     [Fact]
+    public void A_single_rate_after_a_labelled_number_leaves_that_label()
+    {
+        var fields = Core.Ingest.Generic.LineFields.Read("ips: 7.86095 samples/s, eta: 0:32:33");
+
+        Assert.Equal(["ips", "eta"], fields.Select(f => f.Label));
+    }
+
+    [Fact]
     public void A_loggers_source_location_is_not_a_metric()
     {
         var (import, _) = Parse.Text("rich.log", """

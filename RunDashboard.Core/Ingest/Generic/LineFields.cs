@@ -156,7 +156,7 @@ public static class LineFields
                 wordCount++;
                 var word = token.TrimEnd(':').TrimEnd('=');
                 if (fields.Count > 0 && lastNumberEnd >= 0 && line[lastNumberEnd..i].IsWhiteSpace() && IsRateUnit(word)
-                    && (namedByRate == fields.Count - 2 || NumberWithRateUnitFollows(line, next)))
+                    && ((namedByRate >= 0 && namedByRate == fields.Count - 2) || NumberWithRateUnitFollows(line, next)))
                 {
                     // "Speed: 71.18 samples/sec 1971.60 tokens/sec 1.27 updates/sec": in a run of numbers each followed
                     // by a rate unit, the unit names the number before it (the label before the run names only the run).
