@@ -75,6 +75,40 @@ public static class ProgressBar
         return i + 2 + close + 1;
     }
 
+    /// <summary>
+    /// tqdm prints a postfix inside the bar's bracket after the rate, <c>[18:48&lt;46:37,  1.20s/it, avr_loss=0.12, lr=1e-4]</c>:
+    /// the metrics of the step the bar stands at. When <paramref name="bar"/> (a whole tqdm bar) has <c>name=value</c>
+    /// pairs there, writes <c>[description with its numbers] step n/total, pairs</c> at the end of
+    /// <paramref name="destination"/> (which holds the bar; the text written is always shorter) and returns its length;
+    /// else 0. A description without digits ("steps: ") is dropped: it names the bar, not a metric; one with digits
+    /// ("Epoch 3: ") is kept, the epoch the position counts in.
+    /// </summary>
+    public static int AsMetricLine(ReadOnlySpan<char> bar, Span<char> destination)
+    {
+        var pct = bar.IndexOf("%|", StringComparison.Ordinal);
+        if (pct < 0 || !TryReadPosition(bar, out var current, out var total)) return 0;
+        var open = bar.LastIndexOf('[');
+        var close = bar.LastIndexOf(']');
+        if (open < 0 || close <= open) return 0;
+        var inside = bar[(open + 1)..close];
+        // elapsed<remaining, rate, postfix: the postfix starts after the second comma.
+        var firstComma = inside.IndexOf(',');
+        if (firstComma < 0) return 0;
+        var secondComma = inside[(firstComma + 1)..].IndexOf(',');
+        if (secondComma < 0) return 0;
+        var postfix = inside[(firstComma + 1 + secondComma + 1)..].Trim();
+        if (postfix.IndexOf('=') <= 0) return 0;
+        // The description ends before the percentage's digits ("steps:  29%").
+        var descriptionEnd = pct;
+        while (descriptionEnd > 0 && (char.IsAsciiDigit(bar[descriptionEnd - 1]) || bar[descriptionEnd - 1] == ' ')) descriptionEnd--;
+        var description = bar[..descriptionEnd].Trim();
+        if (description.IndexOfAnyInRange('0', '9') < 0) description = [];
+        var text = $"{description}{(description.IsEmpty ? "" : " ")}step {current}/{total}, {postfix}";
+        if (text.Length > destination.Length) return 0;
+        text.AsSpan().CopyTo(destination[^text.Length..]);
+        return text.Length;
+    }
+
     /// <summary>Reads <c>n/total</c> from a bar (between its last <c>|</c> and <c>[</c>).</summary>
     public static bool TryReadPosition(ReadOnlySpan<char> bar, out long current, out long total)
     {

@@ -81,6 +81,31 @@ public sealed class StepKeyValueFormat : LineLogFormat
         return remainder.Contains('=') || remainder.Contains(':') || remainder.StartsWith("[") || MetricPairs.Read(remainder).Count > 0;
     }
 
+    /// <summary>
+    /// <c>losses/q1_loss 65.3581 193000</c>: a TensorBoard-style scalar as RL scripts echo what they log (tag, value,
+    /// global step), printed between their <c>global_step=…, episodic_return=…</c> lines. The tag holds a slash, the
+    /// value may be a one-element list (<c>[0.0157]</c>, a tensor printed as such) and the step is a whole number.
+    /// </summary>
+    internal static bool TryScalarLine(ReadOnlySpan<char> line, out string tag, out double value, out long step)
+    {
+        tag = "";
+        value = 0;
+        step = 0;
+        var firstSpace = line.IndexOf(' ');
+        var lastSpace = line.LastIndexOf(' ');
+        if (firstSpace <= 0 || lastSpace <= firstSpace) return false;
+        var name = line[..firstSpace];
+        var slash = name.IndexOf('/');
+        if (slash <= 0 || slash == name.Length - 1 || !char.IsLetter(name[0])) return false;
+        foreach (var ch in name) if (!(char.IsLetterOrDigit(ch) || ch is '_' or '/' or '-' or '.')) return false;
+        var valueText = line[firstSpace..lastSpace].Trim();
+        if (valueText.Length > 2 && valueText[0] == '[' && valueText[^1] == ']') valueText = valueText[1..^1].Trim();
+        if (!Numbers.TryParse(valueText, out value)) return false;
+        if (!long.TryParse(line[(lastSpace + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out step)) return false;
+        tag = name.ToString();
+        return true;
+    }
+
     protected override ILineParser Begin(ImportContext context, LogLineReader reader) => new Parser(context);
 
     private sealed class Parser(ImportContext context) : ILineParser
@@ -100,6 +125,17 @@ public sealed class StepKeyValueFormat : LineLogFormat
                 var body = trimmed[rest..];
                 if (body.StartsWith("[")) { Tagged(body, step, lineNumber); return; }
                 Metrics(body, step, eval, lineNumber);
+                return;
+            }
+            if (TryScalarLine(trimmed, out var tag, out var value, out var ownStep))
+            {
+                _lastStep = Math.Max(_lastStep, ownStep);
+                _sawStep = true;
+                var series = _run.Metric(tag, MetricKeys.Canonicalize(tag));
+                if (series.Add(ownStep, value, lineNumber) && !double.IsFinite(value))
+                {
+                    context.Report(lineNumber, $"non-finite value ({Numbers.Format(value)}) for '{tag}' at step {ownStep}");
+                }
                 return;
             }
             if (trimmed.StartsWith("[")) Tagged(trimmed, _lastStep, lineNumber);

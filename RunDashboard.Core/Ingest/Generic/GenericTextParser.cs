@@ -218,7 +218,10 @@ internal sealed class GenericTextParser : ILineParser
 
     private static bool IsEvalTemplate(LineTemplate template)
     {
-        foreach (var token in template.Tokens)
+        var tokens = template.Tokens;
+        // "Test: [  30/30]": a split word before a bracketed position says what the line is, though it ends with ':'.
+        if (tokens.Length > 1 && tokens[0].EndsWith(':') && EvalWords.Contains(tokens[0].TrimEnd(':')) && tokens[1].StartsWith('[')) return true;
+        foreach (var token in tokens)
         {
             // "val: 1.057" names a value; "valid on 'valid' subset", "[eval]" and "Epoch(val)" say what the line is.
             if (token.EndsWith(':') || token.EndsWith('=') || token.Contains('=') || token.Contains(LineTemplate.Wildcard)) continue;
@@ -267,6 +270,9 @@ internal sealed class GenericTextParser : ILineParser
         if (best is null) return;
         state.Decision = Decision.StepField;
         state.StepLabel = best;
+        // "Test: [  30/30]  Loss: 6.615 ( 6.691)" after training lines: the position counts the evaluation's own
+        // batches, not the run's steps; the line is progress, and its last one holds the evaluation's result.
+        state.EvaluationProgress = state.IsEval && best.Length == 0 && _currentStep is not null;
         // A validation line that names only its epoch ("Epoch(val) [1][2]  accuracy_top-1: 22.0") in a log whose
         // training lines count steps ran when that epoch ended: its own metrics, at the epoch's last step.
         state.AtEpochEnd = bestRank >= 100 && _finestStepRank < 100 && state.IsEval;
@@ -327,6 +333,11 @@ internal sealed class GenericTextParser : ILineParser
             _context?.Report(lineNumber, $"this line has the shape of '{state.Template.Sample}' but no {state.StepDescription} step");
             return;
         }
+        if (state.EvaluationProgress)
+        {
+            WriteEvaluationResult(state, stepAt, lineNumber);
+            return;
+        }
         var step = state.AtEpochEnd ? EndOfEpoch((long)_fields[stepAt].Value) : GlobalStep(state, stepAt);
         if (!state.EpochLevel && !state.AtEpochEnd)
         {
@@ -341,6 +352,25 @@ internal sealed class GenericTextParser : ILineParser
             var f = _fields[i];
             if (!f.HasLabel) continue;
             // "step 5/100": the total is no metric; "Epoch 3/10" next to a finer step is the epoch.
+            Write(state, f, step, lineNumber, i);
+        }
+    }
+
+    /// <summary>
+    /// An evaluation printed batch by batch ("Test: [  30/30]  Loss: 6.615 ( 6.691)  Acc@1: …"): only its last batch
+    /// (position = total) reports the evaluation, at the training step reached; a value followed by a parenthesised
+    /// one reads as that one, the mean over the evaluation's batches (the first is the last batch's own).
+    /// </summary>
+    private void WriteEvaluationResult(State state, int stepAt, int lineNumber)
+    {
+        var position = _fields[stepAt];
+        if (position.Total is not { } total || position.Value < total || _currentStep is not { } step) return;
+        state.StepDescription = "the training step reached when the evaluation ended (its last batch)";
+        for (var i = 0; i < _fields.Count; i++)
+        {
+            var f = _fields[i];
+            if (i == stepAt || !f.HasLabel) continue;
+            if (i + 1 < _fields.Count && _fields[i + 1] is { HasLabel: false, Parenthesized: true } mean) f = f with { Value = mean.Value };
             Write(state, f, step, lineNumber, i);
         }
     }
@@ -576,6 +606,9 @@ internal sealed class GenericTextParser : ILineParser
         public string? StepLabel { get; set; }
         public int StepIndex { get; set; } = -1;
         public bool EpochLevel { get; set; }
+
+        /// <summary>An evaluation printed with the position inside its own batches: only its last line is written.</summary>
+        public bool EvaluationProgress { get; set; }
 
         /// <summary>An evaluation line stepped by its epoch alone: placed at the end of that epoch.</summary>
         public bool AtEpochEnd { get; set; }

@@ -8,4 +8,7 @@ namespace RunDashboard.Core.Ingest.Generic;
 public readonly record struct LineField(string Label, double Value, string Unit, long? Total, bool Integral)
 {
     public bool HasLabel => Label.Length > 0;
+
+    /// <summary>The number stood alone in parentheses, "Loss: 6.615 ( 6.691)": loggers put a running mean there.</summary>
+    public bool Parenthesized { get; init; }
 }

@@ -85,6 +85,9 @@ public static class LineFields
         var n = line.Length;
         // A number with no label before it may take the word right after it as its label ("234 tok/s").
         var pendingUnlabeled = -1;
+        // Where the last number's token ended, and which field a rate unit after it last named.
+        var lastNumberEnd = -1;
+        var namedByRate = -1;
         while (i < n)
         {
             var c = line[i];
@@ -122,18 +125,23 @@ public static class LineFields
                 {
                     (value, unit, integral, next) = (value * 86400 + seconds, "s", false, end);
                 }
+                var parenthesized = line[..i].TrimEnd(' ').EndsWith("(") && line[next..].TrimStart(' ').StartsWith(")");
                 if (label.Length > 0)
                 {
-                    fields.Add(new LineField(Intern(label), value, unit, total, integral));
+                    // "Train: 0 [  50/73 ( 70%)]": a bare split word numbering what comes before the position inside it
+                    // is the epoch (timm prints "Train: <epoch> [<batch>/<batches> (<percent>)]").
+                    var name = integral && unit.Length == 0 && total is null && IsSplitWord(label) && PositionInBracketsFollows(line, next) ? "epoch" : Intern(label);
+                    fields.Add(new LineField(name, value, unit, total, integral) { Parenthesized = parenthesized });
                     pendingUnlabeled = -1;
                 }
                 else
                 {
-                    fields.Add(new LineField("", value, unit, total, integral));
+                    fields.Add(new LineField("", value, unit, total, integral) { Parenthesized = parenthesized });
                     pendingUnlabeled = fields.Count - 1;
                 }
                 label.Clear();
                 words = 0;
+                lastNumberEnd = next;
             }
             else if (!token.IsEmpty && char.IsAsciiDigit(token[0]) && TryGluedCount(token, out var count, out var counted))
             {
@@ -147,7 +155,28 @@ public static class LineFields
             {
                 wordCount++;
                 var word = token.TrimEnd(':').TrimEnd('=');
-                if (IsLogLevel(word))
+                if (fields.Count > 0 && lastNumberEnd >= 0 && line[lastNumberEnd..i].IsWhiteSpace() && IsRateUnit(word)
+                    && ((namedByRate >= 0 && namedByRate == fields.Count - 2) || NumberWithRateUnitFollows(line, next)))
+                {
+                    // "Speed: 71.18 samples/sec 1971.60 tokens/sec 1.27 updates/sec": in a run of numbers each followed
+                    // by a rate unit, the unit names the number before it (the label before the run names only the run).
+                    fields[^1] = fields[^1] with { Label = word.ToString() };
+                    namedByRate = fields.Count - 1;
+                    pendingUnlabeled = -1;
+                    label.Clear();
+                    words = 0;
+                }
+                else if (word.Length > 3 && IsSourceFile(word) && next + 1 < line.Length && line[next] == ':' && char.IsAsciiDigit(line[next + 1]))
+                {
+                    // "train_util.py:779": the logger's source location (rich prints it at the end of every line); its
+                    // line number is no metric.
+                    next++;
+                    while (next < line.Length && char.IsAsciiDigit(line[next])) next++;
+                    label.Clear();
+                    words = 0;
+                    pendingUnlabeled = -1;
+                }
+                else if (IsLogLevel(word))
                 {
                     // "ppocr INFO: epoch: [3/500]": the logger's name and level end where the message starts.
                     label.Clear();
@@ -294,6 +323,60 @@ public static class LineFields
             if (!(char.IsLetterOrDigit(ch) || ch is '_' or '-' or '@')) return false;
         }
         return true;
+    }
+
+    private static readonly string[] SplitWords = ["train", "training", "test", "val", "valid", "validation", "eval", "evaluation"];
+
+    private static bool IsSplitWord(StringBuilder label)
+    {
+        if (label.Length > 10) return false;
+        Span<char> text = stackalloc char[label.Length];
+        label.CopyTo(0, text, label.Length);
+        foreach (var word in SplitWords) if (text.Equals(word, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    /// <summary>After <paramref name="from"/>: "[", spaces and "N/M" — a position inside what the number before counts.</summary>
+    private static bool PositionInBracketsFollows(ReadOnlySpan<char> line, int from)
+    {
+        var rest = line[from..].TrimStart(' ');
+        if (rest.IsEmpty || rest[0] != '[') return false;
+        rest = rest[1..].TrimStart(' ');
+        var digits = 0;
+        while (digits < rest.Length && char.IsAsciiDigit(rest[digits])) digits++;
+        return digits > 0 && digits + 1 < rest.Length && rest[digits] == '/' && char.IsAsciiDigit(rest[digits + 1]);
+    }
+
+    /// <summary>"samples/sec", "tokens/sec", "words/s": what is counted per second.</summary>
+    private static bool IsRateUnit(ReadOnlySpan<char> word)
+    {
+        var slash = word.IndexOf('/');
+        if (slash < 1 || slash > 16) return false;
+        foreach (var ch in word[..slash]) if (!char.IsAsciiLetter(ch)) return false;
+        return word[(slash + 1)..] is "s" or "sec" or "second";
+    }
+
+    /// <summary>After <paramref name="from"/>: spaces, a number, spaces and a rate unit ("… 1971.60 tokens/sec").</summary>
+    private static bool NumberWithRateUnitFollows(ReadOnlySpan<char> line, int from)
+    {
+        var rest = line[from..].TrimStart(' ');
+        var numberEnd = rest.IndexOf(' ');
+        if (numberEnd <= 0 || !TryNumber(rest[..numberEnd], out _, out var unit, out var total, out _) || unit.Length > 0 || total is not null) return false;
+        rest = rest[numberEnd..].TrimStart(' ');
+        var wordEnd = rest.IndexOfAny(" \t,;|]");
+        return IsRateUnit(wordEnd < 0 ? rest : rest[..wordEnd]);
+    }
+
+    private static readonly string[] SourceFileExtensions = [".py", ".cc", ".cpp", ".c", ".h", ".go", ".rs", ".java", ".js", ".ts"];
+
+    /// <summary>A source file's name as loggers print it with its line number: "trainer.py", "logging.cc".</summary>
+    private static bool IsSourceFile(ReadOnlySpan<char> word)
+    {
+        foreach (var ext in SourceFileExtensions)
+        {
+            if (word.Length > ext.Length && word.EndsWith(ext, StringComparison.Ordinal) && char.IsLetterOrDigit(word[^(ext.Length + 1)])) return true;
+        }
+        return false;
     }
 
     private static readonly string[] LogLevels = ["INFO", "WARNING", "WARN", "DEBUG", "ERROR", "CRITICAL", "TRACE"];
