@@ -113,7 +113,7 @@ public sealed class SeriesWriter
     /// True when <see cref="Add"/> would simply append a point at <paramref name="step"/> (no time) to the pending
     /// chunk: the step moves past the last one, nothing is held, the run goes on and the chunk has room.
     /// </summary>
-    [MethodImpl(HotPath.Optimised)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool CanAppendNext(long step) =>
         step > LastStep && Count > 0 && !_held.HasValue && _run.Successor is null && step > _dropThrough
         && _pending < _steps.Length && _times is null;
@@ -123,7 +123,7 @@ public sealed class SeriesWriter
     /// (the caller counts the points of a line at once). With a point of this run written and this step past it,
     /// the step is past the run's first step, so there is no first step to note either.
     /// </summary>
-    [MethodImpl(HotPath.Optimised)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void AppendNext(long step, double value, int line)
     {
         var pending = _pending;

@@ -90,12 +90,12 @@ internal sealed class MlxLmIterLines
             for (var i = 0; i < fields; i++)
             {
                 var literal = literals[i];
-                if (!body[p..].StartsWith(literal)) return false;
+                if (!ShortBytes.StartsWith(body[p..], literal)) return false;
                 p += literal.Length;
                 if (!Utf8Decimal.TryRead(body[p..], out values[i], out var length)) return false;
                 p += length;
             }
-            return body[p..].SequenceEqual(literals[fields]);
+            return ShortBytes.Equal(body[p..], literals[fields]);
         }
 
         /// <summary>
