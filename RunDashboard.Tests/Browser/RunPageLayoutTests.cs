@@ -35,9 +35,12 @@ public class RunPageLayoutTests(BrowserFixture fx) : IClassFixture<BrowserFixtur
         await Assertions.Expect(lead).ToContainTextAsync("+1 like it");
 
         await Support.Browser.ClickUntilUrlAsync(page, page.Locator("#health-toggle"), "findings=all");
+        // The whole list is rendered over the live connection after the click; a full test run on two cores once took
+        // longer than Playwright's default 5 s for it.
+        var rendered = new LocatorAssertionsToHaveCountOptions { Timeout = 20_000 };
         var overfitting = page.Locator("#health-all [data-concern=overfitting] [data-rule]");
-        await Assertions.Expect(overfitting).ToHaveCountAsync(2);
-        await Assertions.Expect(page.Locator("#health-all [data-rule]")).ToHaveCountAsync(11);
+        await Assertions.Expect(overfitting).ToHaveCountAsync(2, rendered);
+        await Assertions.Expect(page.Locator("#health-all [data-rule]")).ToHaveCountAsync(11, rendered);
     }
 
     [Fact]
