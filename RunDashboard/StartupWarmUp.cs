@@ -53,12 +53,14 @@ public sealed class StartupWarmUp(Ingestor ingestor, UploadTempFolder temp, ILog
     public static void Register(WebApplication app)
     {
         var warmUp = app.Services.GetRequiredService<StartupWarmUp>();
+        // Read now, so a value that is not true or false stops the start with the key's name in the message.
+        var imports = app.Configuration.GetValue("Dashboard:WarmUpImports", true);
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
         {
             try
             {
                 await warmUp.RenderNewestRunAsync(app);
-                if (app.Configuration.GetValue("Dashboard:WarmUpImports", true)) await warmUp.ImportAsync(app);
+                if (imports) await warmUp.ImportAsync(app);
             }
             finally
             {

@@ -103,6 +103,16 @@ public class StartupWarmUpTests
         Assert.False(Directory.Exists(Path.Combine(temp, "import-warm-up")), "the throwaway database's folder is still there");
     }
 
+    [Fact]
+    public void A_warm_up_setting_that_is_not_true_or_false_stops_the_start_naming_the_key()
+    {
+        using var dir = new TempDirectory();
+        var ex = Assert.ThrowsAny<InvalidOperationException>(() => DashboardApp.Build(
+            ["--urls=http://127.0.0.1:0", "--environment=Production", $"--Storage:DatabasePath={dir.File("warm.db")}", "--Dashboard:WarmUpImports=perhaps"],
+            b => b.Logging.SetMinimumLevel(LogLevel.Warning), ProjectDirectory()));
+        Assert.Contains("Dashboard:WarmUpImports", ex.Message);
+    }
+
     private static async Task<string> UploadAsync(HttpClient http, string fileName, (string Name, string Value) header)
     {
         using var form = new MultipartFormDataContent();
