@@ -120,7 +120,7 @@ public sealed class StartupWarmUp(Ingestor ingestor, UploadTempFolder temp, ILog
     }
 
     /// <summary>Sends the generated logs to <c>POST /api/uploads</c> as curl -F does; null when the server refused one.</summary>
-    private async Task<(int Imports, long Bytes)?> UploadAsync(Uri address, string folder, CancellationToken cancellationToken)
+    private async Task<ImportWarmUp.Result?> UploadAsync(Uri address, string folder, CancellationToken cancellationToken)
     {
         using var throwaway = new ImportWarmUp.Throwaway(ingestor, folder);
         Volatile.Write(ref _throwaway, throwaway);
@@ -128,48 +128,34 @@ public sealed class StartupWarmUp(Ingestor ingestor, UploadTempFolder temp, ILog
         {
             using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
             http.DefaultRequestHeaders.Add(Header, Encoding.ASCII.GetString(_secret));
-            var imports = 0;
-            long bytes = 0;
-            for (var round = 0; round < ImportWarmUp.Rounds; round++)
-            {
-                foreach (var (name, generated) in ImportWarmUp.Logs(round))
-                {
-                    using var form = new MultipartFormDataContent();
-                    var file = new ByteArrayContent(generated);
-                    file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
-                    form.Add(file, "file", name);
-                    form.Add(new StringContent("warm-up"), "project");
-                    cancellationToken.ThrowIfCancellationRequested();
-                    HttpResponseMessage response;
-                    try
-                    {
-                        // Not cancelled when the dashboard stops: the request takes a fraction of a second, Kestrel lets
-                        // it finish before it stops, and the throwaway database must outlive the import it serves.
-                        response = await http.PostAsync("/api/uploads", form, CancellationToken.None);
-                    }
-                    catch (HttpRequestException ex)
-                    {
-                        log.LogDebug(ex, "The server could not be reached for its own warm-up upload");
-                        return null;
-                    }
-                    using var _ = response;
-                    if (!response.IsSuccessStatusCode)
-                    {
-                        log.LogDebug("The server answered its own warm-up upload {Status}", (int)response.StatusCode);
-                        return null;
-                    }
-                    imports++;
-                    bytes += generated.Length;
-                    // The raw bytes are compressed into the database after the answer, as for a user's upload.
-                    await Task.Run(() => throwaway.Store.Uploads.WaitForArchive(), cancellationToken);
-                }
-            }
-            await ImportWarmUp.CompilerQuietAsync(TimeSpan.FromSeconds(2), cancellationToken);
-            return (imports, bytes);
+            return await ImportWarmUp.RunAsync(throwaway, (name, bytes) => PostAsync(http, name, bytes), cancellationToken);
         }
         finally
         {
             Volatile.Write(ref _throwaway, null);
+        }
+    }
+
+    private async Task<bool> PostAsync(HttpClient http, string name, byte[] bytes)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        form.Add(file, "file", name);
+        form.Add(new StringContent("warm-up"), "project");
+        try
+        {
+            // Not cancelled when the dashboard stops: the request takes a fraction of a second, Kestrel lets it finish
+            // before it stops, and the throwaway database must outlive the import it serves.
+            using var response = await http.PostAsync("/api/uploads", form, CancellationToken.None);
+            if (response.IsSuccessStatusCode) return true;
+            log.LogDebug("The server answered its own warm-up upload {Status}", (int)response.StatusCode);
+            return false;
+        }
+        catch (HttpRequestException ex)
+        {
+            log.LogDebug(ex, "The server could not be reached for its own warm-up upload");
+            return false;
         }
     }
 

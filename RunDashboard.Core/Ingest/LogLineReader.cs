@@ -143,14 +143,14 @@ public sealed class LogLineReader : IDisposable
                 {
                     LastProgress = (current, total);
                     _progressByTotal[total] = current;
-                }
-                if (segment[afterBar..].IsWhiteSpace() && ProgressBar.AsMetricLine(segment[..afterBar], chars[start..end]) is > 0 and var length)
-                {
-                    // A bar whose postfix carries metrics ("… 943/3280 [18:48<46:37,  1.20s/it, avr_loss=0.12]") is a
-                    // metric line at the bar's position; it was rewritten at the end of its own segment, the bar dropped.
-                    _segmentStart = end - length;
-                    _segmentEnd = end;
-                    return true;
+                    if (segment[afterBar..].IsWhiteSpace() && ProgressBar.AsMetricLine(segment[..afterBar], current, total, chars[start..end]) is > 0 and var length)
+                    {
+                        // A bar whose postfix carries metrics ("… 943/3280 [18:48<46:37,  1.20s/it, avr_loss=0.12]") is a
+                        // metric line at the bar's position; it was rewritten at the end of its own segment, the bar dropped.
+                        _segmentStart = end - length;
+                        _segmentEnd = end;
+                        return true;
+                    }
                 }
                 ProgressBarsSkipped++;
                 if (segment[afterBar..].IsWhiteSpace()) continue;

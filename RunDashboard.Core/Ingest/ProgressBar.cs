@@ -78,15 +78,16 @@ public static class ProgressBar
     /// <summary>
     /// tqdm prints a postfix inside the bar's bracket after the rate, <c>[18:48&lt;46:37,  1.20s/it, avr_loss=0.12, lr=1e-4]</c>:
     /// the metrics of the step the bar stands at. When <paramref name="bar"/> (a whole tqdm bar) has <c>name=value</c>
-    /// pairs there, writes <c>[description with its numbers] step n/total, pairs</c> at the end of
+    /// pairs there, writes <c>[description with its numbers] step current/total, pairs</c> at the end of
     /// <paramref name="destination"/> (which holds the bar; the text written is always shorter) and returns its length;
     /// else 0. A description without digits ("steps: ") is dropped: it names the bar, not a metric; one with digits
     /// ("Epoch 3: ") is kept, the epoch the position counts in.
     /// </summary>
-    public static int AsMetricLine(ReadOnlySpan<char> bar, Span<char> destination)
+    /// <param name="current">The bar's position, as <see cref="TryReadPosition"/> read it.</param>
+    public static int AsMetricLine(ReadOnlySpan<char> bar, long current, long total, Span<char> destination)
     {
         var pct = bar.IndexOf("%|", StringComparison.Ordinal);
-        if (pct < 0 || !TryReadPosition(bar, out var current, out var total)) return 0;
+        if (pct < 0) return 0;
         var open = bar.LastIndexOf('[');
         var close = bar.LastIndexOf(']');
         if (open < 0 || close <= open) return 0;

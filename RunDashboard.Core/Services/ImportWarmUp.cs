@@ -58,28 +58,41 @@ public static class ImportWarmUp
         }
     }
 
-    /// <summary>Imports the generated logs <see cref="Rounds"/> times into a throwaway database in <paramref name="folder"/>.</summary>
+    /// <summary>Imports the generated logs <see cref="Rounds"/> times into a throwaway database in <paramref name="folder"/>, in process.</summary>
     public static async Task<Result> RunAsync(Ingestor ingestor, string folder, CancellationToken cancellationToken = default)
+    {
+        using var throwaway = new Throwaway(ingestor, folder);
+        return (await RunAsync(throwaway, async (name, log) =>
+        {
+            var report = await ImportWhileWritingAsync(throwaway.Imports, name, log, cancellationToken);
+            if (!report.Succeeded) throw new InvalidOperationException($"the generated log {name} did not import: {report.Error}");
+            return true;
+        }, cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Hands each generated log of every round to <paramref name="import"/>, which imports it into
+    /// <paramref name="throwaway"/> (false: it was refused, and the warm-up ends with null), waits for its raw bytes to be
+    /// archived, as after a user's upload, and at the end for the runtime to stop compiling.
+    /// </summary>
+    public static async Task<Result?> RunAsync(Throwaway throwaway, Func<string, byte[], Task<bool>> import, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
         var imports = 0;
-        long bytes = 0, points = 0;
-        using var throwaway = new Throwaway(ingestor, folder);
+        long bytes = 0;
         for (var round = 0; round < Rounds; round++)
         {
             foreach (var (name, log) in Logs(round))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var report = await ImportWhileWritingAsync(throwaway.Imports, name, log, cancellationToken);
-                if (!report.Succeeded) throw new InvalidOperationException($"the generated log {name} did not import: {report.Error}");
+                if (!await import(name, log)) return null;
                 imports++;
                 bytes += log.Length;
-                points += report.Runs.Sum(r => r.Metrics.Sum(m => m.Count));
-                // The raw bytes are compressed into the database after the answer, as for a user's upload.
                 await Task.Run(() => throwaway.Store.Uploads.WaitForArchive(), cancellationToken);
             }
         }
         await CompilerQuietAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        var points = throwaway.Store.ListRuns().Sum(r => r.Metrics.Sum(m => m.Count));
         return new Result(imports, bytes, points, started.Elapsed);
     }
 
@@ -88,7 +101,7 @@ public static class ImportWarmUp
     /// optimised versions of what the warm-up ran often are compiled on a background thread after its calls, and would
     /// otherwise take a core from the first upload.
     /// </summary>
-    public static async Task CompilerQuietAsync(TimeSpan limit, CancellationToken cancellationToken)
+    private static async Task CompilerQuietAsync(TimeSpan limit, CancellationToken cancellationToken)
     {
         var until = Stopwatch.StartNew();
         var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();

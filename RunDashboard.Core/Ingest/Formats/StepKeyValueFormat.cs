@@ -131,11 +131,7 @@ public sealed class StepKeyValueFormat : LineLogFormat
             {
                 _lastStep = Math.Max(_lastStep, ownStep);
                 _sawStep = true;
-                var series = _run.Metric(tag, MetricKeys.Canonicalize(tag));
-                if (series.Add(ownStep, value, lineNumber) && !double.IsFinite(value))
-                {
-                    context.Report(lineNumber, $"non-finite value ({Numbers.Format(value)}) for '{tag}' at step {ownStep}");
-                }
+                Write(tag, tag, MetricKeys.Canonicalize(tag), ownStep, value, lineNumber);
                 return;
             }
             if (trimmed.StartsWith("[")) Tagged(trimmed, _lastStep, lineNumber);
@@ -157,14 +153,7 @@ public sealed class StepKeyValueFormat : LineLogFormat
             var pairs = MetricPairs.Read(text);
             pairs.RemoveAll(p => !text.Contains(p.Name + "=", StringComparison.Ordinal));
             if (pairs.Count < 2) return;
-            foreach (var pair in pairs)
-            {
-                var series = _run.Metric(pair.Name, KeyFor("train", pair, lineHasLoss: false));
-                if (series.Add(_lastStep, pair.Value, lineNumber) && !double.IsFinite(pair.Value))
-                {
-                    context.Report(lineNumber, $"non-finite value ({Numbers.Format(pair.Value)}) for '{pair.Name}' at step {_lastStep}");
-                }
-            }
+            foreach (var pair in pairs) Write(pair.Name, pair.Name, KeyFor("train", pair, lineHasLoss: false), _lastStep, pair.Value, lineNumber);
         }
 
         private void Metrics(ReadOnlySpan<char> body, long step, bool eval, int lineNumber)
@@ -175,13 +164,15 @@ public sealed class StepKeyValueFormat : LineLogFormat
             if (pairs.Count == 0) return;
             var split = eval ? "eval" : "train";
             var hasLoss = pairs.Any(p => p.Name.Equals("loss", StringComparison.OrdinalIgnoreCase));
-            foreach (var pair in pairs)
+            foreach (var pair in pairs) Write(eval ? "eval " + pair.Name : pair.Name, pair.Name, KeyFor(split, pair, hasLoss), step, pair.Value, lineNumber);
+        }
+
+        /// <summary>A point of the series <paramref name="name"/>; a non-finite value is reported under the name the line printed.</summary>
+        private void Write(string name, string printedName, string key, long step, double value, int lineNumber)
+        {
+            if (_run.Metric(name, key).Add(step, value, lineNumber) && !double.IsFinite(value))
             {
-                var series = _run.Metric(eval ? "eval " + pair.Name : pair.Name, KeyFor(split, pair, hasLoss));
-                if (series.Add(step, pair.Value, lineNumber) && !double.IsFinite(pair.Value))
-                {
-                    context.Report(lineNumber, $"non-finite value ({Numbers.Format(pair.Value)}) for '{pair.Name}' at step {step}");
-                }
+                context.Report(lineNumber, $"non-finite value ({Numbers.Format(value)}) for '{printedName}' at step {step}");
             }
         }
 
