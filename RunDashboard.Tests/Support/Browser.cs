@@ -80,6 +80,8 @@ public static class Browser
             }
             catch (TimeoutException) when (attempt < 4)
             {
+                // A late toggle has taken by now; flipping the switch back would undo it.
+                if (page.Url.Contains(urlPart)) return;
                 if (on) await checkbox.UncheckAsync(new LocatorUncheckOptions { Force = true }); else await checkbox.CheckAsync(new LocatorCheckOptions { Force = true });
             }
         }
@@ -96,13 +98,16 @@ public static class Browser
     {
         for (var attempt = 1; ; attempt++)
         {
-            await target.ClickAsync();
+            // A click that took late (a busy server answers after the wait below) has already changed the address,
+            // and often removed the element it clicked: clicking it again would wait for an element that is gone.
+            if (matches(page.Url)) return;
+            if (attempt == 1 || await target.IsVisibleAsync()) await target.ClickAsync();
             try
             {
                 await page.WaitForURLAsync(matches, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 5_000 });
                 return;
             }
-            catch (TimeoutException) when (attempt < 4)
+            catch (TimeoutException) when (attempt < 6)
             {
             }
         }
