@@ -48,6 +48,9 @@ public sealed class ImportContext
     /// </summary>
     internal const long DefaultPipelineFromBytes = 4L * 1024 * 1024;
 
+    /// <summary>Which thread of the pipeline reads numbers; balanced but for tests.</summary>
+    internal Fast.PipelineSplit PipelineSplit { get; init; }
+
     /// <summary>Lines a format read straight from their bytes (the rest went through the character path).</summary>
     public long ByteLines { get; internal set; }
 

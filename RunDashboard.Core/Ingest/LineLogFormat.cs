@@ -33,7 +33,10 @@ public abstract class LineLogFormat : ILogFormat
             if (pipeline is null) context.Report(line, message);
             else pipeline.Report(line, message);
         }
-        using var reader = new LogLineReader(stream, pipelined ? Report : context.Report, leaveOpen: true, stripPrefixes: StripsPrefixes, maxLineBytes: context.Limits.MaxLineBytes);
+        // A file complete on disk is read ahead on a third thread (reading its pages took a fifth of the reading
+        // thread's time). An upload still arriving is not: its bytes come from memory as fast as the socket gives them.
+        using var ahead = pipelined && stream is FileStream ? new Fast.ReadAheadStream(stream) : null;
+        using var reader = new LogLineReader(ahead ?? stream, pipelined ? Report : context.Report, leaveOpen: true, stripPrefixes: StripsPrefixes, maxLineBytes: context.Limits.MaxLineBytes);
         var parser = Begin(context, reader);
         var lines = new LineLoop(context, parser, ChecksDroppedLines, cancellationToken);
         if (parser is Fast.IByteLineParser bytes && !context.CharLinesOnly)
@@ -41,7 +44,7 @@ public abstract class LineLogFormat : ILogFormat
             if (pipelined)
             {
                 // Reading, cleaning and number parsing on one thread; series, events and problems on this one.
-                pipeline = new Fast.LinePipeline(reader, bytes, lines);
+                pipeline = new Fast.LinePipeline(reader, bytes, lines, context.PipelineSplit);
                 pipeline.Run(cancellationToken);
             }
             else

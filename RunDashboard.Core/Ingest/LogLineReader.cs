@@ -16,6 +16,7 @@ namespace RunDashboard.Core.Ingest;
 public sealed class LogLineReader : IDisposable
 {
     private readonly int _maxLineBytes;
+    private readonly long _skippedLength;
 
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
@@ -38,12 +39,23 @@ public sealed class LogLineReader : IDisposable
         int maxLineBytes = 16 * 1024 * 1024)
     {
         _maxLineBytes = Math.Max(bufferSize, maxLineBytes);
+        // The buffer doubles from its first size and a line that fills it at or past the limit is skipped, so the
+        // line length that is skipped is the first doubling at or past the limit; blocks read ahead keep that rule.
+        _skippedLength = bufferSize;
+        while (_skippedLength < _maxLineBytes) _skippedLength *= 2;
         _stream = stream;
         _report = report;
         _leaveOpen = leaveOpen;
-        _buffer = new byte[bufferSize];
         _stripPrefixes = stripPrefixes;
+        _ahead = stream as ReadAheadStream;
+        _buffer = _ahead is null ? new byte[bufferSize] : [];
     }
+
+    /// <summary>A stream read ahead on another thread: the reader takes its blocks whole instead of copying them.</summary>
+    private readonly ReadAheadStream? _ahead;
+
+    /// <summary>True while <see cref="_buffer"/> is a block of <see cref="_ahead"/>, to be given back when done.</summary>
+    private bool _bufferIsBlock;
 
     /// <summary>The lowest rank seen in a rank prefix so far (-1 when no line named a rank).</summary>
     public int LowestRank { get; private set; } = -1;
@@ -178,6 +190,11 @@ public sealed class LogLineReader : IDisposable
             var nl = window.IndexOf((byte)'\n');
             if (nl >= 0)
             {
+                if (nl >= _skippedLength && _bufferIsBlock)
+                {
+                    SkipLongLineInBlock(nl + 1);
+                    continue;
+                }
                 if (ByteLines is { } byteLines && byteLines.TryTake(WithoutCr(window[..nl]), LineNumber + 1))
                 {
                     TookBytes(nl + 1);
@@ -191,6 +208,11 @@ public sealed class LogLineReader : IDisposable
             if (_eof)
             {
                 if (window.Length == 0) return false;
+                if (window.Length >= _skippedLength && _bufferIsBlock)
+                {
+                    SkipLongLineInBlock(window.Length);
+                    continue;
+                }
                 if (ByteLines is { } byteLines && byteLines.TryTake(WithoutCr(window), LineNumber + 1))
                 {
                     TookBytes(window.Length);
@@ -221,31 +243,77 @@ public sealed class LogLineReader : IDisposable
 
     private void Fill()
     {
+        if (_ahead is { } ahead && _end - _start <= ReadAheadStream.Headroom)
+        {
+            if (_end - _start >= _skippedLength)
+            {
+                SkipLongLine();
+                return;
+            }
+            // The unfinished line goes into the free room before the next block's bytes: nothing else is copied.
+            if (!ahead.TryTakeBlock(out var block, out var at, out var length))
+            {
+                _eof = true;
+                return;
+            }
+            var tail = _end - _start;
+            _buffer.AsSpan(_start, tail).CopyTo(block.AsSpan(at - tail));
+            if (_bufferIsBlock) ahead.ReturnBlock(_buffer);
+            _buffer = block;
+            _bufferIsBlock = true;
+            _start = at - tail;
+            _end = at + length;
+            return;
+        }
         if (_start > 0)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
             _end -= _start;
             _start = 0;
         }
-        if (_end == _buffer.Length)
+        // A block is larger than the smallest limit a line may have: there the unfinished line's own length decides.
+        // A block is larger than the smallest limit a line may have: there the unfinished line's own length decides.
+        if (_end == _buffer.Length || (_bufferIsBlock && _end >= _skippedLength))
         {
-            if (_buffer.Length >= _maxLineBytes)
+            if (_buffer.Length >= _maxLineBytes || _end >= _skippedLength)
             {
-                // A "line" this long is not a log line; skip to the next newline rather than grow without bound.
-                _report?.Invoke(LineNumber + 1, $"line longer than Limits:MaxLineBytes ({_maxLineBytes:N0} bytes) skipped");
-                SkipToNewline();
+                SkipLongLine();
                 return;
             }
+            var full = _buffer;
             Array.Resize(ref _buffer, _buffer.Length * 2);
+            if (_bufferIsBlock) _ahead!.ReturnBlock(full);
+            _bufferIsBlock = false;
         }
         var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
         if (read == 0) _eof = true;
         _end += read;
     }
 
+    /// <summary>A "line" this long is not a log line; skip to the next newline rather than grow without bound.</summary>
+    private void SkipLongLine()
+    {
+        ReportLongLine();
+        SkipToNewline();
+    }
+
+    /// <summary>
+    /// A line whole in a block read ahead, but one a buffer growing to the limit would have been filled by:
+    /// skipped as that buffer would have skipped it.
+    /// </summary>
+    private void SkipLongLineInBlock(int length)
+    {
+        ReportLongLine();
+        LineNumber++;
+        _start += length;
+        BytesRead += length;
+    }
+
+    private void ReportLongLine() => _report?.Invoke(LineNumber + 1, $"line longer than Limits:MaxLineBytes ({_maxLineBytes:N0} bytes) skipped");
+
     private void SkipToNewline()
     {
-        BytesRead += _end;
+        BytesRead += _end - _start;
         _start = _end = 0;
         while (true)
         {

@@ -72,6 +72,7 @@ public class MlxLmBytePathTests
     [Theory]
     [InlineData(Way.BytesOnOneThread)]
     [InlineData(Way.BytesOnTwoThreads)]
+    [InlineData(Way.BytesOnTwoThreadsApplyingThreadReads)]
     public void A_limit_reached_while_reading_from_bytes_fails_the_parse_with_its_message(Way way)
     {
         var text = new StringBuilder();
@@ -81,6 +82,23 @@ public class MlxLmBytePathTests
         var error = Assert.Throws<FormatException>(() => new MlxLmFormat().Parse(new MemoryStream(Encoding.ASCII.GetBytes(text.ToString())), context, CancellationToken.None));
 
         Assert.Contains("MaxPointsPerRun", error.Message);
+    }
+
+    [Fact]
+    public void Lines_longer_than_a_read_ahead_block_read_the_same_every_way()
+    {
+        // A file is read ahead in blocks of a megabyte: a 3 MB line spans several; a 4 MB limit keeps it, 2 MB skips it.
+        var log = Encoding.ASCII.GetString(MixedLog(seed: 9, lines: 300));
+        var cut = log.IndexOf('\n', log.Length / 2) + 1;
+        var bytes = Encoding.ASCII.GetBytes(log[..cut] + "Iter 7: Train loss " + new string('7', 3 << 20) + "\n" + log[cut..]);
+
+        var (chars, fast) = ReadBothWays(bytes, limits: new IngestLimits { MaxLineBytes = 4 << 20 });
+        var (limitedChars, limited) = ReadBothWays(bytes, limits: new IngestLimits { MaxLineBytes = 2 << 20 });
+
+        Assert.Equal(chars, fast.Dump);
+        Assert.Equal(limitedChars, limited.Dump);
+        Assert.DoesNotContain("longer than Limits:MaxLineBytes", chars);
+        Assert.Contains("longer than Limits:MaxLineBytes", limitedChars);
     }
 
     [Fact]
@@ -283,17 +301,30 @@ public class MlxLmBytePathTests
         Assert.Equal(chars.Dump, oneThread.Dump);
         var twoThreads = Read(bytes, chunkSize, Way.BytesOnTwoThreads, limits);
         Assert.Equal(oneThread.ByteLines, twoThreads.ByteLines);
+        // The applying thread reading every plain line itself, and a file read ahead on a third thread: the same import.
+        var applyingReads = Read(bytes, chunkSize, Way.BytesOnTwoThreadsApplyingThreadReads, limits);
+        Assert.Equal(twoThreads.Dump, applyingReads.Dump);
+        Assert.Equal(twoThreads.ByteLines, applyingReads.ByteLines);
+        var fromFile = Read(bytes, chunkSize, Way.BytesOnTwoThreadsFromAFile, limits);
+        Assert.Equal(twoThreads.Dump, fromFile.Dump);
+        Assert.Equal(twoThreads.ByteLines, fromFile.ByteLines);
         return (chars.Dump, twoThreads);
     }
 
-    public enum Way { Characters, BytesOnOneThread, BytesOnTwoThreads }
+    public enum Way { Characters, BytesOnOneThread, BytesOnTwoThreads, BytesOnTwoThreadsApplyingThreadReads, BytesOnTwoThreadsFromAFile }
 
     internal static ImportContext Context(IChunkSink sink, int chunkSize, Way way, IngestLimits? limits = null) => new("mlx.log", sink, chunkSize)
     {
         FormatName = "mlx-lm",
         Limits = limits ?? new IngestLimits(),
         CharLinesOnly = way == Way.Characters,
-        PipelineFromBytes = way == Way.BytesOnTwoThreads ? 0 : long.MaxValue,
+        PipelineFromBytes = way is Way.Characters or Way.BytesOnOneThread ? long.MaxValue : 0,
+        PipelineSplit = way switch
+        {
+            Way.BytesOnTwoThreads => Core.Ingest.Fast.PipelineSplit.ReadingThreadReads,
+            Way.BytesOnTwoThreadsApplyingThreadReads => Core.Ingest.Fast.PipelineSplit.ApplyingThreadReads,
+            _ => Core.Ingest.Fast.PipelineSplit.Balanced,
+        },
     };
 
     /// <summary>Everything an import of the bytes gives, as text: sink calls in order, runs, problems, notes, counts.</summary>
@@ -301,7 +332,26 @@ public class MlxLmBytePathTests
     {
         var sink = new RecordingSink();
         var context = Context(sink, chunkSize, way, limits);
-        new MlxLmFormat().Parse(new MemoryStream(bytes), context, CancellationToken.None);
+        if (way == Way.BytesOnTwoThreadsFromAFile)
+        {
+            // A file on disk is read ahead in blocks: lines cross their ends, and some are longer than the room kept
+            // before each block for the unfinished line.
+            var path = Path.Combine(Path.GetTempPath(), $"rd-mlx-{Guid.NewGuid():N}.log");
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                using var file = File.OpenRead(path);
+                new MlxLmFormat().Parse(file, context, CancellationToken.None);
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+        else
+        {
+            new MlxLmFormat().Parse(new MemoryStream(bytes), context, CancellationToken.None);
+        }
         context.Flush();
         var runIndex = context.Runs.Select((r, i) => (r.Id, i)).ToDictionary(x => x.Id, x => x.i);
         var dump = new StringBuilder();

@@ -13,6 +13,15 @@ internal sealed class Handoff<T>(int capacity)
     private bool _completed;
     private int _sleepers;
 
+    /// <summary>Items waiting to be taken.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock) return _items.Count;
+        }
+    }
+
     /// <summary>Adds an item, waiting while the queue is full; throws when <paramref name="cancellationToken"/> is cancelled meanwhile.</summary>
     public void Add(T item, CancellationToken cancellationToken)
     {

@@ -17,6 +17,17 @@ internal interface IByteLineParser
     /// </summary>
     bool TryRead(ReadOnlySpan<byte> line, Span<double> values, out long step, out object shape, out int count);
 
+    /// <summary>
+    /// True when the character path would take <paramref name="line"/> exactly as it is, leaving the state a line
+    /// <see cref="TryRead"/> takes leaves (nothing to decode or clean, no prefix, no progress bar): such a line may
+    /// be handed to the applying thread unread, which then reads it with <see cref="TryReadOnApplyingThread"/> or,
+    /// when that fails, through the character path as it stands. Cheap: no number is read.
+    /// </summary>
+    bool CouldRead(ReadOnlySpan<byte> line);
+
+    /// <summary><see cref="TryRead"/> for the applying thread, with what it learned of the lines kept apart from the reading thread's.</summary>
+    bool TryReadOnApplyingThread(ReadOnlySpan<byte> line, Span<double> values, out long step, out object shape, out int count);
+
     /// <summary>Applies what <see cref="TryRead"/> read from line <paramref name="lineNumber"/>.</summary>
     void Apply(object shape, long step, ReadOnlySpan<double> values, int lineNumber);
 }

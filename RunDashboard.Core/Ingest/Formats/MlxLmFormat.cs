@@ -36,9 +36,21 @@ public sealed class MlxLmFormat : LineLogFormat
         private long _lastStep;
 
         [MethodImpl(HotPath.Optimised)]
-        public bool TryRead(ReadOnlySpan<byte> line, Span<double> values, out long step, out object shape, out int count)
+        public bool TryRead(ReadOnlySpan<byte> line, Span<double> values, out long step, out object shape, out int count) =>
+            TryRead(_iterLines, line, values, out step, out shape, out count);
+
+        public bool CouldRead(ReadOnlySpan<byte> line) => MlxLmIterLines.CouldRead(line);
+
+        [MethodImpl(HotPath.Optimised)]
+        public bool TryReadOnApplyingThread(ReadOnlySpan<byte> line, Span<double> values, out long step, out object shape, out int count) =>
+            TryRead(_applyingIterLines ??= new MlxLmIterLines(), line, values, out step, out shape, out count);
+
+        private MlxLmIterLines? _applyingIterLines;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool TryRead(MlxLmIterLines iterLines, ReadOnlySpan<byte> line, Span<double> values, out long step, out object shape, out int count)
         {
-            var read = _iterLines.TryRead(line, values, out step, out var iterShape);
+            var read = iterLines.TryRead(line, values, out step, out var iterShape);
             shape = iterShape;
             count = read ? iterShape.Names.Length : 0;
             return read;

@@ -23,6 +23,14 @@ internal sealed class MlxLmIterLines
     private readonly List<Shape> _shapes = [];
     private Shape? _last;
 
+    /// <summary>
+    /// The lines <see cref="TryRead"/> may take, told without reading a number: <c>Iter </c> at the very start,
+    /// printable ASCII only, no <c>%</c>. The character path takes each of them as it is (see the class summary).
+    /// </summary>
+    public static bool CouldRead(ReadOnlySpan<byte> line) =>
+        line.Length is >= 10 and <= 4096 && line.StartsWith("Iter "u8) &&
+        line.IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0 && !line.Contains((byte)'%');
+
     /// <summary>Reads step and values of an <c>Iter</c> line into <paramref name="values"/>, or returns false.</summary>
     [MethodImpl(HotPath.Optimised)]
     public bool TryRead(ReadOnlySpan<byte> line, Span<double> values, out long step, out Shape shape)
