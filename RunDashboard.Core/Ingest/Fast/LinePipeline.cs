@@ -221,11 +221,12 @@ internal sealed class LinePipeline(LogLineReader reader, IByteLineParser bytes, 
             if (CharCount + length > Chars.Length) Array.Resize(ref Chars, Math.Max(Chars.Length * 2, CharCount + length));
         }
 
-        public void Clear()
-        {
-            Array.Clear(Entries, 0, Count);
-            Count = ValueCount = ByteCount = CharCount = 0;
-        }
+        /// <summary>
+        /// Every entry is written whole before it is read, so the old ones are left in place: clearing them (they
+        /// hold references) cost the applying thread 3 % of its time, and what they keep alive (line shapes, a
+        /// few report messages) lives as long as the parse anyway.
+        /// </summary>
+        public void Clear() => Count = ValueCount = ByteCount = CharCount = 0;
     }
 }
 
