@@ -354,7 +354,7 @@ public sealed class Ingestor
     private static long PointsOf(ImportContext context) => context.Runs.Sum(r => r.Series.Sum(s => s.Count));
 
     /// <summary>A stream's bytes up to and including its <c>n</c>-th newline.</summary>
-    private sealed class FirstLinesStream(Stream inner, int lines) : Stream
+    private sealed class FirstLinesStream(Stream inner, int lines) : ForwardReadStream
     {
         private int _left = lines;
 
@@ -383,16 +383,6 @@ public sealed class Ingestor
             }
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class NullSink : IChunkSink

@@ -316,26 +316,19 @@ public sealed class UploadArchive : IDisposable
     /// Reads a stream until <paramref name="stop"/> is cancelled, then throws (a shutdown ends an archive early);
     /// hashes what it reads when given a <paramref name="hash"/>.
     /// </summary>
-    private sealed class StoppableStream(Stream inner, CancellationToken stop, IncrementalHash? hash = null) : Stream
+    private sealed class StoppableStream(Stream inner, CancellationToken stop, IncrementalHash? hash = null) : ForwardReadStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
         public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
+        public override long Position { get => inner.Position; }
 
-        public override int Read(byte[] buffer, int offset, int count)
+        public override int Read(Span<byte> buffer)
         {
             stop.ThrowIfCancellationRequested();
-            var read = inner.Read(buffer, offset, count);
-            hash?.AppendData(buffer, offset, read);
+            var read = inner.Read(buffer);
+            hash?.AppendData(buffer[..read]);
             return read;
         }
 
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Stops the worker; an archive cut short leaves its file parked for the next start.</summary>

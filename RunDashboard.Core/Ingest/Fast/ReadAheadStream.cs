@@ -7,7 +7,7 @@ namespace RunDashboard.Core.Ingest.Fast;
 /// A <see cref="LogLineReader"/> takes whole blocks (<see cref="TryTakeBlock"/>) instead of copying from them: each
 /// block keeps <see cref="Headroom"/> bytes free before its data, where the reader puts the unfinished line it had.
 /// </summary>
-internal sealed class ReadAheadStream : Stream
+internal sealed class ReadAheadStream : ForwardReadStream
 {
     /// <summary>Room before each block's data for the start of a line the previous block ended in.</summary>
     public const int Headroom = 1 << 16;
@@ -124,8 +124,6 @@ internal sealed class ReadAheadStream : Stream
         return n;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -137,13 +135,5 @@ internal sealed class ReadAheadStream : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Position { get => _position; }
 }

@@ -188,14 +188,12 @@ public sealed partial class PostgresBackend
     }
 
     /// <summary>A read-only stream over the pieces in order, fetching one piece (one short query) at a time.</summary>
-    private sealed class PieceReader(NpgsqlDataSource source, string uploadId) : Stream
+    private sealed class PieceReader(NpgsqlDataSource source, string uploadId) : ForwardReadStream
     {
         private byte[] _piece = [];
         private int _at;
         private int _next;
         private bool _ended;
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -226,14 +224,5 @@ public sealed partial class PostgresBackend
             return true;
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
