@@ -33,6 +33,34 @@ public sealed class PublishedLogKindsBatch5Tests
     }
 
     [Fact]
+    public void Counters_abbreviated_with_a_period_are_the_step_and_the_epoch_and_validator_lines_repeat_them_without_being_results()
+    {
+        // Each validator prints its own line, all three at one update and epoch: those two are where the result
+        // belongs, not results, and three lines at the same update are no duplicate.
+        var (import, sink) = Parse.Text("marian.log", """
+            [2022-03-01 10:00:00] Ep. 2 : Up. 500 : Sen. 12,000 : Cost 4.50 : Time 10.0s : 3000.0 words/s
+            [2022-03-01 10:01:00] Ep. 2 : Up. 1000 : Sen. 24,000 : Cost 4.10 : Time 10.1s : 3010.0 words/s
+            [2022-03-01 10:01:30] [valid] Ep. 2 : Up. 1000 : cross-entropy : 120.5 : new best
+            [2022-03-01 10:01:40] [valid] Ep. 2 : Up. 1000 : perplexity : 150.25 : new best
+            [2022-03-01 10:01:50] [valid] Ep. 2 : Up. 1000 : bleu : 3.5 : new best
+            [2022-03-01 10:02:00] Ep. 3 : Up. 1500 : Sen. 36,000 : Cost 3.90 : Time 10.2s : 3020.0 words/s
+            """);
+        var run = Assert.Single(import.Runs);
+
+        Assert.Empty(import.Problems);
+        var cost = sink.Series(run, ByAlias(run, "Cost").Key);
+        Assert.Equal([500L, 1000, 1500], cost.Steps);
+        Assert.Equal([4.50, 4.10, 3.90], cost.Values);
+        foreach (var (name, value) in new[] { ("cross-entropy", 120.5), ("perplexity", 150.25), ("bleu", 3.5) })
+        {
+            var eval = run.Series.Single(s => s.Key.StartsWith("eval/", StringComparison.Ordinal) && s.Alias.EndsWith(name, StringComparison.Ordinal));
+            Assert.Equal([1000L], sink.Series(run, eval.Key).Steps);
+            Assert.Equal([value], sink.Series(run, eval.Key).Values);
+        }
+        Assert.DoesNotContain(run.Series, s => s.Key.StartsWith("eval/", StringComparison.Ordinal) && (s.Alias.Contains("Ep.") || s.Alias.Contains("Up.")));
+    }
+
+    [Fact]
     public void Two_rates_in_a_row_without_a_label_before_them_are_named_by_their_units()
     {
         var (import, sink) = Parse.Text("throughput.log", """

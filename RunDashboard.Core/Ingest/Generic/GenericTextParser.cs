@@ -476,6 +476,8 @@ internal sealed class GenericTextParser : ILineParser
                 key = KeyFor(field, state);
             }
             if (state.EpochLevel && StepNames.IsEpoch(field.Label)) return;
+            // An evaluation line's epoch is the training's, repeated by every validator's line, not a result.
+            if (state.IsEval && StepNames.IsEpoch(field.Label) && state.Decision == Decision.StepField && !StepNames.IsEpoch(state.StepLabel ?? "")) return;
             _keyOwner.TryAdd(key, state.Template.Id);
             var saysSplit = SplitPrefixes.Any(p => field.Label.StartsWith(p.Prefix, StringComparison.OrdinalIgnoreCase));
             var alias = (state.IsEval && !saysSplit ? "eval " : "") + (state.EpochLevel ? "epoch " : "") + field.Label;

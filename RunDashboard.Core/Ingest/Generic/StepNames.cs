@@ -26,10 +26,17 @@ public static class StepNames
 
     private static readonly string[] SingularCounters = ["global_step", "step", "iteration", "iter", "num_updates", "update", "batch"];
 
+    /// <summary>Counters abbreviated with a period (Marian prints "Ep. 1 : Up. 14000 : …"): the word they stand for.</summary>
+    private static readonly Dictionary<string, string> Abbreviations = new()
+    {
+        ["up."] = "updates", ["upd."] = "updates", ["ep."] = "epoch", ["iter."] = "iter", ["it."] = "it",
+    };
+
     /// <summary>Rank of a label as a step name: lower is finer; -1 when it is not one.</summary>
     public static int Rank(string label)
     {
         var l = label.Trim().Trim('\'', '"', '#').ToLowerInvariant();
+        if (Abbreviations.TryGetValue(l, out var word)) l = word;
         foreach (var split in SplitWords)
         {
             if (l.StartsWith(split, StringComparison.Ordinal) && l.Length > split.Length) { l = l[split.Length..]; break; }
