@@ -366,6 +366,13 @@ internal sealed class GenericTextParser : ILineParser
         var position = _fields[stepAt];
         if (position.Total is not { } total || position.Value < total || _currentStep is not { } step) return;
         state.StepDescription = "the training step reached when the evaluation ended (its last batch)";
+        if (_epochGrid is not null && _currentEpoch is { } epoch)
+        {
+            // Training lines print every few batches, so the last one printed is short of the epoch's end, where
+            // an evaluation printed batch by batch (timm, DeiT) runs.
+            step = Math.Max(step, EndOfEpoch(epoch));
+            state.StepDescription = "the end of the training epoch it followed";
+        }
         for (var i = 0; i < _fields.Count; i++)
         {
             var f = _fields[i];
@@ -390,6 +397,7 @@ internal sealed class GenericTextParser : ILineParser
             var epoch = (long)f.Value;
             state.EpochBase ??= epoch == 0 ? 0 : 1;
             _epochGrid = (state.EpochBase.Value, perEpoch);
+            _currentEpoch = epoch;
             if (state.StepDescription.Length > 0 && !state.StepDescription.Contains("epoch")) state.StepDescription += $" within '{f.Label}' ((epoch − {state.EpochBase}) × {perEpoch} + position)";
             return (epoch - state.EpochBase.Value) * perEpoch + step;
         }
@@ -398,6 +406,9 @@ internal sealed class GenericTextParser : ILineParser
 
     /// <summary>The steps of the epochs as the training lines laid them out (first epoch number, steps per epoch).</summary>
     private (long Base, long PerEpoch)? _epochGrid;
+
+    /// <summary>The epoch of the last line placed on that grid.</summary>
+    private long? _currentEpoch;
 
     /// <summary>The last step of an epoch: from the training lines' epoch grid, else the step printed last.</summary>
     private long EndOfEpoch(long epoch) =>
