@@ -118,6 +118,43 @@ public partial class ShareTests : IAsyncLifetime
         Assert.NotEqual(png, await _server.Client.GetByteArrayAsync($"/preview/compare.png?runs={_mlx}"));
     }
 
+    [Fact]
+    public async Task A_grouped_compare_link_unfurls_to_the_groups_line_not_each_run()
+    {
+        // The same log again under another name: the same settings, so "everything but the seed" makes one group of two.
+        var copy = Fixture.Bytes("mlx_lm_lora_run3.log").Concat("\n"u8.ToArray()).ToArray();
+        var twin = (await _server.UploadAsync("run3-again.log", copy, "SmolLM3 run 3 again"))[0].GetProperty("id").GetString()!;
+
+        var meta = await MetaAsync($"/compare?runs={_mlx},{twin}&group=settings&band=std");
+        Assert.Contains("group=settings", meta["og:image"]);
+        Assert.Contains("band=std", meta["og:image"]);
+        var grouped = await _server.Client.GetByteArrayAsync(new Uri(meta["og:image"]).PathAndQuery.Replace("/lab", "", StringComparison.Ordinal));
+        var separate = await _server.Client.GetByteArrayAsync($"/preview/compare.png?runs={_mlx},{twin}");
+
+        Keep(grouped, "preview-compare-grouped");
+        using var groupedBitmap = SKBitmap.Decode(grouped);
+        using var separateBitmap = SKBitmap.Decode(separate);
+        Assert.True(Pixels(separateBitmap, 0xd9, 0x5f, 0x02) > 200, "without grouping the second run (#d95f02) is missing");
+        Assert.True(Pixels(groupedBitmap, 0x1f, 0x77, 0xb4) > 200, "the group's mean (#1f77b4) is missing");
+        Assert.True(Pixels(groupedBitmap, 0xd9, 0x5f, 0x02) < 20, "a line per run was drawn although both runs are one group");
+    }
+
+    [Fact]
+    public void A_groups_band_is_drawn_around_its_mean()
+    {
+        var x = Enumerable.Range(0, 50).Select(i => (double)i).ToArray();
+        var mean = x.Select(v => 2 - v / 50).ToArray();
+        var line = new RunDashboard.Previews.PreviewLine("lr=1e-4 (3)", x, mean, "#1f77b4", Lower: [.. mean.Select(v => v - 0.3)], Upper: [.. mean.Select(v => v + 0.3)]);
+
+        var png = RunDashboard.Previews.ChartPreview.Render(new RunDashboard.Previews.PreviewChart("grouped", "", "step", "loss", [line]));
+
+        Keep(png, "preview-band");
+        using var bitmap = SKBitmap.Decode(png);
+        // The band is the group's colour at a fifth over white: (210, 228, 240).
+        Assert.True(Pixels(bitmap, 0xd2, 0xe4, 0xf0) > 20_000, "no band around the mean");
+        Assert.True(Pixels(bitmap, 0x1f, 0x77, 0xb4) > 200, "no mean line");
+    }
+
     private static int Pixels(SKBitmap bitmap, byte r, byte g, byte b)
     {
         var n = 0;

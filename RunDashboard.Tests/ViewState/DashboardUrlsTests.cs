@@ -32,8 +32,8 @@ public class DashboardUrlsTests
         Assert.Equal("/compare?runs=a1,b2&group=config%3Alearning_rate&band=std&final=eval%2Floss", DashboardUrls.Compare(view));
         // No grouping and the min-max band are the defaults, so they stay out of the link.
         Assert.Equal("/compare?runs=a1", DashboardUrls.Compare(new CompareView { Runs = ["a1"], Group = "none" }));
-        // The preview draws each run, not groups: the same picture whatever the grouping.
-        Assert.Equal("/preview/compare.png?runs=a1,b2", DashboardUrls.ComparePreview(view));
+        // The preview draws the groups and their band as the page does; the final metric is not on the chart.
+        Assert.Equal("/preview/compare.png?runs=a1,b2&group=config%3Alearning_rate&band=std", DashboardUrls.ComparePreview(view));
     }
 
     [Fact]

@@ -27,12 +27,13 @@ public static class ShareEndpoints
             [FromQuery(Name = CompareView.Names.Runs)] string? runs, [FromQuery(Name = CompareView.Names.Metric)] string? metric,
             [FromQuery(Name = CompareView.Names.Smooth)] double? smooth, [FromQuery(Name = CompareView.Names.Log)] bool? log,
             [FromQuery(Name = CompareView.Names.From)] double? from, [FromQuery(Name = CompareView.Names.To)] double? to,
-            [FromQuery(Name = CompareView.Names.X)] string? x, ShareCards cards, HttpContext http) =>
+            [FromQuery(Name = CompareView.Names.X)] string? x, [FromQuery(Name = CompareView.Names.Group)] string? group,
+            [FromQuery(Name = CompareView.Names.Band)] string? band, ShareCards cards, HttpContext http) =>
         {
             var found = cards.Runs(runs);
             if (found.Count == 0) return ApiProblems.NotFound("no such runs; use ?runs=<id>,<id> as on the compare page");
             var view = new CompareView { Metric = metric is { Length: > 0 } m ? m : MetricKeys.TrainLoss, Smooth = smooth };
-            return Png(http, cards.ComparePng(found, view.Metric, view.Smoothing, log ?? false, from, to, x));
+            return Png(http, cards.ComparePng(found, view.Metric, view.Smoothing, log ?? false, from, to, x, group, band == CompareView.StdBandValue));
         });
 
         app.MapPost("/api/links", (LinkRequest request, ShortLinks links, ShareCards cards, HttpRequest http) =>

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 
 namespace RunDashboard.Previews;
 
-/// <summary>One line of a preview image.</summary>
-public sealed record PreviewLine(string Name, double[] X, double[] Y, string Color, bool Faint = false, bool Markers = false);
+/// <summary>One line of a preview image; a group's mean carries its band (<paramref name="Lower"/> to <paramref name="Upper"/>).</summary>
+public sealed record PreviewLine(string Name, double[] X, double[] Y, string Color, bool Faint = false, bool Markers = false, double[]? Lower = null, double[]? Upper = null);
 
 /// <summary>What a preview shows: the chart of the page a link points to.</summary>
 public sealed record PreviewChart(string Title, string Subtitle, string XLabel, string YLabel, IReadOnlyList<PreviewLine> Lines, bool LogY = false);
@@ -70,6 +70,17 @@ public sealed class ChartPreview
         }
         foreach (var line in chart.Lines)
         {
+            if (line.Lower is { } lower && line.Upper is { } upper)
+            {
+                var (bx, low) = Finite(line.X, lower, chart.LogY);
+                var (ux, high) = Finite(line.X, upper, chart.LogY);
+                if (bx.Length > 1 && bx.SequenceEqual(ux))
+                {
+                    var band = plot.Add.FillY(bx, low, high);
+                    band.FillColor = ScottPlot.Color.FromHex(line.Color).WithAlpha(0.2);
+                    band.LineWidth = 0;
+                }
+            }
             var (xs, ys) = Finite(line.X, line.Y, chart.LogY);
             if (xs.Length == 0) continue;
             var scatter = plot.Add.ScatterLine(xs, ys);

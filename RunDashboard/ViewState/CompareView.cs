@@ -51,7 +51,7 @@ public sealed record CompareView
         (Names.Group, Group is null or "" or "none" ? null : Group), (Names.Band, StdBand ? StdBandValue : null), (Names.Final, Final),
     ];
 
-    /// <summary>What the preview image depends on: the chart, not the tables and panels below it (a preview draws each run, not groups).</summary>
+    /// <summary>What the preview image depends on: the chart (its runs or groups and their band), not the tables and panels below it.</summary>
     public IEnumerable<(string Name, string? Value)> PreviewQuery() =>
-        Query().Where(p => p.Name is not (Names.Robust or Names.All or Names.Panels or Names.Group or Names.Band or Names.Final));
+        Query().Where(p => p.Name is not (Names.Robust or Names.All or Names.Panels or Names.Final));
 }

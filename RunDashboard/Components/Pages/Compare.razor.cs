@@ -103,6 +103,7 @@ public partial class Compare : IDisposable
         _card = Cards.Compare(_runs, new CompareView
         {
             Runs = _runs.Select(r => r.Id).ToList(), Metric = MetricKey, Smooth = SmoothingValue, Log = LogY, LogX = LogX, X = XAxisValue, From = XFrom, To = XTo,
+            Group = GroupBy, StdBand = Band == BandKind.StdDev,
         });
         BuildChart();
         BuildPanels();
