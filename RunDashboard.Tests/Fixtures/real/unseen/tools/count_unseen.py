@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Counter for the unseen/ fixtures (kept inside unseen/ on purpose).
 Run from Fixtures/real:  python3 unseen/tools/count_unseen.py > unseen/expected.json
-(also runs count_added.py for the second batch, count_batch4.py for the fourth, and writes NaN as "NaN", the form System.Text.Json reads)"""
+(also runs count_added.py for the second batch, count_batch4.py for the fourth, count_batch5.py and count_batch6.py for the fifth and sixth, and writes NaN as "NaN", the form System.Text.Json reads)"""
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 from count import *  # helpers: read, num, Runs, summarize, trainer_state, lf_jsonl, mlx, modded, hf_dicts
@@ -381,7 +381,18 @@ if __name__ == "__main__":
             runpy.run_path(os.path.join(here, "count_batch4.py"), run_name="__main__")
     finally:
         os.chdir(cwd)
+    # the fifth and sixth batches are counted by count_batch5.py and count_batch6.py (run from unseen/) and follow the fourth
+    later = []
+    for script in ("count_batch5.py", "count_batch6.py"):
+        out = io.StringIO()
+        try:
+            os.chdir(os.path.dirname(here))
+            with contextlib.redirect_stdout(out):
+                runpy.run_path(os.path.join(here, script), run_name="__main__")
+        finally:
+            os.chdir(cwd)
+        later += json.loads(out.getvalue())
     FIRST = 17  # first-batch entries above; the third batch follows the second
-    ALL = OUT[:FIRST] + json.loads(added.getvalue()) + OUT[FIRST:] + json.loads(batch4.getvalue())
+    ALL = OUT[:FIRST] + json.loads(added.getvalue()) + OUT[FIRST:] + json.loads(batch4.getvalue()) + later
     json.dump(_nan_as_named_literal(ALL), sys.stdout, indent=1, ensure_ascii=False)
     print()
