@@ -73,8 +73,11 @@ internal sealed class GenericTextParser : ILineParser
         return ((int)repeating.Sum(s => s!.Template.Count), repeating.Count, repeating.OrderByDescending(s => s!.Template.Count).FirstOrDefault()?.Template.Sample ?? "");
     }
 
+    private readonly TextTable _table = new();
+
     public void Line(ReadOnlySpan<char> line, int lineNumber)
     {
+        line = _table.Rewrite(line);
         if (line.Length > MaxMetricLineLength || line.IndexOfAnyInRange('0', '9') < 0 || LooksLikeCode(line))
         {
             return;
