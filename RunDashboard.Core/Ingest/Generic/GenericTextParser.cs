@@ -77,7 +77,7 @@ internal sealed class GenericTextParser : ILineParser
 
     public void Line(ReadOnlySpan<char> line, int lineNumber)
     {
-        line = _table.Rewrite(line);
+        line = CompoundDurations.Collapse(_table.Rewrite(line));
         if (line.Length > MaxMetricLineLength || line.IndexOfAnyInRange('0', '9') < 0 || LooksLikeCode(line))
         {
             return;
@@ -133,8 +133,13 @@ internal sealed class GenericTextParser : ILineParser
             // step). Lines of this shape seen before any step line were preamble and stay out of the series.
             state.Decision = Decision.Stepless;
             state.OnlyLine = lineNumber;
+            // Lines of this shape buffered while the step lines' own shape was still being decided (its step is
+            // named like no step, so it took a few lines) came after step lines: each belongs to the step before it.
+            var after = state.Buffer.Where(b => b.Step is null && StepBefore(b.Line) is not null).ToList();
+            state.Buffer.RemoveAll(after.Contains);
             SettingsFrom(state);
             state.Buffer.Clear();
+            foreach (var b in after) WriteStepless(state, b.Line, b.Fields, StepBefore(b.Line));
         }
         switch (state.Decision)
         {
@@ -345,6 +350,8 @@ internal sealed class GenericTextParser : ILineParser
         if (!state.EpochLevel && !state.AtEpochEnd)
         {
             _currentStep = step;
+            if (_stepsByLine.Count >= MaxStepsByLine) _stepsByLine.RemoveRange(0, MaxStepsByLine / 2);
+            _stepsByLine.Add((lineNumber, step));
             if (!_anyStepTemplate) _firstStepLine = lineNumber;
             _anyStepTemplate = true;
             _lastStepLine = lineNumber;
@@ -405,6 +412,21 @@ internal sealed class GenericTextParser : ILineParser
             return (epoch - state.EpochBase.Value) * perEpoch + step;
         }
         return step;
+    }
+
+    /// <summary>The steps written, by the line that printed them: lines buffered undecided find their step here.</summary>
+    private readonly List<(int Line, long Step)> _stepsByLine = [];
+    private const int MaxStepsByLine = 4096;
+
+    /// <summary>The step printed last before line <paramref name="line"/>, or null when none was.</summary>
+    private long? StepBefore(int line)
+    {
+        (int Line, long Step)? best = null;
+        foreach (var entry in _stepsByLine)
+        {
+            if (entry.Line < line && (best is null || entry.Line > best.Value.Line)) best = entry;
+        }
+        return best?.Step;
     }
 
     /// <summary>The steps of the epochs as the training lines laid them out (first epoch number, steps per epoch).</summary>
