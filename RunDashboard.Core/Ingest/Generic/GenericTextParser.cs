@@ -104,6 +104,8 @@ internal sealed class GenericTextParser : ILineParser
             if (_layouts.Count >= MaxLayouts) _layouts.Clear();
             _layouts[shape] = new Layout(_fields.ToArray(), labelled, words, digitInLabel ? WordDigits(line) : null);
         }
+        // "epoch 14/300" alone on a line heads the lines of that epoch, whose positions ("1/16, train_loss: …") restart.
+        if (_fields.Count == 1 && _fields[0] is { HasLabel: true, Integral: true } only && StepNames.IsEpoch(only.Label)) _epochHeader = (long)only.Value;
         if (labelled == 0 || labelled * 5 < words || OnlyCheckpointNumbers(line))
         {
             Checkpoint(line, lineNumber);
@@ -112,7 +114,7 @@ internal sealed class GenericTextParser : ILineParser
         var template = _miner.Add(line, lineNumber, shape);
         if (template is null) return;
         while (_states.Count <= template.Id) _states.Add(null);
-        var state = _states[template.Id] ??= new State(template, IsEvalTemplate(template));
+        var state = _states[template.Id] ??= new State(template, IsEvalTemplate(template) || ReportsItsBest(_fields));
         state.Metric = true;
         state.Lines++;
         if (state.Lines == 1)
@@ -222,6 +224,25 @@ internal sealed class GenericTextParser : ILineParser
         }
         return t.Contains(" == ", StringComparison.Ordinal) || t.Contains(" != ", StringComparison.Ordinal) || t.Contains(" += ", StringComparison.Ordinal)
             || t.Contains(" -= ", StringComparison.Ordinal) || t.Contains(" *= ", StringComparison.Ordinal) || t.Contains(" // ", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// "current mean dice: 0.9157 best mean dice: 0.9157 at epoch: 14": a line that keeps the best value of a metric
+    /// beside its current one is a validation report (the best is kept to choose the checkpoint by).
+    /// </summary>
+    private static bool ReportsItsBest(List<LineField> fields)
+    {
+        foreach (var best in fields)
+        {
+            if (!best.HasLabel || !best.Label.StartsWith("best ", StringComparison.OrdinalIgnoreCase)) continue;
+            var metric = best.Label[5..].Trim();
+            if (metric.Length == 0 || StepNames.Rank(metric) >= 0) continue;
+            foreach (var current in fields)
+            {
+                if (current.HasLabel && !ReferenceEquals(current.Label, best.Label) && current.Label.EndsWith(metric, StringComparison.OrdinalIgnoreCase)) return true;
+            }
+        }
+        return false;
     }
 
     private static bool IsEvalTemplate(LineTemplate template)
@@ -404,14 +425,21 @@ internal sealed class GenericTextParser : ILineParser
         foreach (var f in _fields)
         {
             if (!f.HasLabel || !StepNames.IsEpoch(f.Label) || !f.Integral) continue;
-            var epoch = (long)f.Value;
-            state.EpochBase ??= epoch == 0 ? 0 : 1;
-            _epochGrid = (state.EpochBase.Value, perEpoch);
-            _currentEpoch = epoch;
-            if (state.StepDescription.Length > 0 && !state.StepDescription.Contains("epoch")) state.StepDescription += $" within '{f.Label}' ((epoch − {state.EpochBase}) × {perEpoch} + position)";
-            return (epoch - state.EpochBase.Value) * perEpoch + step;
+            return OnEpochGrid(state, (long)f.Value, perEpoch, step, f.Label);
         }
-        return step;
+        return _epochHeader is { } header ? OnEpochGrid(state, header, perEpoch, step, "the epoch line before it") : step;
+    }
+
+    /// <summary>The epoch printed on its own line last ("epoch 14/300"), heading the lines after it.</summary>
+    private long? _epochHeader;
+
+    private long OnEpochGrid(State state, long epoch, long perEpoch, long position, string epochName)
+    {
+        state.EpochBase ??= epoch == 0 ? 0 : 1;
+        _epochGrid = (state.EpochBase.Value, perEpoch);
+        _currentEpoch = epoch;
+        if (state.StepDescription.Length > 0 && !state.StepDescription.Contains("epoch")) state.StepDescription += $" within '{epochName}' ((epoch − {state.EpochBase}) × {perEpoch} + position)";
+        return (epoch - state.EpochBase.Value) * perEpoch + position;
     }
 
     /// <summary>The steps written, by the line that printed them: lines buffered undecided find their step here.</summary>

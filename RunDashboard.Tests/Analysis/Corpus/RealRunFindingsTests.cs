@@ -15,6 +15,7 @@ public sealed class RealRunFindingsTests(RealRunStore store, ITestOutputHelper o
     {
         ["unseen/trl_kto_nan_rewards_issue1447.log"] = "the issue reports it: the KTO loss and rejected rewards are NaN from step 2",
         ["seen/keras_csvlogger_speaker250_training.log"] = "val loss is lowest after the first epoch and ends 3.3× the train loss: it overfits",
+        ["unseen/fastai_tsai_nan_epochs_issue639.log"] = "the issue reports it: train and valid loss are nan from the first epoch",
     };
 
     /// <summary>Why the others count as healthy, by what their logs show.</summary>
