@@ -14,6 +14,7 @@ internal static class CompoundDurations
     /// <summary>The line with each duration of two or more parts (h, m, s, largest first) written in seconds; the line itself when it has none.</summary>
     public static ReadOnlySpan<char> Collapse(ReadOnlySpan<char> line)
     {
+        if (!MayHave(line, 'h') && !MayHave(line, 'm')) return line;
         StringBuilder? rewritten = null;
         var copied = 0;
         for (var i = 0; i < line.Length; i++)
@@ -28,6 +29,23 @@ internal static class CompoundDurations
         if (rewritten is null) return line;
         rewritten.Append(line[copied..]);
         return rewritten.ToString();
+    }
+
+    /// <summary>
+    /// Whether some <c>&lt;digit&gt;h &lt;digit&gt;</c> (or <c>m</c>) starts a duration of two parts: the generic reader
+    /// asks this of every line, and a search for the letter is much cheaper than reading every number.
+    /// </summary>
+    private static bool MayHave(ReadOnlySpan<char> line, char unit)
+    {
+        for (var at = 0; at < line.Length;)
+        {
+            var i = line[at..].IndexOf(unit);
+            if (i < 0) return false;
+            var p = at + i;
+            if (p > 0 && char.IsAsciiDigit(line[p - 1]) && p + 2 < line.Length && line[p + 1] == ' ' && char.IsAsciiDigit(line[p + 2])) return true;
+            at = p + 1;
+        }
+        return false;
     }
 
     /// <summary>Parts like <c>1h</c>, <c>39m</c>, <c>38s</c> (seconds may have decimals), one space apart, each unit smaller than the one before.</summary>
