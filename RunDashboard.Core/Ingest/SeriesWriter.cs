@@ -75,6 +75,9 @@ public sealed class SeriesWriter
         {
             if (step == LastStep)
             {
+                // The same record printed twice (a logger with two handlers prints every line twice): nothing to
+                // replace and nothing to say, on every line of the log.
+                if (BitConverter.DoubleToInt64Bits(value) == BitConverter.DoubleToInt64Bits(LastValue)) return false;
                 // The same step printed again (an evaluation line repeating a training value): the later value
                 // stands, as after a resume.
                 _run.Report(line, $"duplicate step {step} for '{Alias}' (first seen on line {_lastLine}); the later value replaces it");

@@ -88,6 +88,29 @@ public sealed class PublishedLogKindsBatch6Tests
     }
 
     [Fact]
+    public void Every_line_printed_twice_by_a_logger_with_two_handlers_reads_once_and_says_nothing()
+    {
+        var (import, sink) = Parse.Text("tf_slim.log", """
+            INFO:tensorflow:global step 10: loss = 2.5000 (0.50 sec/step)
+            INFO:tensorflow:global step 10: loss = 2.5000 (0.50 sec/step)
+            INFO:tensorflow:global step 20: loss = 2.2500 (0.48 sec/step)
+            INFO:tensorflow:global step 20: loss = 2.2500 (0.48 sec/step)
+            INFO:tensorflow:global step 30: loss = 2.1000 (0.49 sec/step)
+            INFO:tensorflow:global step 30: loss = 2.1000 (0.49 sec/step)
+            INFO:tensorflow:global step 30: loss = 2.0500 (0.49 sec/step)
+            """);
+        var run = Assert.Single(import.Runs);
+
+        var loss = sink.Series(run, MetricKeys.TrainLoss);
+        Assert.Equal([10L, 20, 30], loss.Steps);
+        Assert.Equal([2.5, 2.25, 2.05], loss.Values);
+        // Only the step printed again with another value is worth saying.
+        var problem = Assert.Single(import.Problems);
+        Assert.Equal(7, problem.Line);
+        Assert.Contains("duplicate step 30", problem.Message);
+    }
+
+    [Fact]
     public void An_epoch_on_a_line_of_its_own_heads_the_positions_that_restart_under_it_and_a_line_keeping_its_best_is_a_validation()
     {
         var (import, sink) = Parse.Text("monai.log", """
