@@ -88,11 +88,13 @@ public sealed class PublishedLogKindsBatch6Tests
     }
 
     [Fact]
-    public void Every_line_printed_twice_by_a_logger_with_two_handlers_reads_once_and_says_nothing()
+    public void Every_line_printed_twice_by_a_logger_with_two_handlers_reads_once_and_says_nothing_and_a_step_mentioned_in_prose_is_no_metric()
     {
         var (import, sink) = Parse.Text("tf_slim.log", """
             INFO:tensorflow:global step 10: loss = 2.5000 (0.50 sec/step)
             INFO:tensorflow:global step 10: loss = 2.5000 (0.50 sec/step)
+            INFO:tensorflow:Recording summary at step 10.
+            INFO:tensorflow:Recording summary at step 10.
             INFO:tensorflow:global step 20: loss = 2.2500 (0.48 sec/step)
             INFO:tensorflow:global step 20: loss = 2.2500 (0.48 sec/step)
             INFO:tensorflow:global step 30: loss = 2.1000 (0.49 sec/step)
@@ -104,9 +106,10 @@ public sealed class PublishedLogKindsBatch6Tests
         var loss = sink.Series(run, MetricKeys.TrainLoss);
         Assert.Equal([10L, 20, 30], loss.Steps);
         Assert.Equal([2.5, 2.25, 2.05], loss.Values);
+        Assert.DoesNotContain(run.Series, s => s.Alias.Contains("Recording", StringComparison.Ordinal));
         // Only the step printed again with another value is worth saying.
         var problem = Assert.Single(import.Problems);
-        Assert.Equal(7, problem.Line);
+        Assert.Equal(9, problem.Line);
         Assert.Contains("duplicate step 30", problem.Message);
     }
 

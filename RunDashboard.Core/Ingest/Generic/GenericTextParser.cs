@@ -226,6 +226,16 @@ internal sealed class GenericTextParser : ILineParser
             || t.Contains(" -= ", StringComparison.Ordinal) || t.Contains(" *= ", StringComparison.Ordinal) || t.Contains(" // ", StringComparison.Ordinal);
     }
 
+    private static readonly string[] StepMentions = [" at step", " at iteration", " at iter", " after step", " on step", " at global step"];
+
+    /// <summary>A label that ends by saying "at step" is prose about a step, not the name of a metric.</summary>
+    private static bool MentionsAStep(string label)
+    {
+        var l = label.TrimEnd(':', ' ', '=');
+        foreach (var m in StepMentions) if (l.EndsWith(m, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
     /// <summary>
     /// "current mean dice: 0.9157 best mean dice: 0.9157 at epoch: 14": a line that keeps the best value of a metric
     /// beside its current one is a validation report (the best is kept to choose the checkpoint by).
@@ -540,6 +550,8 @@ internal sealed class GenericTextParser : ILineParser
                 key = KeyFor(field, state);
             }
             if (state.EpochLevel && StepNames.IsEpoch(field.Label)) return;
+            // "Recording summary at step 4." names the step something happened at: no metric.
+            if (MentionsAStep(field.Label)) return;
             // An evaluation line's epoch is the training's, repeated by every validator's line, not a result.
             if (state.IsEval && StepNames.IsEpoch(field.Label) && state.Decision == Decision.StepField && !StepNames.IsEpoch(state.StepLabel ?? "")) return;
             _keyOwner.TryAdd(key, state.Template.Id);
