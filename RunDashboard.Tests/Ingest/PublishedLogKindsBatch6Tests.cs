@@ -114,6 +114,26 @@ public sealed class PublishedLogKindsBatch6Tests
     }
 
     [Fact]
+    public void The_process_rank_and_the_loggers_version_are_no_metrics()
+    {
+        var (import, sink) = Parse.Text("paddle.log", """
+            [INFO 2021/06/19 16:01:34 model.py:61] Train: Rank: 0, epoch: 1, step: 10, lr: 0.001, train_loss: 2.50
+            [INFO 2021/06/19 16:01:37 model.py:61] Train: Rank: 0, epoch: 1, step: 11, lr: 0.001, train_loss: 2.25
+            [INFO 2021/06/19 16:01:40 model.py:61] Train: Rank: 0, epoch: 1, step: 12, lr: 0.001, train_loss: 2.00
+            """);
+        var run = Assert.Single(import.Runs);
+        Assert.Equal([10L, 11, 12], sink.Series(run, MetricKeys.TrainLoss).Steps);
+        Assert.DoesNotContain(run.Series, s => s.Alias.Contains("Rank", StringComparison.OrdinalIgnoreCase));
+
+        var (lightning, lightningSink) = Parse.Text("lightning.log", "Epoch 0:  20%|##        | 1/5 [00:01<00:04,  1.00it/s, loss=10.5, v_num=193315]\n" +
+            "Epoch 0:  40%|####      | 2/5 [00:02<00:03,  1.00it/s, loss=10.1, v_num=193315]\n" +
+            "Epoch 0:  60%|######    | 3/5 [00:03<00:02,  1.00it/s, loss=9.85, v_num=193315]\n");
+        var bar = Assert.Single(lightning.Runs);
+        Assert.Equal([10.5, 10.1, 9.85], lightningSink.Series(bar, MetricKeys.TrainLoss).Values);
+        Assert.DoesNotContain(bar.Series, s => s.Alias.Contains("v_num", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void An_epoch_on_a_line_of_its_own_heads_the_positions_that_restart_under_it_and_a_line_keeping_its_best_is_a_validation()
     {
         var (import, sink) = Parse.Text("monai.log", """
@@ -138,5 +158,7 @@ public sealed class PublishedLogKindsBatch6Tests
         Assert.Equal([1L, 2, 3, 4, 5, 6], loss.Steps);
         Assert.Equal([0.9, 0.8, 0.7, 0.6, 0.5, 0.4], loss.Values);
         Assert.Equal([0.5, 0.6], sink.Series(run, ByAlias(run, "eval current mean dice").Key).Values);
+        // The epoch counters on the validation line ("current epoch", "at epoch") are where it belongs, not results.
+        Assert.DoesNotContain(run.Series, s => s.Key.StartsWith("eval/", StringComparison.Ordinal) && s.Alias.Contains("epoch", StringComparison.Ordinal));
     }
 }

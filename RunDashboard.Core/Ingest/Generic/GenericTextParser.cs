@@ -226,6 +226,32 @@ internal sealed class GenericTextParser : ILineParser
             || t.Contains(" -= ", StringComparison.Ordinal) || t.Contains(" *= ", StringComparison.Ordinal) || t.Contains(" // ", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Numbers that name the process or the logger, not the training: Lightning's progress bar shows its logger's
+    /// version as <c>v_num=193315</c>; launchers print the rank.
+    /// </summary>
+    private static readonly HashSet<string> NotMetrics = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "v_num", "rank", "local_rank", "global_rank", "node_rank", "world_size", "pid",
+    };
+
+    private static string LastWord(string label)
+    {
+        var l = label.TrimEnd(':', ' ', '=');
+        var space = l.LastIndexOf(' ');
+        return space < 0 ? l : l[(space + 1)..];
+    }
+
+    private static readonly string[] LeadingSplitWords = ["train ", "training ", "eval ", "valid ", "val ", "test "];
+
+    /// <summary>"Train: Rank: 0" reads as the label "Train Rank": the name without the split word before it.</summary>
+    private static string WithoutSplitWord(string label)
+    {
+        var l = label.Trim().TrimEnd(':', '=').Trim();
+        foreach (var w in LeadingSplitWords) if (l.StartsWith(w, StringComparison.OrdinalIgnoreCase)) return l[w.Length..].Trim();
+        return l;
+    }
+
     private static readonly string[] StepMentions = [" at step", " at iteration", " at iter", " after step", " on step", " at global step"];
 
     /// <summary>A label that ends by saying "at step" is prose about a step, not the name of a metric.</summary>
@@ -552,8 +578,11 @@ internal sealed class GenericTextParser : ILineParser
             if (state.EpochLevel && StepNames.IsEpoch(field.Label)) return;
             // "Recording summary at step 4." names the step something happened at: no metric.
             if (MentionsAStep(field.Label)) return;
-            // An evaluation line's epoch is the training's, repeated by every validator's line, not a result.
-            if (state.IsEval && StepNames.IsEpoch(field.Label) && state.Decision == Decision.StepField && !StepNames.IsEpoch(state.StepLabel ?? "")) return;
+            // An evaluation line's epoch is the training's, repeated by every validator's line, not a result
+            // ("Ep. 1 : Up. 20000 : perplexity …", "current epoch: 14 current mean dice: … at epoch: 14").
+            if (state.IsEval && field.Integral && StepNames.IsEpoch(LastWord(field.Label))
+                && !(state.Decision == Decision.StepField && StepNames.IsEpoch(state.StepLabel ?? ""))) return;
+            if (NotMetrics.Contains(WithoutSplitWord(field.Label))) return;
             _keyOwner.TryAdd(key, state.Template.Id);
             var saysSplit = SplitPrefixes.Any(p => field.Label.StartsWith(p.Prefix, StringComparison.OrdinalIgnoreCase));
             var alias = (state.IsEval && !saysSplit ? "eval " : "") + (state.EpochLevel ? "epoch " : "") + field.Label;
