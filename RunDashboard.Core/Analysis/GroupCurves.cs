@@ -23,6 +23,13 @@ public sealed record GroupCurve(IReadOnlyList<double> X, IReadOnlyList<double> M
 /// </summary>
 public static class GroupCurves
 {
+    /// <summary>
+    /// The group of curves each smoothed first (debiased EMA), so the band shows how far the smoothed runs spread,
+    /// not the step-to-step noise: what the compare page and its preview draw.
+    /// </summary>
+    public static GroupCurve OfSmoothed(IReadOnlyList<(IReadOnlyList<double> X, IReadOnlyList<double> Y)> members, double smoothing, BandKind band) =>
+        Of(smoothing > 0 ? members.Select(m => (m.X, (IReadOnlyList<double>)Smoothing.DebiasedEma(m.Y, smoothing))).ToList() : members, band);
+
     public static GroupCurve Of(IReadOnlyList<(IReadOnlyList<double> X, IReadOnlyList<double> Y)> members, BandKind band)
     {
         var clean = members.Select(m => Finite(m.X, m.Y)).Where(m => m.X.Length > 0).ToList();

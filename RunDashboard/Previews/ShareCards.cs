@@ -93,7 +93,7 @@ public sealed class ShareCards(RunService runService, SeriesService loader, Char
             {
                 var drawn = groups[i].RunIds.Where(members.ContainsKey).Select(id => members[id]).ToList();
                 if (drawn.Count == 0) continue;
-                var curve = GroupCurves.Of(drawn.Select(m => ((IReadOnlyList<double>)m.X, (IReadOnlyList<double>)(smoothing > 0 ? Smoothing.DebiasedEma(m.Y, smoothing) : m.Y))).ToList(),
+                var curve = GroupCurves.OfSmoothed(drawn.Select(m => ((IReadOnlyList<double>)m.X, (IReadOnlyList<double>)m.Y)).ToList(), smoothing,
                     stdBand ? BandKind.StdDev : BandKind.MinMax);
                 lines.Add(new PreviewLine($"{groups[i].Label} ({drawn.Count})", [.. curve.X], [.. curve.Mean], ChartColors.ForRun(i), Lower: [.. curve.Lower], Upper: [.. curve.Upper]));
             }

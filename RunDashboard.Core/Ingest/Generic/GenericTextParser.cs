@@ -237,27 +237,27 @@ internal sealed class GenericTextParser : ILineParser
 
     private static string LastWord(string label)
     {
-        var l = label.TrimEnd(':', ' ', '=');
-        var space = l.LastIndexOf(' ');
-        return space < 0 ? l : l[(space + 1)..];
+        var l = CleanLabel(label);
+        return l[(l.LastIndexOf(' ') + 1)..];
     }
 
-    private static readonly string[] LeadingSplitWords = ["train ", "training ", "eval ", "valid ", "val ", "test "];
-
-    /// <summary>"Train: Rank: 0" reads as the label "Train Rank": the name without the split word before it.</summary>
-    private static string WithoutSplitWord(string label)
-    {
-        var l = label.Trim().TrimEnd(':', '=').Trim();
-        foreach (var w in LeadingSplitWords) if (l.StartsWith(w, StringComparison.OrdinalIgnoreCase)) return l[w.Length..].Trim();
-        return l;
-    }
+    /// <summary>A labelled number that says where or who, not how the training goes.</summary>
+    private static bool IsNoMetric(State state, LineField field) =>
+        // "Recording summary at step 4." names the step something happened at.
+        MentionsAStep(field.Label)
+        // An evaluation line's epoch is the training's, repeated by every validator's line, not a result
+        // ("Ep. 1 : Up. 20000 : perplexity …", "current epoch: 14 current mean dice: … at epoch: 14").
+        || (state.IsEval && field.Integral && StepNames.IsEpoch(LastWord(field.Label))
+            && !(state.Decision == Decision.StepField && StepNames.IsEpoch(state.StepLabel ?? "")))
+        // "Train: Rank: 0" reads as the label "Train Rank".
+        || NotMetrics.Contains(StepNames.WithoutSplitWord(CleanLabel(field.Label).ToLowerInvariant()));
 
     private static readonly string[] StepMentions = [" at step", " at iteration", " at iter", " after step", " on step", " at global step"];
 
     /// <summary>A label that ends by saying "at step" is prose about a step, not the name of a metric.</summary>
     private static bool MentionsAStep(string label)
     {
-        var l = label.TrimEnd(':', ' ', '=');
+        var l = CleanLabel(label);
         foreach (var m in StepMentions) if (l.EndsWith(m, StringComparison.OrdinalIgnoreCase)) return true;
         return false;
     }
@@ -555,6 +555,7 @@ internal sealed class GenericTextParser : ILineParser
         }
         if (!state.Series.TryGetValue(field.Label, out series))
         {
+            if (IsNoMetric(state, field)) return;
             var key = KeyFor(field, state);
             // The epoch number itself is printed by every shape that counts epochs (a checkpoint line, a per-update
             // line): sharing it says nothing about which shape is the summary, so it is not compared.
@@ -576,13 +577,6 @@ internal sealed class GenericTextParser : ILineParser
                 key = KeyFor(field, state);
             }
             if (state.EpochLevel && StepNames.IsEpoch(field.Label)) return;
-            // "Recording summary at step 4." names the step something happened at: no metric.
-            if (MentionsAStep(field.Label)) return;
-            // An evaluation line's epoch is the training's, repeated by every validator's line, not a result
-            // ("Ep. 1 : Up. 20000 : perplexity …", "current epoch: 14 current mean dice: … at epoch: 14").
-            if (state.IsEval && field.Integral && StepNames.IsEpoch(LastWord(field.Label))
-                && !(state.Decision == Decision.StepField && StepNames.IsEpoch(state.StepLabel ?? ""))) return;
-            if (NotMetrics.Contains(WithoutSplitWord(field.Label))) return;
             _keyOwner.TryAdd(key, state.Template.Id);
             var saysSplit = SplitPrefixes.Any(p => field.Label.StartsWith(p.Prefix, StringComparison.OrdinalIgnoreCase));
             var alias = (state.IsEval && !saysSplit ? "eval " : "") + (state.EpochLevel ? "epoch " : "") + field.Label;

@@ -37,10 +37,7 @@ public static class StepNames
     {
         var l = label.Trim().Trim('\'', '"', '#').ToLowerInvariant();
         if (Abbreviations.TryGetValue(l, out var word)) l = word;
-        foreach (var split in SplitWords)
-        {
-            if (l.StartsWith(split, StringComparison.Ordinal) && l.Length > split.Length) { l = l[split.Length..]; break; }
-        }
+        l = WithoutSplitWord(l);
         var i = Array.IndexOf(Fine, l);
         if (i >= 0) return i;
         foreach (var split in SplitPrefixes)
@@ -52,4 +49,14 @@ public static class StepNames
     }
 
     public static bool IsEpoch(string label) => Rank(label) >= 100;
+
+    /// <summary>A lower-case label without the split word before it ("validation step" → "step", "train rank" → "rank").</summary>
+    internal static string WithoutSplitWord(string label)
+    {
+        foreach (var split in SplitWords)
+        {
+            if (label.StartsWith(split, StringComparison.Ordinal) && label.Length > split.Length) return label[split.Length..];
+        }
+        return label;
+    }
 }

@@ -221,7 +221,7 @@ public partial class Compare : IDisposable
         var smoothing = SmoothingValue;
         var drawn = group.RunIds.Where(members.ContainsKey).Select(id => members[id]).ToList();
         if (drawn.Count == 0) return null;
-        var curve = GroupCurves.Of(drawn.Select(m => (m.X, (IReadOnlyList<double>)(smoothing > 0 ? Smoothing.DebiasedEma(m.Series.Values, smoothing) : m.Series.Values))).ToList(), Band);
+        var curve = GroupCurves.OfSmoothed(drawn.Select(m => (m.X, (IReadOnlyList<double>)m.Series.Values)).ToList(), smoothing, Band);
         var color = ChartColors.ForRun(index);
         var names = string.Join(", ", drawn.Select(m => m.Run.Name));
         var bandName = Band == BandKind.StdDev ? "±1 std" : "min–max";
